@@ -1,0 +1,56 @@
+import type { Clock, Logger } from '../lib/index.js';
+import type {
+  FlavorPlugin,
+  GroupEvent,
+  GroupSpec,
+  GroupStatus,
+  InstancePlugin,
+  Intent,
+  JsonValue,
+} from '../spi/index.js';
+
+/**
+ * What the controller persists through the manager. The manager binds it to a store, a group and
+ * the leader's epoch, so every write is fenced; tests use `memoryJournal()`.
+ */
+export interface ControllerJournal {
+  putIntent(intent: Intent): Promise<void>;
+  clearIntent(key: string): Promise<void>;
+  /** Open intents of this group (a new leader resolves them on its first tick). */
+  listIntents(): Promise<Intent[]>;
+  saveState(state: JsonValue): Promise<void>;
+  loadState(): Promise<JsonValue | undefined>;
+}
+
+export interface GroupControllerOptions {
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  /** The leader's epoch, stamped on created instances as `tend.epoch`. */
+  epoch: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** Time between reconcile ticks when nothing else wakes the loop. */
+  tickIntervalMs?: number;
+  onEvent?: (event: GroupEvent) => void;
+  /** Source of randomness for jitter (seeded in tests). */
+  random?: () => number;
+}
+
+/** The reconcile loop for one group. Lifecycle: created → running → stopping → stopped. */
+export interface GroupController {
+  /** Starts the loop; it runs until `stop()` or until `signal` aborts (e.g. leadership lost). */
+  start(signal: AbortSignal): void;
+  /** Stops the loop and waits for in-flight actions to settle. */
+  stop(): Promise<void>;
+  /** Takes a new spec; a changed config hash starts a rolling update. */
+  update(spec: GroupSpec): void;
+  pause(): void;
+  resume(): void;
+  status(): GroupStatus;
+  /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
+  tick(): Promise<void>;
+  /** Drains and destroys every instance of the group, then stops. */
+  destroyAll(signal?: AbortSignal): Promise<void>;
+}

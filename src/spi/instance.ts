@@ -1,0 +1,62 @@
+import type { CallOptions, InstanceId, JsonValue, LogicalId, Tags } from './types.js';
+
+export interface Attachment {
+  id: string;
+  type: string;
+}
+
+/** What the controller asks an instance plugin to create. */
+export interface InstanceSpec {
+  properties?: JsonValue;
+  tags: Tags;
+  /** Boot script prepared by the flavor; the platform runs it (cloud-init, container command, `sh -c`). */
+  init: string;
+  logicalId?: LogicalId;
+  attachments: readonly Attachment[];
+}
+
+export interface InstanceDescription {
+  id: InstanceId;
+  logicalId?: LogicalId;
+  tags: Tags;
+  properties?: JsonValue;
+}
+
+/** Why an instance is destroyed. InfraKit sends `terminate` or `rolling_update`; Tend adds its own. */
+export interface DestroyContext {
+  reason: string;
+}
+
+export interface DescribeOptions extends CallOptions {
+  /** Ask the plugin to include each instance's platform properties. */
+  properties?: boolean;
+}
+
+/** A platform change the plugin noticed by itself (process exit, docker `die` event…). */
+export interface InstanceEvent {
+  type: 'gone' | 'changed';
+  id: InstanceId;
+  tags?: Tags;
+}
+
+/**
+ * An instance plugin knows one platform.
+ *
+ * Failure semantics: if `provision` rejects, the instance may or may not exist (a lost response);
+ * the controller finds out by describing with the `tend.op` key it sent. A plugin that already
+ * holds an instance whose `tend.op` tag equals the spec's returns that instance instead of
+ * creating another one. `destroy` of an instance that no longer exists succeeds.
+ * Errors are `TendError`s; `throttled` means "slow down", `invalid_spec` means "do not retry".
+ */
+export interface InstancePlugin {
+  validate(properties: JsonValue | undefined, options?: CallOptions): Promise<void>;
+  provision(spec: InstanceSpec, options?: CallOptions): Promise<InstanceId>;
+  label(id: InstanceId, labels: Tags, options?: CallOptions): Promise<void>;
+  destroy(id: InstanceId, context: DestroyContext, options?: CallOptions): Promise<void>;
+  /** Instances carrying every one of `tags`. A rejection means "I do not know", never "none". */
+  describeInstances(tags: Tags, options?: DescribeOptions): Promise<InstanceDescription[]>;
+  /** Optional: subscribe to changes the plugin sees on its own; returns an unsubscribe function. */
+  watch?(listener: (event: InstanceEvent) => void): () => void;
+  /** Optional: release sockets, timers, child processes. */
+  close?(): Promise<void>;
+}

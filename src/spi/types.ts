@@ -1,0 +1,22 @@
+/** Basic values shared by every contract. */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+export type InstanceId = Brand<string, 'InstanceId'>;
+export type LogicalId = Brand<string, 'LogicalId'>;
+export type GroupId = Brand<string, 'GroupId'>;
+
+export const instanceId = (value: string): InstanceId => value as InstanceId;
+export const logicalId = (value: string): LogicalId => value as LogicalId;
+export const groupId = (value: string): GroupId => value as GroupId;
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** Options every long-running call accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
