@@ -1,3 +1,8 @@
 // Small shared building blocks: clock, logger, backoff, token bucket. No project imports.
+export * from './atomic-file.js';
+export * from './backoff.js';
 export * from './clock.js';
+export * from './file-lock.js';
 export * from './logger.js';
+export * from './random.js';
+export * from './token-bucket.js';

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { printJson, printTable } from '../output.js';
+import { clientFor, outputOf, withManager } from './connection.js';
+
+export function registerHistoryCommand(program: Command): void {
+  withManager(
+    program.command('history').description("list a group's committed revisions").argument('<group>'),
+  ).action(async (group: string, _options: unknown, command: Command) => {
+    const history = await clientFor(command).history(group);
+    if (outputOf(command) === 'json') {
+      printJson(history);
+      return;
+    }
+    printTable(
+      ['REVISION', 'AT', 'AUTHOR', 'REASON', 'SIZE'],
+      history.revisions.map((r) => [
+        String(r.revision) + (r.deleted === true ? ' (removed)' : ''),
+        r.at,
+        r.author,
+        r.reason,
+        sizeOf(r.spec),
+      ]),
+    );
+  });
+}
+
+function sizeOf(spec: unknown): string {
+  if (typeof spec !== 'object' || spec === null || !('allocation' in spec)) return '-';
+  const allocation = spec.allocation;
+  if (typeof allocation !== 'object' || allocation === null) return '-';
+  if ('size' in allocation) return String(allocation.size);
+  if ('logicalIds' in allocation && Array.isArray(allocation.logicalIds)) return allocation.logicalIds.join(',');
+  return '-';
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { printJson, printLine } from '../output.js';
+import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
+
+export function registerRemoveCommands(program: Command): void {
+  withManager(
+    program
+      .command('destroy')
+      .description('drain and destroy every instance of a group, then forget it')
+      .argument('<group>'),
+  ).action(async (group: string, _options: unknown, command: Command) => {
+    const author = cliAuthor();
+    const result = await clientFor(command).destroy(group, {
+      ...(author === undefined ? {} : { author }),
+      reason: `tend destroy ${group}`,
+    });
+    if (outputOf(command) === 'json') printJson(result);
+    else printLine(result.message);
+  });
+
+  withManager(
+    program
+      .command('free')
+      .description('forget a group and leave its instances running')
+      .argument('<group>'),
+  ).action(async (group: string, _options: unknown, command: Command) => {
+    const author = cliAuthor();
+    const result = await clientFor(command).free(group, {
+      ...(author === undefined ? {} : { author }),
+      reason: `tend free ${group}`,
+    });
+    if (outputOf(command) === 'json') printJson(result);
+    else printLine(result.message);
+  });
+}

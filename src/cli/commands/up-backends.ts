@@ -1,0 +1,73 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { EtcdLeadership, FileLeadership, StaticLeadership } from '../../leadership/index.js';
+import type { Logger } from '../../lib/index.js';
+import type { ConfigStore, Leadership } from '../../spi/index.js';
+import { TendError } from '../../spi/index.js';
+import { EtcdStore, FileStore } from '../../store/index.js';
+
+/** `up`'s flags after defaults, in one complete form. */
+export interface UpConfig {
+  name: string;
+  listen: { host: string; port: number };
+  store: 'file' | 'etcd';
+  storeDir: string;
+  leadership: 'static' | 'file' | 'etcd';
+  leaderFile: string;
+  etcdEndpoints: string[];
+  etcdPrefix: string;
+  leaseSeconds: number;
+  pluginDir: string;
+  stateDir: string;
+  spec: string | false;
+  tickIntervalMs: number | undefined;
+  groupSocket: boolean;
+}
+
+/** `$TEND_HOME`, else `~/.tend`: where the embedded defaults keep their files. */
+export function tendHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.TEND_HOME;
+  return home !== undefined && home !== '' ? home : join(homedir(), '.tend');
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || !(port >= 0 && port <= 65_535)) {
+    throw new TendError('invalid_spec', `--listen: expected HOST:PORT like 127.0.0.1:7420, got ${value}`);
+  }
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '127.0.0.1' : host, port };
+}
+
+export async function openStore(config: UpConfig, logger: Logger): Promise<ConfigStore> {
+  if (config.store === 'etcd') {
+    return EtcdStore.create({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix });
+  }
+  return FileStore.create({ dir: config.storeDir, logger: logger.child({ component: 'store' }) });
+}
+
+export function openLeadership(config: UpConfig, address: string, logger: Logger): Leadership {
+  const { name } = config;
+  switch (config.leadership) {
+    case 'static':
+      return new StaticLeadership({ name, address });
+    case 'file':
+      return new FileLeadership({
+        file: config.leaderFile,
+        name,
+        address,
+        pollIntervalMs: Math.max(100, Math.round((config.leaseSeconds * 1000) / 3)),
+        leaseMs: config.leaseSeconds * 1000,
+        logger,
+      });
+    case 'etcd':
+      return new EtcdLeadership({
+        endpoints: config.etcdEndpoints,
+        name,
+        address,
+        ttlSeconds: config.leaseSeconds,
+        prefix: config.etcdPrefix,
+      });
+  }
+}

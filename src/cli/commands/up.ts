@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Command, Option } from 'commander';
+import { createLogger, type Logger, type LogLevel } from '../../lib/index.js';
+import { Manager, ManagerClient } from '../../manager/index.js';
+import { pluginDir } from '../../rpc/index.js';
+import { TendError, toTendError } from '../../spi/index.js';
+import { BuiltinPluginResolver } from '../builtin-plugins.js';
+import { printLine } from '../output.js';
+import { openLeadership, openStore, parseListen, tendHome, type UpConfig } from './up-backends.js';
+import { watchGroups } from './watch.js';
+
+interface UpFlags {
+  name?: string;
+  listen: string;
+  store: 'file' | 'etcd';
+  storeDir?: string;
+  leadership: 'static' | 'file' | 'etcd';
+  leaderFile?: string;
+  etcdEndpoints: string;
+  etcdPrefix: string;
+  leaseTtl: string;
+  pluginDir?: string;
+  stateDir?: string;
+  spec: string | boolean;
+  tickInterval?: string;
+  groupSocket: boolean;
+  logLevel: LogLevel;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('run a manager in the foreground (file store, static leadership, built-in plugins)')
+    .option('--name <name>', 'manager name (default: host name)')
+    .option('--listen <host:port>', 'HTTP API address', '127.0.0.1:7420')
+    .addOption(new Option('--store <backend>', 'spec store').choices(['file', 'etcd']).default('file'))
+    .option('--store-dir <dir>', 'file store directory (default: $TEND_HOME/store, ~/.tend/store)')
+    .addOption(
+      new Option('--leadership <backend>', 'leader election').choices(['static', 'file', 'etcd']).default('static'),
+    )
+    .option('--leader-file <file>', 'shared file for file leadership (default: $TEND_HOME/leader)')
+    .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints', 'http://127.0.0.1:2379')
+    .option('--etcd-prefix <prefix>', 'key prefix in etcd', '/tend')
+    .option('--lease-ttl <seconds>', 'leader lease for file and etcd leadership', '5')
+    .option('--plugin-dir <dir>', 'plugin sockets (default: $TEND_PLUGIN_DIR, ~/.tend/plugins)')
+    .option('--state-dir <dir>', 'state of the process plugin (default: $TEND_HOME/process)')
+    .option('--spec <file>', 'spec applied at start (default: examples/process-group.yaml when the store is empty)')
+    .option('--no-spec', 'apply no spec at start')
+    .option('--tick-interval <ms>', 'time between reconcile ticks')
+    .option('--no-group-socket', "do not serve InfraKit's Group.* on the plugin directory's `group` socket")
+    .addOption(
+      new Option('--log-level <level>', 'JSON logs on stderr')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .env('TEND_LOG_LEVEL')
+        .default('warn'),
+    )
+    .action(async (flags: UpFlags) => {
+      await runUp(resolveUpConfig(flags), createLogger({ level: flags.logLevel }));
+    });
+}
+
+export function resolveUpConfig(flags: UpFlags): UpConfig {
+  const home = tendHome();
+  const lease = Number(flags.leaseTtl);
+  if (!Number.isInteger(lease) || lease < 1) throw new TendError('invalid_spec', '--lease-ttl: expected whole seconds ≥ 1');
+  const tick = flags.tickInterval === undefined ? undefined : Number(flags.tickInterval);
+  if (tick !== undefined && !(Number.isInteger(tick) && tick > 0)) {
+    throw new TendError('invalid_spec', '--tick-interval: expected milliseconds > 0');
+  }
+  return {
+    name: flags.name ?? hostname(),
+    listen: parseListen(flags.listen),
+    store: flags.store,
+    storeDir: flags.storeDir ?? join(home, 'store'),
+    leadership: flags.leadership,
+    leaderFile: flags.leaderFile ?? join(home, 'leader'),
+    etcdEndpoints: flags.etcdEndpoints.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    etcdPrefix: flags.etcdPrefix,
+    leaseSeconds: lease,
+    pluginDir: flags.pluginDir ?? pluginDir(),
+    stateDir: flags.stateDir ?? join(home, 'process'),
+    spec: flags.spec === true ? false : flags.spec === false ? false : flags.spec,
+    tickIntervalMs: tick,
+    groupSocket: flags.groupSocket,
+  };
+}
+
+async function runUp(config: UpConfig, logger: Logger): Promise<void> {
+  const store = await openStore(config, logger);
+  const resolver = new BuiltinPluginResolver({ stateDir: config.stateDir, pluginDir: config.pluginDir, logger });
+  const manager = await Manager.create({
+    name: config.name,
+    store,
+    leadership: ({ address }) => openLeadership(config, address, logger),
+    resolver,
+    listen: config.listen,
+    logger,
+    ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
+    ...(config.groupSocket ? { groupSocket: { dir: config.pluginDir } } : {}),
+  });
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping.signal.aborted) return;
+    printLine(`${signal}: stopping the manager; instances keep running (the next \`tend up\` adopts them)`);
+    stopping.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    manager.start();
+    printHeader(config, manager.address);
+    const client = new ManagerClient({ url: manager.address });
+    const initial = applyInitialSpec(config, client, stopping.signal).catch((error: unknown) => {
+      printLine(`tend: could not apply the initial spec: ${toTendError(error).message}`);
+    });
+    await watchGroups({ client, print: printLine, signal: stopping.signal, events: true });
+    await initial;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await manager.stop();
+    await resolver.close();
+    await store.close();
+    printLine('manager stopped');
+  }
+}
+
+function printHeader(config: UpConfig, url: string): void {
+  const store = config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
+  const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
+  printLine(`tend manager ${config.name}: API on ${url}`);
+  printLine(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);
+  printLine('  Ctrl-C stops the manager; instances keep running.');
+}
+
+/**
+ * An explicit `--spec` is applied every time (applying is idempotent); the example only when the
+ * store has no groups, so a restart never undoes what the user applied since.
+ */
+async function applyInitialSpec(config: UpConfig, client: ManagerClient, signal: AbortSignal): Promise<void> {
+  if (config.spec === false) return;
+  const explicit = config.spec !== undefined && config.spec !== '';
+  const file = explicit ? config.spec : exampleSpec();
+  if (file === undefined) return;
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    const view = await client.leader().catch(() => undefined);
+    if (view?.self.role === 'leader') break;
+    if (view?.leader !== null && view?.leader !== undefined) return; // another manager leads: leave it alone
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * (attempt + 1))));
+  }
+  if (signal.aborted) return;
+  if (!explicit && (await client.status()).groups.length > 0) return;
+  const result = await client.apply(await readFile(file, 'utf8'), { reason: `tend up --spec ${file}` });
+  for (const group of result.groups) printLine(`applied ${file}: ${group.id} ${group.change}`);
+}
+
+/** examples/process-group.yaml of this installation, from source (src/cli) or compiled (dist/src/cli). */
+function exampleSpec(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'examples', 'process-group.yaml');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return undefined;
+}

@@ -1,0 +1,103 @@
+import { describe, it } from 'node:test';
+
+/** The outcome of one named contract check, as `tend plugin verify` prints it. */
+export interface ContractCheckResult {
+  name: string;
+  ok: boolean;
+  skipped?: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+/** A check that does not apply (say, no invalid properties were given) says why. */
+export interface CheckSkip {
+  skip: string;
+}
+
+/** One named check against a plugin. It must clean up whatever it created, pass or fail. */
+export interface ContractCheck<P> {
+  name: string;
+  run(plugin: P, signal: AbortSignal): Promise<CheckSkip | undefined>;
+}
+
+/**
+ * A hang guard, not a timing assertion: a plugin call that never answers fails its check instead
+ * of stalling `tend plugin verify` or CI. Generous because real providers (VMs) can be slow.
+ */
+const checkTimeoutMs = 120_000;
+
+interface CheckRun {
+  result: ContractCheckResult;
+  /** The original error, so node:test can show assertion diffs. */
+  error?: unknown;
+}
+
+async function executeCheck<P>(check: ContractCheck<P>, plugin: P): Promise<CheckRun> {
+  const started = performance.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`check "${check.name}" gave no answer within ${checkTimeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, checkTimeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([check.run(plugin, controller.signal), timedOut]);
+    const durationMs = performance.now() - started;
+    if (outcome !== undefined) {
+      return { result: { name: check.name, ok: true, skipped: true, error: outcome.skip, durationMs } };
+    }
+    return { result: { name: check.name, ok: true, durationMs } };
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    return { result: { name: check.name, ok: false, error: describeError(error), durationMs }, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs every check in order against one plugin; never throws. */
+export async function verifyChecks<P>(
+  checks: readonly ContractCheck<P>[],
+  plugin: P,
+): Promise<ContractCheckResult[]> {
+  const results: ContractCheckResult[] = [];
+  for (const check of checks) results.push((await executeCheck(check, plugin)).result);
+  return results;
+}
+
+/** Registers one node:test test per check; each test gets a fresh plugin from `create`. */
+export function registerChecks<P>(
+  suite: string,
+  checks: readonly ContractCheck<P>[],
+  create: () => Promise<{ plugin: P; cleanup?: () => Promise<void> }>,
+): void {
+  describe(suite, () => {
+    for (const check of checks) {
+      it(check.name, async (t) => {
+        const { plugin, cleanup } = await create();
+        try {
+          const { result, error } = await executeCheck(check, plugin);
+          if (result.skipped === true) t.skip(result.error);
+          else if (!result.ok) throw error;
+        } finally {
+          await cleanup?.();
+        }
+      });
+    }
+  });
+}
+
+/** The `kind` of a TendError, read structurally so a copy of the class from elsewhere still counts. */
+export function errorKind(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('kind' in error)) return undefined;
+  return typeof error.kind === 'string' ? error.kind : undefined;
+}
+
+export function describeError(error: unknown): string {
+  const kind = errorKind(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return kind === undefined ? message : `${kind}: ${message}`;
+}

@@ -1,0 +1,171 @@
+import { backoffDelay, type Clock, type Logger, type Random } from '../lib/index.js';
+import {
+  type FlavorPlugin,
+  type GroupSpec,
+  type InstanceDescription,
+  type InstanceId,
+  type InstancePlugin,
+  type InstanceSpec,
+  type Intent,
+  TAG_CONFIG,
+  TAG_EPOCH,
+  TAG_GROUP,
+  TAG_LOGICAL,
+  TAG_OP,
+  TendError,
+  toTendError,
+} from '../spi/index.js';
+import type { ControllerJournal } from './controller-api.js';
+import type { PluginLimiter } from './limiter.js';
+import type { Action, DestroyAction, ProvisionAction } from './plan-types.js';
+
+export interface ExecutorContext {
+  /** The spec being converged to: the source of instance and flavor properties. */
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  limiter: PluginLimiter;
+  epoch: number;
+  clock: Clock;
+  logger: Logger;
+  random: Random;
+  signal: AbortSignal;
+  /** What the describe of this tick returned, for drain. */
+  described: ReadonlyMap<InstanceId, InstanceDescription>;
+}
+
+export interface ExecutionOutcome {
+  provisioned: Array<{ action: ProvisionAction; id: InstanceId }>;
+  failedProvisions: Array<{ action: ProvisionAction; error: TendError }>;
+  destroyed: DestroyAction[];
+  failedDestroys: Array<{ action: DestroyAction; error: TendError }>;
+}
+
+/** Throttled calls are retried in place a few times; anything else waits for the next tick. */
+const THROTTLE_RETRIES = 4;
+
+/**
+ * Carries out one plan: every destroy first (drain, then destroy), then the provisions — a
+ * provision that `replaces` an instance runs only if that destroy succeeded, so capacity bounds
+ * hold even when a destroy fails. Each provider call is preceded by a journal intent.
+ */
+export async function execute(ctx: ExecutorContext, actions: readonly Action[]): Promise<ExecutionOutcome> {
+  const outcome: ExecutionOutcome = { provisioned: [], failedProvisions: [], destroyed: [], failedDestroys: [] };
+  const destroys = actions.filter((a): a is DestroyAction => a.type === 'destroy');
+  await Promise.all(
+    destroys.map(async (action) => {
+      try {
+        await destroyOne(ctx, action);
+        outcome.destroyed.push(action);
+      } catch (error) {
+        outcome.failedDestroys.push({ action, error: toTendError(error) });
+      }
+    }),
+  );
+  const freed = new Set(outcome.destroyed.map((d) => d.instanceId));
+  const provisions = actions.filter(
+    (a): a is ProvisionAction => a.type === 'provision' && (a.replaces === undefined || freed.has(a.replaces)),
+  );
+  await Promise.all(
+    provisions.map(async (action) => {
+      try {
+        outcome.provisioned.push({ action, id: await provisionOne(ctx, action) });
+      } catch (error) {
+        outcome.failedProvisions.push({ action, error: toTendError(error) });
+      }
+    }),
+  );
+  return outcome;
+}
+
+async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Promise<InstanceId> {
+  const { spec } = ctx;
+  const tags: Record<string, string> = {
+    [TAG_GROUP]: spec.id,
+    [TAG_CONFIG]: action.config,
+    [TAG_OP]: action.key,
+    [TAG_EPOCH]: String(ctx.epoch),
+  };
+  if (action.logicalId !== undefined) tags[TAG_LOGICAL] = action.logicalId;
+  const base: InstanceSpec = { tags, init: '', attachments: [] };
+  if (spec.instance.properties !== undefined) base.properties = spec.instance.properties;
+  if (action.logicalId !== undefined) base.logicalId = action.logicalId;
+  const sequence = action.slot ?? logicalIndex(spec, action.logicalId);
+  const prepared = await ctx.flavorPlugin.prepare(
+    spec.flavor.properties,
+    base,
+    spec.allocation,
+    { group: spec.id, sequence },
+    { signal: ctx.signal },
+  );
+  // The flavor may add tags, never drop or change Tend's: they are how the group finds its own.
+  const final: InstanceSpec = { ...prepared, tags: { ...prepared.tags, ...tags } };
+  await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
+  try {
+    return await callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal }));
+  } finally {
+    // Also after a failure: the next describe tells the truth, and the planner reuses the key.
+    await clear(ctx, action.key);
+  }
+}
+
+async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<void> {
+  const description = ctx.described.get(action.instanceId);
+  if (description !== undefined) {
+    try {
+      await ctx.flavorPlugin.drain(ctx.spec.flavor.properties, description, { signal: ctx.signal });
+    } catch (error) {
+      // A sick or stray instance often cannot drain; a healthy one that fails to drain stays.
+      if (action.reason === 'rollout' || action.reason === 'scale-in') throw toTendError(error);
+      if (ctx.signal.aborted) throw toTendError(error);
+      ctx.logger.warn('drain failed, destroying anyway', { instance: action.instanceId, reason: action.reason });
+    }
+  }
+  const key = `${ctx.spec.id}:destroy:${action.instanceId}`;
+  await ctx.journal.putIntent({ ...intent(ctx, key, 'destroy'), instanceId: action.instanceId });
+  try {
+    await callProvider(ctx, () =>
+      ctx.instancePlugin.destroy(action.instanceId, { reason: action.reason }, { signal: ctx.signal }),
+    );
+  } finally {
+    await clear(ctx, key);
+  }
+}
+
+/** One provider call through the plugin's limiter; `throttled` backs off with full jitter. */
+export async function callProvider<T>(ctx: ExecutorContext, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.limiter.run(call, ctx.signal);
+    } catch (error) {
+      if (ctx.signal.aborted) throw new TendError('not_leader', 'controller stopped', { cause: error });
+      if (!TendError.is(error, 'throttled') || attempt >= THROTTLE_RETRIES) throw error;
+      await ctx.clock.sleep(backoffDelay(attempt, { baseMs: 200, capMs: 5_000, random: ctx.random }), ctx.signal);
+    }
+  }
+}
+
+function intent(ctx: ExecutorContext, key: string, operation: Intent['operation'], action?: ProvisionAction): Intent {
+  const entry: Intent = {
+    key,
+    groupId: ctx.spec.id,
+    operation,
+    config: action?.config ?? '',
+    epoch: ctx.epoch,
+    at: new Date(ctx.clock.now()).toISOString(),
+  };
+  if (action?.slot !== undefined) entry.slot = action.slot;
+  if (action?.logicalId !== undefined) entry.logicalId = action.logicalId;
+  return entry;
+}
+
+/** After an abort the intent stays: the next leader resolves it (and a fenced write would fail). */
+async function clear(ctx: ExecutorContext, key: string): Promise<void> {
+  if (!ctx.signal.aborted) await ctx.journal.clearIntent(key);
+}
+
+function logicalIndex(spec: GroupSpec, id: string | undefined): number {
+  if (id === undefined || 'size' in spec.allocation) return 0;
+  return Math.max(0, spec.allocation.logicalIds.indexOf(id as (typeof spec.allocation.logicalIds)[number]));
+}

@@ -1,0 +1,117 @@
+import { type Clock, createTokenBucket, systemClock } from '../lib/index.js';
+import { TendError } from '../spi/index.js';
+
+export interface PluginLimiterOptions {
+  /** Calls per second the plugin is allowed at most (and starts at). */
+  ratePerSec: number;
+  /** Calls that may go at once after a quiet spell. */
+  burst: number;
+  /** Calls in flight at once. */
+  concurrency: number;
+  clock?: Clock;
+  /** AIMD floor: a throttled plugin is never driven below this rate. Default ratePerSec / 20. */
+  minRatePerSec?: number;
+  /** AIMD additive step per successful call. Default ratePerSec / 100. */
+  increasePerSuccess?: number;
+}
+
+export interface LimiterStats {
+  calls: number;
+  throttled: number;
+  ratePerSec: number;
+  inFlight: number;
+  queued: number;
+}
+
+/**
+ * One limiter per instance plugin, shared by every group that uses the plugin: a token bucket,
+ * a concurrency limit, and AIMD on the rate — a `throttled` answer halves it, successes add back
+ * slowly — the way TCP finds a link's capacity without knowing it.
+ */
+export interface PluginLimiter {
+  /** Runs `call` when a token and a slot are free. Rejects at once if `signal` aborts while queued. */
+  run<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  stats(): LimiterStats;
+}
+
+export function createPluginLimiter(options: PluginLimiterOptions): PluginLimiter {
+  const clock = options.clock ?? systemClock;
+  const maxRate = options.ratePerSec;
+  const minRate = options.minRatePerSec ?? maxRate / 20;
+  const step = options.increasePerSuccess ?? maxRate / 100;
+  const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
+  const slots = createSemaphore(options.concurrency);
+  let calls = 0;
+  let throttled = 0;
+
+  return {
+    async run(call, signal) {
+      await slots.acquire(signal);
+      try {
+        await bucket.take(signal);
+        calls += 1;
+        try {
+          const result = await call();
+          if (bucket.ratePerSec < maxRate) bucket.setRate(Math.min(maxRate, bucket.ratePerSec + step));
+          return result;
+        } catch (error) {
+          if (TendError.is(error, 'throttled')) {
+            throttled += 1;
+            bucket.setRate(Math.max(minRate, bucket.ratePerSec / 2));
+          }
+          throw error;
+        }
+      } finally {
+        slots.release();
+      }
+    },
+    stats: () => ({
+      calls,
+      throttled,
+      ratePerSec: bucket.ratePerSec,
+      inFlight: slots.inUse(),
+      queued: slots.waiting(),
+    }),
+  };
+}
+
+interface Semaphore {
+  acquire(signal?: AbortSignal): Promise<void>;
+  release(): void;
+  inUse(): number;
+  waiting(): number;
+}
+
+function createSemaphore(size: number): Semaphore {
+  let used = 0;
+  const queue: Array<() => void> = [];
+  return {
+    acquire(signal) {
+      signal?.throwIfAborted();
+      if (used < size) {
+        used += 1;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const grant = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const at = queue.indexOf(grant);
+          if (at >= 0) queue.splice(at, 1);
+          reject(signal?.reason);
+        };
+        queue.push(grant);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    release() {
+      const next = queue.shift();
+      if (next === undefined) used -= 1;
+      else next(); // hand the slot over directly: `used` stays the same
+    },
+    inUse: () => used,
+    waiting: () => queue.length,
+  };
+}

@@ -1,0 +1,40 @@
+import type { Action, DestroyAction, PlanLimits, PlannerState, ProvisionAction } from './plan-types.js';
+
+type Step = ProvisionAction | DestroyAction;
+
+/** Scale-in and duplicate removal follow the user's word; the breaker only stops remediation. */
+const isRemediation = (step: Step) =>
+  step.type === 'provision' || step.reason === 'heal' || step.reason === 'rollout';
+
+/**
+ * The per-group circuit breaker: after `breakerThreshold` failed replacements in a row, stop
+ * remediating; after the cool-down let exactly one replacement through (half-open). Its verdict,
+ * recorded by the controller, closes or re-opens the breaker.
+ */
+export function gateByBreaker(
+  steps: readonly Step[],
+  state: PlannerState,
+  now: number,
+  limits: PlanLimits,
+): Action[] {
+  const { breaker } = state;
+  if (breaker.status === 'closed') {
+    if (breaker.consecutiveFailures < limits.breakerThreshold) return [...steps];
+    const reason = `${breaker.consecutiveFailures} replacements failed in a row`;
+    return [{ type: 'breaker-open', reason }, ...steps.filter((s) => !isRemediation(s))];
+  }
+  const passive = steps.filter((s) => !isRemediation(s));
+  if (breaker.status === 'open') {
+    if (now - (breaker.openedAt ?? now) < limits.breakerCoolDownMs) return passive;
+    return [{ type: 'breaker-half-open' }, ...passive, ...probe(steps)];
+  }
+  return breaker.probeIssued === true ? passive : [...passive, ...probe(steps)];
+}
+
+/** One trial replacement: the first provision, with the destroy that makes its room. */
+function probe(steps: readonly Step[]): Step[] {
+  const first = steps.find((s): s is ProvisionAction => s.type === 'provision');
+  if (first === undefined) return [];
+  const room = steps.find((s) => s.type === 'destroy' && s.instanceId === first.replaces);
+  return room === undefined ? [first] : [room, first];
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inst, testSpec } from './plan-fixtures.js';
+import {
+  applyTransitions,
+  initialPlannerState,
+  parsePlannerState,
+  plannerStateToJson,
+  recordFailure,
+  recordGenerations,
+  recordSuccess,
+} from './plan-state.js';
+import type { PlannerState } from './plan-types.js';
+
+test('rollout transitions: start, rollback to the previous spec, then done', () => {
+  const previousSpec = testSpec({ image: 'app:0' });
+  let state = applyTransitions(
+    initialPlannerState,
+    [{ type: 'rollout-start', fromConfig: 'a', toConfig: 'b' }],
+    5,
+  );
+  assert.deepEqual(state.rollout, { fromConfig: 'a', toConfig: 'b', startedAt: 5, state: 'running' });
+  state = {
+    ...state,
+    rollout: { fromConfig: 'a', toConfig: 'b', startedAt: 5, state: 'running', previousSpec },
+  };
+  state = applyTransitions(state, [{ type: 'rollout-failed', onFailure: 'rollback', reason: 'timeout' }], 9);
+  assert.equal(state.rollout?.state, 'rolling-back');
+  assert.equal(state.rollout?.toConfig, 'a');
+  assert.equal(state.rollout?.targetSpec, previousSpec);
+  assert.equal(state.paused, false);
+  state = applyTransitions(state, [{ type: 'rollout-done' }], 10);
+  assert.equal(state.rollout?.state, 'done');
+});
+
+test('a paused rollout pauses the group', () => {
+  const start = applyTransitions(
+    initialPlannerState,
+    [{ type: 'rollout-start', fromConfig: 'a', toConfig: 'b' }],
+    0,
+  );
+  const state = applyTransitions(start, [{ type: 'rollout-failed', onFailure: 'pause', reason: 'sick' }], 1);
+  assert.equal(state.paused, true);
+  assert.equal(state.rollout?.state, 'paused');
+  assert.equal(state.rollout?.reason, 'sick');
+});
+
+test('breaker: failures count, a failed probe re-opens, a success closes', () => {
+  let breaker = recordFailure(initialPlannerState.breaker, 'x', 1);
+  assert.deepEqual(breaker, { status: 'closed', consecutiveFailures: 1 });
+  const state = applyTransitions(
+    { ...initialPlannerState, breaker },
+    [{ type: 'breaker-open', reason: 'r' }],
+    2,
+  );
+  assert.equal(state.breaker.status, 'open');
+  assert.equal(recordSuccess(state.breaker).status, 'open', 'only the probe may close it');
+  breaker = applyTransitions(state, [{ type: 'breaker-half-open' }], 3).breaker;
+  assert.equal(recordFailure(breaker, 'again', 4).status, 'open');
+  assert.equal(recordFailure(breaker, 'again', 4).openedAt, 4);
+  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
+});
+
+test('generations remember the highest one seen per slot', () => {
+  const observed = [
+    inst('a', { slot: 0, generation: 3 }),
+    inst('b', { slot: 1 }),
+    inst('c', { slot: 0, generation: 1 }),
+  ];
+  const state = recordGenerations(initialPlannerState, 'g', observed);
+  assert.deepEqual(state.generations, { '0': 3, '1': 0 });
+  assert.equal(recordGenerations(state, 'g', observed), state, 'unchanged state keeps its identity');
+});
+
+test('state survives a JSON round trip; garbage starts fresh', () => {
+  const state: PlannerState = {
+    paused: true,
+    rollout: { fromConfig: 'a', toConfig: 'b', startedAt: 1, state: 'running', previousSpec: testSpec() },
+    breaker: { status: 'open', consecutiveFailures: 6, openedAt: 9, reason: 'r' },
+    generations: { '0': 2 },
+  };
+  assert.deepEqual(parsePlannerState(plannerStateToJson(state)), state);
+  assert.deepEqual(parsePlannerState({ paused: 'yes' }), initialPlannerState);
+  assert.deepEqual(parsePlannerState(undefined), initialPlannerState);
+});

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { GroupSpec, JsonValue } from '../spi/index.js';
+import { parseOpKey } from './plan-helpers.js';
+import type { Action, BreakerState, ObservedInstance, PlannerState } from './plan-types.js';
+
+export const initialPlannerState: PlannerState = {
+  paused: false,
+  breaker: { status: 'closed', consecutiveFailures: 0 },
+  generations: {},
+};
+
+/**
+ * Applies the planner's transitions to its state (pure). `previousSpec` is what a rollout
+ * started by the planner can fall back to, when the controller knows it.
+ */
+export function applyTransitions(state: PlannerState, actions: readonly Action[], now: number): PlannerState {
+  let next = state;
+  for (const action of actions) {
+    switch (action.type) {
+      case 'rollout-start':
+        next = {
+          ...next,
+          rollout: {
+            fromConfig: action.fromConfig,
+            toConfig: action.toConfig,
+            startedAt: now,
+            state: 'running',
+          },
+        };
+        break;
+      case 'rollout-done':
+        if (next.rollout !== undefined) next = { ...next, rollout: { ...next.rollout, state: 'done' } };
+        break;
+      case 'rollout-failed':
+        next = failRollout(next, action.onFailure, action.reason, now);
+        break;
+      case 'breaker-open':
+        next = { ...next, breaker: openBreaker(next.breaker, action.reason, now) };
+        break;
+      case 'breaker-half-open':
+        next = { ...next, breaker: { ...next.breaker, status: 'half-open', probeIssued: false } };
+        break;
+      default:
+        break;
+    }
+  }
+  return next;
+}
+
+function failRollout(state: PlannerState, onFailure: 'pause' | 'rollback', reason: string, now: number) {
+  const rollout = state.rollout;
+  if (rollout === undefined) return state;
+  if (onFailure === 'rollback' && rollout.previousSpec !== undefined) {
+    return {
+      ...state,
+      rollout: {
+        fromConfig: rollout.toConfig,
+        toConfig: rollout.fromConfig,
+        targetSpec: rollout.previousSpec,
+        startedAt: now,
+        state: 'rolling-back' as const,
+        reason,
+      },
+    };
+  }
+  return { ...state, paused: true, rollout: { ...rollout, state: 'paused' as const, reason } };
+}
+
+export function openBreaker(breaker: BreakerState, reason: string, now: number): BreakerState {
+  return { status: 'open', consecutiveFailures: breaker.consecutiveFailures, openedAt: now, reason };
+}
+
+/** A replacement failed: count it; a failed half-open probe re-opens the breaker at once. */
+export function recordFailure(breaker: BreakerState, reason: string, now: number): BreakerState {
+  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1 };
+  return breaker.status === 'half-open' ? openBreaker(counted, reason, now) : counted;
+}
+
+/** A replacement proved itself (became healthy, or the group settled): close and forget. */
+export function recordSuccess(breaker: BreakerState): BreakerState {
+  if (breaker.status === 'open') return breaker; // only the half-open probe may close it
+  return { status: 'closed', consecutiveFailures: 0 };
+}
+
+/** Remembers the highest generation seen per slot, so a later replacement never reuses a key. */
+export function recordGenerations(
+  state: PlannerState,
+  group: string,
+  observed: readonly ObservedInstance[],
+): PlannerState {
+  let generations: Record<string, number> | undefined;
+  for (const instance of observed) {
+    const parsed = parseOpKey(group, instance.config, instance.op);
+    if (parsed === undefined) continue;
+    const known = (generations ?? state.generations)[parsed.slot] ?? -1;
+    if (parsed.generation <= known) continue;
+    generations ??= { ...state.generations };
+    generations[parsed.slot] = parsed.generation;
+  }
+  return generations === undefined ? state : { ...state, generations };
+}
+
+// The journal is a trust boundary (a file or etcd another version may have written): validate.
+const specShape = z.custom<GroupSpec>((v) => typeof v === 'object' && v !== null && 'allocation' in v);
+const stateSchema = z.object({
+  paused: z.boolean(),
+  rollout: z
+    .object({
+      fromConfig: z.string(),
+      toConfig: z.string(),
+      previousSpec: specShape.optional(),
+      targetSpec: specShape.optional(),
+      startedAt: z.number(),
+      state: z.enum(['running', 'paused', 'rolling-back', 'done', 'failed']),
+      reason: z.string().optional(),
+    })
+    .optional(),
+  breaker: z.object({
+    status: z.enum(['closed', 'open', 'half-open']),
+    consecutiveFailures: z.number().int().min(0),
+    openedAt: z.number().optional(),
+    reason: z.string().optional(),
+    probeIssued: z.boolean().optional(),
+  }),
+  generations: z.record(z.string(), z.number().int()),
+});
+
+/** Reads persisted state; anything unreadable starts fresh rather than blocking the group. */
+export function parsePlannerState(value: JsonValue | undefined): PlannerState {
+  const parsed = stateSchema.safeParse(value);
+  return parsed.success ? (stripUndefined(parsed.data) as PlannerState) : initialPlannerState;
+}
+
+export function plannerStateToJson(state: PlannerState): JsonValue {
+  return JSON.parse(JSON.stringify(state)) as JsonValue;
+}
+
+function stripUndefined(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}

@@ -1,0 +1,22 @@
+import { gateByBreaker } from './plan-breaker.js';
+import { planLogical } from './plan-logical.js';
+import { rolloutTransitions } from './plan-rollout.js';
+import { planSize } from './plan-size.js';
+import { type Action, defaultPlanLimits, type PlanInput } from './plan-types.js';
+
+/**
+ * The planner: a pure function from what is declared and observed to what should happen next.
+ * Same input, same output, same idempotency keys — so a lost response is retried with its key.
+ * Destroys come before provisions; a provision with `replaces` waits for that destroy.
+ */
+export function plan(input: PlanInput): Action[] {
+  if (input.state.paused) return [];
+  const transitions = rolloutTransitions(input);
+  // A failed rollout changes the target (rollback) or stops everything (pause): act next tick.
+  if (transitions.some((t) => t.type === 'rollout-failed')) return transitions;
+  const { allocation } = input.spec;
+  const steps =
+    'size' in allocation ? planSize(input, allocation.size) : planLogical(input, allocation.logicalIds);
+  const gated = gateByBreaker(steps, input.state, input.now, input.limits ?? defaultPlanLimits);
+  return [...transitions, ...gated];
+}

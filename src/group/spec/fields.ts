@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { JsonValue } from '../../spi/index.js';
+import { DURATION_HINT, parseDuration } from './duration.js';
+import { describeValue, expectedGot } from './problems.js';
+
+// Leaf schemas shared by Tend's and InfraKit's shapes. Each one sets its own message so users
+// never see zod's default wording.
+
+type Shape = Record<string, z.ZodType>;
+
+/**
+ * An object that rejects unknown keys. The message holds one line per unknown key, in the order
+ * of the issue's `keys` (issuesToProblems splits them), with a "did you mean" when one is close.
+ */
+export function strictObject<S extends Shape>(shape: S, what = 'a map') {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => unknownKeyMessage(key, known)).join('\n');
+      }
+      if (issue.code === 'invalid_type') return expectedGot(what, issue.input);
+      return undefined;
+    },
+  });
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  if (close !== undefined) return `unknown key (did you mean "${close}"?)`;
+  return `unknown key (expected one of: ${known.join(', ')})`;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+export function wholeNumber(min: number) {
+  const what = `a whole number ≥ ${min}`;
+  const error = (issue: { input?: unknown }) => expectedGot(what, issue.input);
+  return z.number({ error }).int({ error }).min(min, { error });
+}
+
+export function duration() {
+  return z
+    .unknown()
+    .transform((input, ctx) => {
+      const ms = parseDuration(input);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', input, message: expectedGot(DURATION_HINT, input) });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional();
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  const what = `one of ${values.map((v) => `"${v}"`).join(', ')}`;
+  return z.enum(values, { error: (issue) => expectedGot(what, issue.input) });
+}
+
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+export function groupIdField() {
+  const what = 'a group ID of letters, digits, ".", "_" or "-"';
+  return z
+    .string({ error: (issue) => expectedGot(what, issue.input) })
+    .refine((s) => NAME.test(s), { error: (issue) => expectedGot(what, issue.input) })
+    .refine((s) => s !== '.' && s !== '..', { error: 'a group ID cannot be "." or ".."' });
+}
+
+const PLUGIN = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)?$/;
+
+/** `name` or `lookup/type`; `known` (if given) rejects names no plugin answers to. */
+export function pluginField(
+  kind: 'instance' | 'flavor',
+  known?: (kind: 'instance' | 'flavor', name: string) => boolean,
+) {
+  const what = `a plugin name like "${kind === 'instance' ? 'docker' : 'vanilla'}" or "lookup/type"`;
+  return z
+    .string({ error: (issue) => expectedGot(what, issue.input) })
+    .refine((s) => PLUGIN.test(s), { error: (issue) => expectedGot(what, issue.input), abort: true })
+    .refine((s) => known === undefined || known(kind, s), {
+      error: (issue) => `unknown ${kind} plugin ${describeValue(issue.input)}`,
+    });
+}
+
+/** A non-empty list of distinct, non-empty names; duplicates are named at their index. */
+export function logicalIdList() {
+  const item = z
+    .string({ error: (issue) => expectedGot('a logical ID (a non-empty string)', issue.input) })
+    .min(1, { error: 'expected a logical ID (a non-empty string), got ""' });
+  return z
+    .array(item, { error: (issue) => expectedGot('a list of logical IDs', issue.input) })
+    .min(1, { error: 'expected at least one logical ID (use size: 0 for an empty group)' })
+    .superRefine((ids, ctx) => {
+      const seen = new Set<string>();
+      ids.forEach((id, index) => {
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            input: id,
+            message: `duplicate logical ID ${JSON.stringify(id)}`,
+          });
+        }
+        seen.add(id);
+      });
+    });
+}
+
+/** Limits how deep plugin properties may nest, so checking and hashing never exhaust the stack. */
+const MAX_JSON_DEPTH = 64;
+
+/** Plugin properties: any JSON value (YAML can say `.inf`, which JSON cannot carry). */
+export function jsonField() {
+  return z
+    .unknown()
+    .transform((input, ctx): JsonValue => {
+      const result = toJson(input, [], 0);
+      if ('problem' in result) {
+        ctx.addIssue({ code: 'custom', input, path: result.path, message: result.problem });
+        return z.NEVER;
+      }
+      return result.value;
+    })
+    .optional();
+}
+
+type JsonResult = { value: JsonValue } | { problem: string; path: (string | number)[] };
+
+/** Validates and copies; the copy is made with own data properties only (a `__proto__` key stays a key). */
+function toJson(value: unknown, path: (string | number)[], depth: number): JsonResult {
+  if (depth > MAX_JSON_DEPTH) return { problem: `nested deeper than ${MAX_JSON_DEPTH} levels`, path };
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return { value };
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? { value } : { problem: `expected a finite number, got ${value}`, path };
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = toJson(value[i], [...path, i], depth + 1);
+      if ('problem' in item) return item;
+      out.push(item.value);
+    }
+    return { value: out };
+  }
+  if (typeof value === 'object' && isPlainObject(value)) {
+    const entries: Array<[string, JsonValue]> = [];
+    for (const [key, item] of Object.entries(value)) {
+      const result = toJson(item, [...path, key], depth + 1);
+      if ('problem' in result) return result;
+      entries.push([key, result.value]);
+    }
+    return { value: Object.fromEntries(entries) };
+  }
+  return { problem: `expected a JSON value, got ${describeValue(value)}`, path };
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

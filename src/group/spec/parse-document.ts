@@ -1,0 +1,117 @@
+import { parseDocument, YAMLError } from 'yaml';
+import type { GroupSpec } from '../../spi/index.js';
+import { fromInfraKitGroupChecked } from './infrakit.js';
+import { checkGroupObject } from './parse-group.js';
+import { describeValue, invalidSpec, type SpecProblem } from './problems.js';
+import type { IsKnownPlugin } from './schema.js';
+
+/** Specs are small; refusing big documents before parsing bounds the parser's time and memory. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+export interface ParseSpecOptions {
+  /** A file name or "stdin", named in the error. */
+  source?: string;
+  /** Rejects plugin names no plugin answers to; called with the name as written (`lookup/type`). */
+  isKnownPlugin?: IsKnownPlugin;
+}
+
+/**
+ * Parses a spec document: YAML or JSON (YAML 1.2 is a superset), either `groups: [...]`, a single
+ * group, or a single group in InfraKit's shape (`{ID, Properties}`). Throws one `invalid_spec`
+ * TendError listing every problem.
+ */
+export function parseSpecDocument(text: string, options: ParseSpecOptions = {}): GroupSpec[] {
+  const fail = (problems: SpecProblem[]) => invalidSpec(problems, options.source);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SPEC_BYTES) {
+    throw fail([{ path: '', message: `document is ${formatBytes(bytes)}; the limit is 1 MiB` }]);
+  }
+  const value = decode(text, fail);
+  if (value === null || value === undefined) throw fail([{ path: '', message: 'document is empty' }]);
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw fail([
+      {
+        path: '',
+        message: `expected a map with "groups" (a list of groups) or a single group, got ${describeValue(value)}`,
+      },
+    ]);
+  }
+  if ('ID' in value || 'Properties' in value) {
+    const result = fromInfraKitGroupChecked(value, options.isKnownPlugin);
+    if (!result.ok) throw fail(result.problems);
+    return [result.spec];
+  }
+  if (!('groups' in value)) {
+    const result = checkGroupObject(value, '', options.isKnownPlugin);
+    if (!result.ok) throw fail(result.problems);
+    return [result.spec];
+  }
+  const problems: SpecProblem[] = [];
+  for (const key of Object.keys(value)) {
+    if (key !== 'groups') problems.push({ path: key, message: 'unknown key (expected only "groups")' });
+  }
+  const groups: unknown = value.groups;
+  if (!Array.isArray(groups)) {
+    problems.push({ path: 'groups', message: `expected a list of groups, got ${describeValue(groups)}` });
+    throw fail(problems);
+  }
+  const specs: GroupSpec[] = [];
+  const firstIndexById = new Map<string, number>();
+  groups.forEach((group: unknown, index) => {
+    const result = checkGroupObject(group, `groups[${index}]`, options.isKnownPlugin);
+    if (result.ok) specs.push(result.spec);
+    else problems.push(...result.problems);
+    // Checked on the raw ID too, so a duplicate is named even when that group has other problems.
+    const id = typeof group === 'object' && group !== null && 'id' in group ? group.id : undefined;
+    if (typeof id !== 'string') return;
+    const first = firstIndexById.get(id);
+    if (first === undefined) firstIndexById.set(id, index);
+    else
+      problems.push({
+        path: `groups[${index}].id`,
+        message: `duplicate group ID ${JSON.stringify(id)} (also groups[${first}])`,
+      });
+  });
+  if (problems.length > 0) throw fail(problems);
+  return specs;
+}
+
+function decode(text: string, fail: (problems: SpecProblem[]) => Error): unknown {
+  try {
+    // YAML 1.2 core schema: no timestamps or binary, so every value is JSON-shaped (or .inf/.nan,
+    // which the field checks reject). Unique keys and strict mode; warnings (an unknown `!tag`)
+    // count as errors rather than being printed.
+    const doc = parseDocument(text, {
+      schema: 'core',
+      uniqueKeys: true,
+      strict: true,
+      merge: false,
+      prettyErrors: true,
+    });
+    const first = doc.errors[0] ?? doc.warnings[0];
+    if (first !== undefined) throw first;
+    // Caps alias expansion, so a "billion laughs" document stays small.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (error instanceof YAMLError) throw fail([yamlProblem(error)]);
+    // Anything else (e.g. a stack overflow on absurd nesting) is still a bad document, not a crash.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw fail([{ path: '', message: `cannot read the document as YAML or JSON: ${reason}` }]);
+  }
+}
+
+function yamlProblem(error: YAMLError): SpecProblem {
+  const summary = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  const where = error.linePos?.[0];
+  if (where === undefined) return { path: '', message: `invalid YAML: ${summary}` };
+  return {
+    path: '',
+    message: `invalid YAML at line ${where.line}, column ${where.col}: ${summary}`,
+    line: where.line,
+    column: where.col,
+  };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`;
+}

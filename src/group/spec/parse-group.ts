@@ -1,0 +1,82 @@
+import { type GroupSpec, groupId, type JsonValue, logicalId, type PluginRef } from '../../spi/index.js';
+import { invalidSpec, issuesToProblems, type SpecProblem } from './problems.js';
+import {
+  DEFAULTS,
+  type IsKnownPlugin,
+  type PolicySectionsParsed,
+  type TendGroupInput,
+  tendGroupSchema,
+} from './schema.js';
+
+export interface ParseGroupOptions {
+  /** Rejects plugin names no plugin answers to; called with the name as written (`lookup/type`). */
+  isKnownPlugin?: IsKnownPlugin;
+  /** Named in the error's first line and details (a file name, "CommitGroup"…). */
+  source?: string;
+}
+
+export type GroupParseResult = { ok: true; spec: GroupSpec } | { ok: false; problems: SpecProblem[] };
+
+/** Validates one group in Tend's shape; problems carry `path` as their prefix (`groups[2]`). */
+export function checkGroupObject(
+  value: unknown,
+  path: string,
+  isKnownPlugin?: IsKnownPlugin,
+): GroupParseResult {
+  const result = tendGroupSchema(isKnownPlugin).safeParse(value, { reportInput: true });
+  if (!result.success) return { ok: false, problems: issuesToProblems(result.error.issues, path) };
+  const group = result.data;
+  const allocation =
+    group.allocation.logicalIds !== undefined
+      ? { logicalIds: group.allocation.logicalIds.map(logicalId) }
+      : { size: group.allocation.size ?? 0 };
+  return {
+    ok: true,
+    spec: {
+      id: groupId(group.id),
+      allocation,
+      instance: pluginRef(group.instance.plugin, group.instance.properties),
+      flavor: pluginRef(group.flavor.plugin, group.flavor.properties),
+      ...resolvePolicies(group),
+    },
+  };
+}
+
+/** Parses one group object (already decoded from YAML/JSON) into its resolved form. */
+export function parseGroupObject(value: unknown, path = '', options: ParseGroupOptions = {}): GroupSpec {
+  const result = checkGroupObject(value, path, options.isKnownPlugin);
+  if (!result.ok) throw invalidSpec(result.problems, options.source);
+  return result.spec;
+}
+
+/** For code that builds a spec in Tend's input form: validates it and fills in the defaults. */
+export function resolveGroupSpec(input: TendGroupInput, options: ParseGroupOptions = {}): GroupSpec {
+  return parseGroupObject(input, '', options);
+}
+
+export function pluginRef(plugin: string, properties: JsonValue | undefined): PluginRef {
+  return properties === undefined ? { plugin } : { plugin, properties };
+}
+
+/** Fills in every default; shared by Tend's and InfraKit's shapes. */
+export function resolvePolicies(
+  sections: PolicySectionsParsed | undefined,
+): Pick<GroupSpec, 'health' | 'update' | 'scaleIn'> {
+  const health = sections?.health;
+  const update = sections?.update;
+  return {
+    health: {
+      graceMs: health?.grace ?? DEFAULTS.health.graceMs,
+      unhealthyAfterMs: health?.unhealthyAfter ?? DEFAULTS.health.unhealthyAfterMs,
+      maxInFlight: health?.maxInFlight ?? DEFAULTS.health.maxInFlight,
+    },
+    update: {
+      maxSurge: update?.maxSurge ?? DEFAULTS.update.maxSurge,
+      maxUnavailable: update?.maxUnavailable ?? DEFAULTS.update.maxUnavailable,
+      healthyForMs: update?.healthyFor ?? DEFAULTS.update.healthyForMs,
+      timeoutMs: update?.timeout ?? DEFAULTS.update.timeoutMs,
+      onFailure: update?.onFailure ?? DEFAULTS.update.onFailure,
+    },
+    scaleIn: { order: sections?.scaleIn?.order ?? DEFAULTS.scaleIn.order },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Clock } from '../lib/index.js';
+import { type LeaderTerm, TendError } from '../spi/index.js';
+
+export interface HeldTermOptions {
+  epoch: number;
+  /** Gives the seat back (release the file, revoke the lease); called once, after the abort. */
+  release: () => Promise<void>;
+}
+
+/**
+ * One term of leadership. It ends (its signal aborts) on resign, on deposition, or when the
+ * backend's lease may have run out: a deadline that the backend pushes forward on each renewal.
+ */
+export class HeldTerm implements LeaderTerm {
+  readonly epoch: number;
+  private readonly controller = new AbortController();
+  private readonly release: () => Promise<void>;
+  private released: Promise<void> | undefined;
+  private deadline = Number.POSITIVE_INFINITY;
+  private clock: Clock | undefined;
+  private readonly onResume = () => this.checkDeadline();
+
+  constructor(options: HeldTermOptions) {
+    this.epoch = options.epoch;
+    this.release = options.release;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get ended(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Ends the term now; later calls keep the first reason. */
+  end(reason: string): void {
+    if (this.controller.signal.aborted) return;
+    process.off('SIGCONT', this.onResume);
+    this.controller.abort(new TendError('not_leader', reason, { details: { epoch: this.epoch } }));
+  }
+
+  async resign(): Promise<void> {
+    this.end(`term ${this.epoch} resigned`);
+    this.released ??= this.release();
+    await this.released;
+  }
+
+  /**
+   * Ends the term at `at` (clock time) unless extended first. Also checks on SIGCONT: a process
+   * paused past its lease must see its term ended before its other timers run.
+   */
+  watchDeadline(clock: Clock, at: number): void {
+    this.deadline = at;
+    if (this.clock !== undefined) return;
+    this.clock = clock;
+    process.on('SIGCONT', this.onResume);
+    void this.deadlineLoop(clock);
+  }
+
+  extendDeadline(at: number): void {
+    if (at > this.deadline) this.deadline = at;
+  }
+
+  private checkDeadline(): void {
+    if (this.clock !== undefined && this.clock.now() >= this.deadline) {
+      this.end(`term ${this.epoch} lost: the lease was not renewed in time`);
+    }
+  }
+
+  private async deadlineLoop(clock: Clock): Promise<void> {
+    while (!this.ended) {
+      const wait = this.deadline - clock.now();
+      if (wait <= 0) {
+        this.checkDeadline();
+        return;
+      }
+      try {
+        await clock.sleep(wait, this.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+export function campaignCancelled(what: string, reason: unknown): TendError {
+  return new TendError('timeout', `campaign for leadership ${what} was cancelled`, { cause: reason });
+}

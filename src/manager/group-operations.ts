@@ -1,0 +1,192 @@
+import { isDeepStrictEqual } from 'node:util';
+import { specToDocument } from '../group/index.js';
+import {
+  type ConfigStore,
+  type GroupId,
+  type InstanceId,
+  type PluginResolver,
+  type SpecRevision,
+  TendError,
+} from '../spi/index.js';
+import type { AppliedGroup, ApplyView, CommitMeta, GroupPlanPreview, OkView } from './api-types.js';
+import type { LeaderSession } from './leader-session.js';
+import { desiredCount, previewGroupPlan } from './plan-preview.js';
+import { type CheckedSpec, checkDocument, checkedSpec, specFromRevision } from './spec-codec.js';
+
+/** What the leader's write operations work on. */
+export interface OperationsContext {
+  store: ConfigStore;
+  resolver: PluginResolver;
+  session: LeaderSession;
+  defaultAuthor: string;
+}
+
+/** Validates every group of the document first; only then commits those that changed. */
+export async function applyDocument(
+  ctx: OperationsContext,
+  text: string,
+  meta: CommitMeta & { dryRun?: boolean | undefined; source?: string | undefined },
+): Promise<ApplyView> {
+  const checked = await checkDocument(text, {
+    resolver: ctx.resolver,
+    signal: ctx.session.signal,
+    ...(meta.source === undefined ? {} : { source: meta.source }),
+  });
+  if (meta.dryRun === true) {
+    return {
+      dryRun: true,
+      groups: checked.map((c) => dryRunResult(ctx, c)),
+      plan: checked.map((c) => planFor(ctx, c)),
+    };
+  }
+  const groups: AppliedGroup[] = [];
+  for (const c of checked) groups.push(await commitChecked(ctx, c, meta, 'apply'));
+  return { dryRun: false, groups };
+}
+
+export async function scaleGroup(
+  ctx: OperationsContext,
+  id: GroupId,
+  size: number,
+  meta: CommitMeta,
+): Promise<OkView> {
+  const latest = await latestLive(ctx, id);
+  const spec = specFromRevision(latest);
+  if (!('size' in spec.allocation)) {
+    throw new TendError('invalid_spec', `group ${id} is allocated by logical IDs; edit its logicalIds instead`);
+  }
+  const result = await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, `scale to ${size}`);
+  return { ok: true, id, revision: result.revision, message: `${id} scaled to ${size}` };
+}
+
+/** Undo re-commits the revision before the latest, so the undo itself is history too. */
+export async function undoRollout(ctx: OperationsContext, id: GroupId, meta: CommitMeta): Promise<OkView> {
+  await latestLive(ctx, id);
+  const revisions = await ctx.store.history(id);
+  const previous = revisions.at(-2);
+  if (previous === undefined || previous.deleted === true) {
+    throw new TendError('conflict', `group ${id} has no earlier revision to go back to`);
+  }
+  const result = await commitChecked(
+    ctx,
+    checkedSpec(specFromRevision(previous)),
+    { author: meta.author, reason: meta.reason ?? `rollout undo: back to revision ${previous.revision}` },
+    'rollout undo',
+  );
+  return {
+    ok: true,
+    id,
+    revision: result.revision,
+    message: `${id} rolling back to revision ${previous.revision} (committed as ${result.revision})`,
+  };
+}
+
+export function setPaused(ctx: OperationsContext, id: GroupId, paused: boolean): OkView {
+  const controller = ctx.session.entry(id)?.controller;
+  if (controller === undefined) throw missing(id);
+  if (paused) controller.pause();
+  else controller.resume();
+  return { ok: true, id, message: `${id} ${paused ? 'paused' : 'resumed'}` };
+}
+
+export async function removeGroup(
+  ctx: OperationsContext,
+  id: GroupId,
+  mode: 'destroy' | 'free',
+  meta: CommitMeta,
+): Promise<OkView> {
+  await latestLive(ctx, id);
+  await ctx.session.remove(id, mode);
+  await ctx.store.remove(id, {
+    author: meta.author ?? ctx.defaultAuthor,
+    reason: meta.reason ?? mode,
+    epoch: ctx.session.epoch,
+  });
+  const message = mode === 'destroy' ? `${id} destroyed` : `${id} freed; its instances keep running`;
+  return { ok: true, id, message };
+}
+
+/**
+ * InfraKit's `Group.DestroyInstances`: these instances go and a sized group shrinks by as many.
+ * The controller is held while this happens, so its own scale-in does not pick other instances.
+ */
+export async function destroyInstances(
+  ctx: OperationsContext,
+  id: GroupId,
+  instances: readonly InstanceId[],
+  meta: CommitMeta,
+): Promise<OkView> {
+  const latest = await latestLive(ctx, id);
+  const entry = ctx.session.entry(id);
+  const controller = entry?.controller;
+  if (entry === undefined || controller === undefined) throw missing(id);
+  const known = new Set(controller.status().instances.map((instance) => instance.id));
+  const strangers = instances.filter((instance) => !known.has(instance));
+  if (strangers.length > 0) throw new TendError('not_found', `group ${id} has no instance ${strangers.join(', ')}`);
+  const wasPaused = controller.status().paused;
+  controller.pause();
+  try {
+    const spec = specFromRevision(latest);
+    if ('size' in spec.allocation) {
+      const size = Math.max(0, spec.allocation.size - instances.length);
+      await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, 'destroy instances');
+    }
+    const plugin = await ctx.resolver.instance(entry.spec.instance.plugin);
+    for (const instance of instances) {
+      await plugin.destroy(instance, { reason: 'terminate' }, { signal: ctx.session.signal });
+    }
+  } finally {
+    if (!wasPaused) controller.resume();
+  }
+  return { ok: true, id, message: `${instances.length} instance(s) of ${id} destroyed` };
+}
+
+async function commitChecked(
+  ctx: OperationsContext,
+  c: CheckedSpec,
+  meta: CommitMeta,
+  defaultReason: string,
+): Promise<AppliedGroup> {
+  const latest = await ctx.store.latest(c.spec.id);
+  const live = latest !== undefined && latest.deleted !== true ? latest : undefined;
+  if (live !== undefined && isDeepStrictEqual(live.spec, c.document) && ctx.session.entry(c.spec.id)) {
+    return { id: c.spec.id, change: 'unchanged', config: c.config, revision: live.revision };
+  }
+  const revision = await ctx.store.commit({
+    groupId: c.spec.id,
+    spec: c.document,
+    author: meta.author ?? ctx.defaultAuthor,
+    reason: meta.reason ?? defaultReason,
+    expectedRevision: latest?.revision ?? 0,
+    epoch: ctx.session.epoch,
+  });
+  await ctx.session.upsert(c.spec, revision.revision, c.config);
+  return { id: c.spec.id, change: live === undefined ? 'created' : 'updated', config: c.config, revision: revision.revision };
+}
+
+function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {
+  const entry = ctx.session.entry(c.spec.id);
+  if (entry === undefined) return { id: c.spec.id, change: 'created', config: c.config, revision: 0 };
+  const same = isDeepStrictEqual(specToDocument(entry.spec), c.document);
+  return { id: c.spec.id, change: same ? 'unchanged' : 'updated', config: c.config, revision: entry.revision };
+}
+
+function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
+  const entry = ctx.session.entry(c.spec.id);
+  if (entry === undefined) return previewGroupPlan(c.spec, c.config);
+  return previewGroupPlan(c.spec, c.config, {
+    config: entry.config,
+    desired: desiredCount(entry.spec.allocation),
+    status: ctx.session.status(c.spec.id),
+  });
+}
+
+async function latestLive(ctx: OperationsContext, id: GroupId): Promise<SpecRevision> {
+  const latest = await ctx.store.latest(id);
+  if (latest === undefined || latest.deleted === true) throw missing(id);
+  return latest;
+}
+
+function missing(id: GroupId): TendError {
+  return new TendError('not_found', `no group ${id}`);
+}

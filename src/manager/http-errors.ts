@@ -1,0 +1,52 @@
+import { ZodError } from 'zod';
+import { type JsonValue, TendError, type TendErrorKind, toTendError } from '../spi/index.js';
+import type { ErrorBody } from './api-types.js';
+
+const statusByKind: Record<TendErrorKind, number> = {
+  invalid_spec: 400,
+  not_found: 404,
+  conflict: 409,
+  throttled: 429,
+  not_leader: 503,
+  unavailable: 503,
+  fenced: 503,
+  timeout: 504,
+  internal: 500,
+};
+
+/** An error the HTTP layer itself raises (bad route, body too large), with its own status. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly kind: TendErrorKind;
+
+  constructor(status: number, kind: TendErrorKind, message: string) {
+    super(message);
+    this.status = status;
+    this.kind = kind;
+  }
+}
+
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof HttpError) {
+    return { status: error.status, body: { error: { kind: error.kind, message: error.message } } };
+  }
+  if (error instanceof ZodError) {
+    const message = error.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+      .join('; ');
+    return { status: 400, body: { error: { kind: 'invalid_spec', message } } };
+  }
+  const tend = toTendError(error);
+  const details = jsonDetails(tend);
+  return {
+    status: statusByKind[tend.kind],
+    body: { error: { kind: tend.kind, message: tend.message, ...(details === undefined ? {} : { details }) } },
+  };
+}
+
+/** Only the leader's whereabouts leave the server; other details may hold internals. */
+function jsonDetails(error: TendError): Record<string, JsonValue> | undefined {
+  const leader = error.details.leader;
+  if (leader === undefined) return undefined;
+  return { leader: JSON.parse(JSON.stringify(leader)) as JsonValue };
+}

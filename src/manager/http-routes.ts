@@ -1,0 +1,148 @@
+import { groupId, instanceId } from '../spi/index.js';
+import { actionBody, applyBody, destroyInstancesBody, scaleBody } from './api-types.js';
+import type { Manager } from './manager.js';
+
+/** The role a caller needs; enforced in one place (`authorize`) once bearer tokens arrive. */
+export type Access = 'viewer' | 'operator' | 'admin';
+
+/**
+ * `local`: any manager answers from the store. `leader`: only the leader can; a standby forwards.
+ * `prefer-leader`: forwarded when a leader is reachable, else answered locally with what the
+ * store knows.
+ */
+export type Placement = 'local' | 'leader' | 'prefer-leader';
+
+export interface RouteRequest {
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Segments; `:name` captures one segment. Matched exactly: no prefixes, no wildcards. */
+  path: string;
+  access: Access;
+  placement: Placement;
+  handle(manager: Manager, request: RouteRequest): Promise<unknown>;
+}
+
+const id = (request: RouteRequest) => groupId(request.params.id ?? '');
+
+export const routes: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/leader',
+    access: 'viewer',
+    placement: 'local',
+    handle: (m) => m.leaderView(),
+  },
+  {
+    method: 'GET',
+    path: '/v1/status',
+    access: 'viewer',
+    placement: 'prefer-leader',
+    handle: (m) => m.status(),
+  },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    access: 'viewer',
+    placement: 'prefer-leader',
+    handle: async (m, r) => ({ events: m.recentEvents(intParam(r.query, 'after'), intParam(r.query, 'limit')) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/groups/:id',
+    access: 'viewer',
+    placement: 'prefer-leader',
+    handle: (m, r) => m.group(id(r)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/groups/:id/history',
+    access: 'viewer',
+    placement: 'local',
+    handle: (m, r) => m.history(id(r)),
+  },
+  {
+    method: 'POST',
+    path: '/v1/apply',
+    access: 'operator',
+    placement: 'leader',
+    handle: (m, r) => {
+      const body = applyBody.parse(r.body);
+      return m.apply(body.document, { dryRun: body.dryRun, author: body.author, reason: body.reason });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/groups/:id/scale',
+    access: 'operator',
+    placement: 'leader',
+    handle: (m, r) => {
+      const body = scaleBody.parse(r.body);
+      return m.scale(id(r), body.size, { author: body.author, reason: body.reason });
+    },
+  },
+  action('/v1/groups/:id/rollout/pause', 'operator', (m, r) => m.pauseRollout(id(r))),
+  action('/v1/groups/:id/rollout/resume', 'operator', (m, r) => m.resumeRollout(id(r))),
+  action('/v1/groups/:id/rollout/undo', 'operator', (m, r) => m.undoRollout(id(r), actionBody.parse(r.body))),
+  action('/v1/groups/:id/destroy', 'admin', (m, r) => m.destroyGroup(id(r), actionBody.parse(r.body))),
+  action('/v1/groups/:id/instances/destroy', 'admin', (m, r) => {
+    const body = destroyInstancesBody.parse(r.body);
+    return m.destroyInstances(id(r), body.instances.map(instanceId), { author: body.author, reason: body.reason });
+  }),
+  action('/v1/groups/:id/free', 'admin', (m, r) => m.freeGroup(id(r), actionBody.parse(r.body))),
+];
+
+function action(path: string, access: Access, handle: Route['handle']): Route {
+  return { method: 'POST', path, access, placement: 'leader', handle };
+}
+
+function intParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || !/^\d{1,9}$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** A path parameter must be a plain name: no separators, no dot segments, nothing to traverse. */
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export type RouteMatch =
+  | { kind: 'found'; route: Route; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'not-found' };
+
+export function matchRoute(method: string, pathname: string): RouteMatch {
+  const segments = pathname.split('/');
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path.split('/'), segments);
+    if (params === undefined) continue;
+    if (route.method === method) return { kind: 'found', route, params };
+    allowed.push(route.method);
+  }
+  return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
+}
+
+function matchPath(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of pattern.entries()) {
+    const segment = segments[i] ?? '';
+    if (!part.startsWith(':')) {
+      if (part !== segment) return undefined;
+      continue;
+    }
+    let value: string;
+    try {
+      value = decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+    if (!SAFE_SEGMENT.test(value)) return undefined;
+    params[part.slice(1)] = value;
+  }
+  return params;
+}

@@ -1,0 +1,218 @@
+import { configHash, type GroupController, type GroupControllerOptions } from '../group/index.js';
+import type { Clock, Logger } from '../lib/index.js';
+import {
+  type ConfigStore,
+  type GroupEvent,
+  type GroupId,
+  type GroupSpec,
+  type GroupStatus,
+  type LeaderTerm,
+  type PluginResolver,
+  TendError,
+  toTendError,
+} from '../spi/index.js';
+import { desiredCount } from './plan-preview.js';
+import { specFromRevision } from './spec-codec.js';
+import { storeJournal } from './store-journal.js';
+
+export interface LeaderSessionOptions {
+  name: string;
+  term: LeaderTerm;
+  store: ConfigStore;
+  resolver: PluginResolver;
+  createController: (options: GroupControllerOptions) => GroupController;
+  clock: Clock;
+  logger: Logger;
+  tickIntervalMs: number | undefined;
+  /** How often a group whose plugins could not be resolved is tried again. */
+  retryIntervalMs: number;
+  onEvent: (event: GroupEvent) => void;
+  /** Aborts when the manager stops. */
+  stopSignal: AbortSignal;
+}
+
+/** One group as the leader runs it. No controller means its plugins could not be resolved yet. */
+export interface GroupEntry {
+  spec: GroupSpec;
+  config: string;
+  revision: number;
+  controller?: GroupController;
+  error?: string;
+}
+
+/**
+ * Everything this manager does during one leader term: raise the fence, load the specs, run a
+ * controller per group. `signal` aborts when the term ends for any reason (lease lost, a fenced
+ * write, the manager stopping), and `stop()` stops every controller at once.
+ */
+export class LeaderSession {
+  readonly epoch: number;
+  readonly signal: AbortSignal;
+  private readonly options: LeaderSessionOptions;
+  private readonly abort = new AbortController();
+  private readonly groups = new Map<GroupId, GroupEntry>();
+  private readonly log: Logger;
+  private retryTask: Promise<void> | undefined;
+
+  constructor(options: LeaderSessionOptions) {
+    this.options = options;
+    this.epoch = options.term.epoch;
+    this.signal = AbortSignal.any([options.term.signal, options.stopSignal, this.abort.signal]);
+    this.log = options.logger.child({ epoch: this.epoch });
+  }
+
+  /** Raises the fence and starts a controller for every stored group. */
+  async activate(): Promise<void> {
+    await this.options.store.raiseFence(this.epoch);
+    const revisions = await this.options.store.list();
+    for (const revision of revisions) {
+      const spec = specFromRevision(revision);
+      await this.upsert(spec, revision.revision, configHash(spec));
+      this.options.onEvent({
+        type: 'leader-changed',
+        groupId: spec.id,
+        message: `${this.options.name} leads at epoch ${this.epoch}`,
+        at: this.options.clock.now(),
+        data: { leader: this.options.name, epoch: this.epoch },
+      });
+    }
+    this.retryTask = this.retryLoop();
+    this.log.info('leading', { groups: revisions.length });
+  }
+
+  /** Steps down: a write was fenced, so a newer leader exists. */
+  fenced(error: TendError): void {
+    if (this.signal.aborted) return;
+    this.log.warn('fenced, stepping down', { error: error.message });
+    this.abort.abort(error);
+  }
+
+  /** Ends the term early (an unexpected failure). */
+  fail(error: unknown): void {
+    if (!this.signal.aborted) this.abort.abort(error);
+  }
+
+  /** Resolves when the term is over. */
+  ended(): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
+  entry(id: GroupId): GroupEntry | undefined {
+    return this.groups.get(id);
+  }
+
+  entries(): GroupEntry[] {
+    return [...this.groups.values()];
+  }
+
+  /** Gives a running controller its new spec, or starts a controller for a new group. */
+  async upsert(spec: GroupSpec, revision: number, config: string): Promise<void> {
+    const existing = this.groups.get(spec.id);
+    if (existing?.controller !== undefined) {
+      existing.controller.update(spec);
+      Object.assign(existing, { spec, revision, config });
+      return;
+    }
+    const entry: GroupEntry = { spec, revision, config };
+    this.groups.set(spec.id, entry);
+    await this.startController(entry);
+  }
+
+  /** Forgets a group: its controller stops; with `destroy`, its instances are destroyed first. */
+  async remove(id: GroupId, mode: 'destroy' | 'free'): Promise<void> {
+    const entry = this.groups.get(id);
+    if (mode === 'destroy') {
+      if (entry?.controller === undefined) {
+        throw new TendError(
+          'unavailable',
+          `group ${id} has no running controller (${entry?.error ?? 'not loaded'}); use free to forget it`,
+        );
+      }
+      await entry.controller.destroyAll(this.signal);
+    }
+    await entry?.controller?.stop();
+    this.groups.delete(id);
+  }
+
+  status(id: GroupId): GroupStatus | undefined {
+    const entry = this.groups.get(id);
+    if (entry === undefined) return undefined;
+    return entry.controller?.status() ?? placeholderStatus(entry);
+  }
+
+  statuses(): GroupStatus[] {
+    return [...this.groups.keys()].sort().flatMap((id) => this.status(id) ?? []);
+  }
+
+  /** Stops every controller at once and waits for their in-flight actions to settle. */
+  async stop(): Promise<void> {
+    this.abort.abort(new TendError('not_leader', 'leader term ended'));
+    await this.retryTask;
+    const controllers = this.entries().flatMap((entry) => entry.controller ?? []);
+    const results = await Promise.allSettled(controllers.map((controller) => controller.stop()));
+    for (const result of results) {
+      if (result.status === 'rejected') this.log.warn('controller stop failed', { error: String(result.reason) });
+    }
+  }
+
+  private async startController(entry: GroupEntry): Promise<void> {
+    const { spec } = entry;
+    try {
+      const instancePlugin = await this.options.resolver.instance(spec.instance.plugin);
+      const flavorPlugin = await this.options.resolver.flavor(spec.flavor.plugin);
+      const controller = this.options.createController({
+        spec,
+        instancePlugin,
+        flavorPlugin,
+        journal: storeJournal({
+          store: this.options.store,
+          groupId: spec.id,
+          epoch: this.epoch,
+          onFenced: (error) => this.fenced(error),
+        }),
+        epoch: this.epoch,
+        clock: this.options.clock,
+        logger: this.options.logger.child({ component: 'group', group: spec.id }),
+        ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),
+        onEvent: this.options.onEvent,
+      });
+      controller.start(this.signal);
+      entry.controller = controller;
+      delete entry.error;
+    } catch (error) {
+      entry.error = toTendError(error).message;
+      this.log.warn('group not started', { group: spec.id, error: entry.error });
+    }
+  }
+
+  /** Plugins served from sockets may appear after the manager; groups waiting on them retry. */
+  private async retryLoop(): Promise<void> {
+    while (!this.signal.aborted) {
+      try {
+        await this.options.clock.sleep(this.options.retryIntervalMs, this.signal);
+      } catch {
+        return;
+      }
+      for (const entry of this.entries()) {
+        if (entry.controller === undefined && !this.signal.aborted) await this.startController(entry);
+      }
+    }
+  }
+}
+
+function placeholderStatus(entry: GroupEntry): GroupStatus {
+  return {
+    id: entry.spec.id,
+    phase: 'blind',
+    desired: desiredCount(entry.spec.allocation),
+    observed: 0,
+    healthy: 0,
+    config: entry.config,
+    byConfig: {},
+    instances: [],
+    breaker: { open: false, consecutiveFailures: 0 },
+    paused: false,
+    ...(entry.error === undefined ? {} : { lastError: entry.error }),
+  };
+}

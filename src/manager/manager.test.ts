@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, test } from 'node:test';
+import { StaticLeadership } from '../leadership/index.js';
+import { groupId, TendError } from '../spi/index.js';
+import { MemoryStore } from '../store/index.js';
+import { ManagerClient } from './client.js';
+import { Manager } from './manager.js';
+import { fakeControllers, fakeResolver, sampleSpec } from './manager-fixtures.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
+  // A hang guard, not a timing assertion.
+  for (let i = 0; i < 2000; i++) {
+    if (await predicate()) return;
+    await sleep(5);
+  }
+  throw new Error('condition never held');
+}
+
+async function leaderManager() {
+  const store = new MemoryStore();
+  const controllers = fakeControllers();
+  const resolver = fakeResolver();
+  const manager = await Manager.create({
+    name: 'm1',
+    store,
+    resolver,
+    leadership: ({ address }) => new StaticLeadership({ name: 'm1', address }),
+    listen: { port: 0 },
+    createController: controllers.create,
+    defaultAuthor: 'test',
+  });
+  cleanups.push(() => manager.stop());
+  manager.start();
+  await until(() => manager.isLeader());
+  return { manager, store, controllers, resolver, client: new ManagerClient({ url: manager.address }) };
+}
+
+async function rejectsKind(promise: Promise<unknown>, kind: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => TendError.is(error) && error.kind === kind);
+}
+
+test('apply commits a new group, starts its controller and records history', async () => {
+  const { client, controllers, store } = await leaderManager();
+  const result = await client.apply(sampleSpec('web', 3), { author: 'ann', reason: 'first' });
+  assert.deepEqual(
+    result.groups.map((g) => [g.id, g.change, g.revision]),
+    [['web', 'created', 1]],
+  );
+  assert.deepEqual(controllers.latest('web')?.calls, ['start']);
+  const history = await client.history('web');
+  assert.equal(history.revisions[0]?.author, 'ann');
+  assert.equal(history.revisions[0]?.reason, 'first');
+  assert.equal((await store.list()).length, 1);
+  const status = await client.status();
+  assert.equal(status.self.role, 'leader');
+  assert.equal(status.leader?.name, 'm1');
+  assert.deepEqual(
+    status.groups.map((g) => [g.id, g.desired]),
+    [['web', 3]],
+  );
+});
+
+test('applying the same spec again changes nothing; a changed one updates the controller', async () => {
+  const { client, controllers } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  const again = await client.apply(sampleSpec('web', 3));
+  assert.equal(again.groups[0]?.change, 'unchanged');
+  const changed = await client.apply(sampleSpec('web', 4, 'b'));
+  assert.equal(changed.groups[0]?.change, 'updated');
+  assert.equal(changed.groups[0]?.revision, 2);
+  assert.deepEqual(controllers.latest('web')?.calls, ['start', 'update:4']);
+});
+
+test('an invalid spec, or one a plugin refuses, is rejected and the stored spec stays', async () => {
+  const { client, store } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  await rejectsKind(client.apply('groups: [{ id: web, allocation: { size: -2 } }]'), 'invalid_spec');
+  await rejectsKind(client.apply(sampleSpec('web', 5).replace('image: a', 'bad: true')), 'invalid_spec');
+  await rejectsKind(client.apply(sampleSpec('web', 5).replace('plugin: fake', 'plugin: nope')), 'invalid_spec');
+  assert.equal((await store.history(groupId('web'))).length, 1);
+});
+
+test('a dry run reports creates, destroys and rollout batches and commits nothing', async () => {
+  const { client, store } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  const plan = await client.apply(`${sampleSpec('web', 4, 'b')}${sampleSpec('api', 2).replace('groups:', '')}`, {
+    dryRun: true,
+  });
+  assert.equal(plan.dryRun, true);
+  const web = plan.plan?.find((p) => p.id === 'web');
+  const api = plan.plan?.find((p) => p.id === 'api');
+  assert.equal(web?.change, 'update');
+  assert.equal(web?.creates, 4);
+  assert.equal(web?.destroys, 3);
+  assert.deepEqual(web?.rollout?.batches, [1, 1, 1]);
+  assert.deepEqual([api?.change, api?.creates], ['create', 2]);
+  assert.equal((await store.list()).length, 1);
+});
+
+test('scale, pause, resume and undo', async () => {
+  const { client, controllers } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  const scaled = await client.scale('web', 5);
+  assert.equal(scaled.revision, 2);
+  await client.rollout('web', 'pause');
+  assert.equal((await client.group('web')).status?.paused, true);
+  await client.rollout('web', 'resume');
+  const undone = await client.rollout('web', 'undo');
+  assert.equal(undone.revision, 3);
+  const history = await client.history('web');
+  assert.deepEqual(history.revisions.map((r) => r.spec), [
+    history.revisions[0]?.spec,
+    history.revisions[1]?.spec,
+    history.revisions[0]?.spec,
+  ]);
+  assert.deepEqual(controllers.latest('web')?.calls, ['start', 'update:5', 'pause', 'resume', 'update:3']);
+  await rejectsKind(client.scale('nope', 1), 'not_found');
+});
+
+test('destroy drains the group then forgets it; free forgets and leaves instances', async () => {
+  const { client, controllers, store } = await leaderManager();
+  await client.apply(sampleSpec('web', 2));
+  await client.apply(sampleSpec('api', 2));
+  await client.destroy('web');
+  assert.deepEqual(controllers.latest('web')?.calls, ['start', 'destroyAll', 'stop']);
+  await client.free('api');
+  assert.deepEqual(controllers.latest('api')?.calls, ['start', 'stop']);
+  assert.deepEqual(await store.list(), []);
+  await rejectsKind(client.group('web'), 'not_found');
+  // History survives removal, ending with a tombstone.
+  assert.equal((await client.history('web')).revisions.at(-1)?.deleted, true);
+});
+
+test('destroyInstances destroys the named instances and shrinks the group', async () => {
+  const { manager, client, resolver } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  await client.destroyInstances('web', ['web-1']);
+  assert.deepEqual(resolver.destroyed, ['web-1']);
+  const group = await client.group('web');
+  assert.equal(group.status?.desired, 2);
+  await rejectsKind(client.destroyInstances('web', ['stranger']), 'not_found');
+  assert.equal(manager.isLeader(), true);
+});
+
+test('the manager becomes leader again after stop is refused and loads stored groups', async () => {
+  const store = new MemoryStore();
+  const first = await leaderManagerOn(store);
+  await first.client.apply(sampleSpec('web', 3));
+  await first.manager.stop();
+  const second = await leaderManagerOn(store);
+  await until(() => second.controllers.latest('web') !== undefined);
+  assert.equal(second.controllers.latest('web')?.spec.id, 'web');
+  const events = await second.client.events();
+  assert.ok(events.events.some((e) => e.type === 'leader-changed' && e.groupId === 'web'));
+});
+
+async function leaderManagerOn(store: MemoryStore) {
+  const controllers = fakeControllers();
+  const manager = await Manager.create({
+    name: 'm',
+    store: new MemoryStore({ shareWith: store }),
+    resolver: fakeResolver(),
+    leadership: ({ address }) => new StaticLeadership({ name: 'm', address }),
+    listen: { port: 0 },
+    createController: controllers.create,
+  });
+  cleanups.push(() => manager.stop());
+  manager.start();
+  await until(() => manager.isLeader());
+  return { manager, controllers, client: new ManagerClient({ url: manager.address }) };
+}

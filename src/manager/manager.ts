@@ -1,0 +1,323 @@
+import type { Logger } from '../lib/index.js';
+import {
+  type GroupEvent,
+  type GroupId,
+  type InstanceId,
+  type LeaderInfo,
+  type Leadership,
+  type LeaderTerm,
+  type SpecRevision,
+  TendError,
+  toTendError,
+} from '../spi/index.js';
+import type {
+  ApplyView,
+  CommitMeta,
+  GroupView,
+  HistoryView,
+  LeaderView,
+  ManagerSelf,
+  OkView,
+  StatusView,
+} from './api-types.js';
+import { EventRing, type SequencedEvent } from './event-ring.js';
+import {
+  applyDocument,
+  destroyInstances,
+  type OperationsContext,
+  removeGroup,
+  scaleGroup,
+  setPaused,
+  undoRollout,
+} from './group-operations.js';
+import { type ApiServer, startApiServer } from './http-server.js';
+import { LeaderSession } from './leader-session.js';
+import { type ManagerOptions, type ResolvedManagerOptions, resolveManagerOptions } from './manager-options.js';
+import { SerialQueue } from './serial-queue.js';
+import { standbyStatus } from './standby-view.js';
+
+export type ManagerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+const transitions: Record<ManagerState, readonly ManagerState[]> = {
+  initialized: ['running', 'stopping'],
+  running: ['stopping', 'failed'],
+  stopping: ['stopped', 'failed'],
+  stopped: [],
+  failed: ['stopping'],
+};
+
+/**
+ * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
+ * Serves the HTTP API all the time; a standby answers reads and forwards writes to the leader.
+ *
+ * Lifecycle: `create()` binds the API (state `initialized`) → `start()` (`running`) →
+ * `stop()` (`stopping` → `stopped`). Instances keep running when a manager stops.
+ */
+export class Manager {
+  private readonly options: ResolvedManagerOptions;
+  private readonly log: Logger;
+  private readonly events: EventRing;
+  private readonly writes = new SerialQueue();
+  private readonly stopController = new AbortController();
+  private current: ManagerState = 'initialized';
+  private session: LeaderSession | undefined;
+  private loop: Promise<void> | undefined;
+  private api: ApiServer | undefined;
+  private leadershipBackend: Leadership | undefined;
+  private closeGroupSocket: (() => Promise<void>) | undefined;
+
+  private constructor(options: ResolvedManagerOptions) {
+    this.options = options;
+    this.log = options.logger;
+    this.events = new EventRing({ capacity: options.eventCapacity });
+  }
+
+  /** Builds a manager and binds its HTTP API (and Group socket), without campaigning yet. */
+  static async create(options: ManagerOptions): Promise<Manager> {
+    const manager = new Manager(resolveManagerOptions(options));
+    const { listen, bodyLimitBytes } = manager.options;
+    manager.api = await startApiServer(manager, { ...listen, bodyLimitBytes, logger: manager.log });
+    manager.leadershipBackend = manager.options.leadership({ address: manager.address });
+    if (manager.options.groupSocket !== undefined) {
+      const { serveGroupSocket } = await import('./group-socket.js');
+      manager.closeGroupSocket = await serveGroupSocket({
+        ...manager.options.groupSocket,
+        managerUrl: manager.address,
+        logger: manager.log,
+      });
+    }
+    return manager;
+  }
+
+  get state(): ManagerState {
+    return this.current;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:7420`. */
+  get address(): string {
+    if (this.api === undefined) throw new TendError('unavailable', 'manager API is not listening');
+    return this.api.url;
+  }
+
+  private get leadership(): Leadership {
+    if (this.leadershipBackend === undefined) throw new TendError('unavailable', 'manager is not created yet');
+    return this.leadershipBackend;
+  }
+
+  isLeader(): boolean {
+    return this.session !== undefined && !this.session.signal.aborted;
+  }
+
+  /** Starts campaigning for leadership in the background. */
+  start(): void {
+    this.transition('running');
+    this.loop = this.campaignLoop().catch((error: unknown) => {
+      this.log.error('manager failed', { error: toTendError(error).message });
+      this.transition('failed');
+    });
+  }
+
+  /** Stops every controller, resigns, closes the API. Instances keep running by design. */
+  async stop(): Promise<void> {
+    if (this.current === 'stopped' || this.current === 'stopping') return;
+    this.transition('stopping');
+    this.stopController.abort(new TendError('unavailable', 'manager stopping'));
+    await this.loop;
+    if (this.options.ownsLeadership) await this.leadershipBackend?.close().catch(() => undefined);
+    await this.closeGroupSocket?.();
+    await this.api?.close();
+    this.transition('stopped');
+    this.log.info('stopped');
+  }
+
+  async leaderView(): Promise<LeaderView> {
+    return { self: this.self(), leader: (await this.leaderInfo()) ?? null };
+  }
+
+  /** Where the leader is, as the leadership backend says; undefined when there is none. */
+  async leaderInfo(): Promise<LeaderInfo | undefined> {
+    const session = this.session;
+    if (session !== undefined && !session.signal.aborted) {
+      return { name: this.options.name, address: this.address, epoch: session.epoch };
+    }
+    try {
+      return await this.leadership.leader();
+    } catch (error) {
+      this.log.warn('leader lookup failed', { error: toTendError(error).message });
+      return undefined;
+    }
+  }
+
+  /** All groups with live status. On a standby, the groups from the store without live status. */
+  async status(): Promise<StatusView> {
+    const view = await this.leaderView();
+    const session = this.session;
+    if (session === undefined) return { ...view, groups: await standbyStatus(this.options.store) };
+    return { ...view, groups: session.statuses() };
+  }
+
+  async group(id: GroupId): Promise<GroupView> {
+    const revision = await this.options.store.latest(id);
+    if (revision === undefined || revision.deleted === true) throw new TendError('not_found', `no group ${id}`);
+    return { id, revision, status: this.session?.status(id) ?? null };
+  }
+
+  async history(id: GroupId): Promise<HistoryView> {
+    const revisions: SpecRevision[] = await this.options.store.history(id);
+    if (revisions.length === 0) throw new TendError('not_found', `no group ${id}`);
+    return { id, revisions };
+  }
+
+  recentEvents(after?: number, limit?: number): SequencedEvent[] {
+    return this.events.since(after, limit);
+  }
+
+  apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView> {
+    return this.write((ctx) => applyDocument(ctx, document, meta));
+  }
+
+  scale(id: GroupId, size: number, meta: CommitMeta = {}): Promise<OkView> {
+    return this.write((ctx) => scaleGroup(ctx, id, size, meta));
+  }
+
+  pauseRollout(id: GroupId): Promise<OkView> {
+    return this.write(async (ctx) => setPaused(ctx, id, true));
+  }
+
+  resumeRollout(id: GroupId): Promise<OkView> {
+    return this.write(async (ctx) => setPaused(ctx, id, false));
+  }
+
+  undoRollout(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
+    return this.write((ctx) => undoRollout(ctx, id, meta));
+  }
+
+  destroyGroup(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
+    return this.write((ctx) => removeGroup(ctx, id, 'destroy', meta));
+  }
+
+  destroyInstances(id: GroupId, instances: readonly InstanceId[], meta: CommitMeta = {}): Promise<OkView> {
+    return this.write((ctx) => destroyInstances(ctx, id, instances, meta));
+  }
+
+  freeGroup(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
+    return this.write((ctx) => removeGroup(ctx, id, 'free', meta));
+  }
+
+  private self(): ManagerSelf {
+    const session = this.session;
+    const leading = session !== undefined && !session.signal.aborted;
+    return {
+      name: this.options.name,
+      role: leading ? 'leader' : 'standby',
+      address: this.api?.url ?? '',
+      ...(leading ? { epoch: session.epoch } : {}),
+    };
+  }
+
+  /** Runs a write on the leader, one at a time; a standby refuses with `not_leader`. */
+  private write<T>(operation: (ctx: OperationsContext) => Promise<T>): Promise<T> {
+    return this.writes.run(async () => {
+      const session = this.session;
+      if (session === undefined || session.signal.aborted) {
+        const leader = await this.leaderInfo();
+        throw new TendError('not_leader', `${this.options.name} is not the leader`, {
+          details: leader === undefined ? {} : { leader },
+        });
+      }
+      try {
+        return await operation({
+          store: this.options.store,
+          resolver: this.options.resolver,
+          session,
+          defaultAuthor: this.options.defaultAuthor,
+        });
+      } catch (error) {
+        if (TendError.is(error, 'fenced')) session.fenced(error);
+        throw error;
+      }
+    });
+  }
+
+  private record(event: GroupEvent): void {
+    this.events.push(event);
+  }
+
+  private async campaignLoop(): Promise<void> {
+    const stop = this.stopController.signal;
+    let failures = 0;
+    while (!stop.aborted) {
+      let term: LeaderTerm;
+      try {
+        this.log.info('campaigning');
+        term = await this.leadership.campaign({ signal: stop });
+      } catch (error) {
+        if (stop.aborted) return;
+        failures += 1;
+        this.log.warn('campaign failed', { error: toTendError(error).message });
+        await this.backoff(failures);
+        continue;
+      }
+      const clean = await this.lead(term);
+      failures = clean ? 0 : failures + 1;
+      if (!clean) await this.backoff(failures);
+    }
+  }
+
+  /** One leader term; resolves true if it ended without an error of ours. */
+  private async lead(term: LeaderTerm): Promise<boolean> {
+    const session = new LeaderSession({
+      name: this.options.name,
+      term,
+      store: this.options.store,
+      resolver: this.options.resolver,
+      createController: this.options.createController,
+      clock: this.options.clock,
+      logger: this.log,
+      tickIntervalMs: this.options.tickIntervalMs,
+      retryIntervalMs: this.options.retryIntervalMs,
+      onEvent: (event) => this.record(event),
+      stopSignal: this.stopController.signal,
+    });
+    this.log.info('became leader', { epoch: term.epoch });
+    let clean = true;
+    try {
+      this.session = session;
+      await session.activate();
+      await session.ended();
+      if (TendError.is(session.signal.reason, 'fenced')) clean = false;
+    } catch (error) {
+      clean = false;
+      const failure = toTendError(error);
+      this.log.error('leader term failed', { epoch: term.epoch, kind: failure.kind, error: failure.message });
+      session.fail(failure);
+    } finally {
+      this.session = undefined;
+      await session.stop();
+      if (!term.signal.aborted) await term.resign().catch(() => undefined);
+      this.log.info('stepped down', { epoch: term.epoch });
+    }
+    return clean;
+  }
+
+  /** Full-jitter exponential backoff, so a manager that keeps failing does not spin. */
+  private async backoff(failures: number): Promise<void> {
+    const cap = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+    try {
+      await this.options.clock.sleep(Math.random() * cap, this.stopController.signal);
+    } catch {
+      // stopping
+    }
+  }
+
+  private transition(next: ManagerState): void {
+    if (!transitions[this.current].includes(next)) {
+      throw new TendError('conflict', `manager cannot go from ${this.current} to ${next}`);
+    }
+    this.current = next;
+  }
+}

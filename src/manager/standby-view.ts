@@ -1,0 +1,29 @@
+import type { ConfigStore, GroupStatus } from '../spi/index.js';
+import { desiredCount } from './plan-preview.js';
+import { specFromRevision } from './spec-codec.js';
+
+/**
+ * What a standby can say about the groups without a leader to ask: what was declared, nothing
+ * observed. The phase is `blind` because nobody is looking at the infrastructure.
+ */
+export async function standbyStatus(store: ConfigStore): Promise<GroupStatus[]> {
+  const revisions = await store.list();
+  return revisions
+    .map((revision): GroupStatus => {
+      const spec = specFromRevision(revision);
+      return {
+        id: spec.id,
+        phase: 'blind',
+        desired: desiredCount(spec.allocation),
+        observed: 0,
+        healthy: 0,
+        config: '',
+        byConfig: {},
+        instances: [],
+        breaker: { open: false, consecutiveFailures: 0 },
+        paused: false,
+        lastError: 'no leader is running this group',
+      };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -1,0 +1,273 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { open, stat } from 'node:fs/promises';
+import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
+import {
+  type CallOptions,
+  type DescribeOptions,
+  type DestroyContext,
+  type InstanceDescription,
+  type InstanceEvent,
+  type InstanceId,
+  type InstancePlugin,
+  type InstanceSpec,
+  instanceId,
+  type JsonValue,
+  logicalId,
+  TAG_OP,
+  type Tags,
+  TendError,
+} from '../../../spi/index.js';
+import { InstanceWatcher } from './instance-watcher.js';
+import { isProcessAlive, processStartTime } from './proc-stat.js';
+import { type ProcessProperties, parseProcessProperties } from './properties.js';
+import { newProcessId, type ProcessState, StateDir } from './state-dir.js';
+import { terminateGroup } from './terminate.js';
+
+export interface ProcessPluginOptions {
+  /** Holds one state file and one log per instance; created mode 0700. */
+  stateDir: string;
+  logger?: Logger;
+  /** How often adopted processes are checked while someone watches. Default 200 ms. */
+  pollIntervalMs?: number;
+  /** Time between SIGTERM and SIGKILL on destroy. Default 5000 ms. */
+  killGraceMs?: number;
+  clock?: Clock;
+}
+
+/** The process plugin always offers `watch` and `close`. */
+export type ProcessPlugin = InstancePlugin & Required<Pick<InstancePlugin, 'watch' | 'close'>>;
+
+/**
+ * Each instance is a local process running the spec's init with `sh -c`, in a process group of
+ * its own, detached so that it outlives the manager that started it: after a failover another
+ * manager adopts it through the state dir.
+ */
+export function createProcessPlugin(options: ProcessPluginOptions): ProcessPlugin {
+  return new ProcessInstancePlugin(options);
+}
+
+class ProcessInstancePlugin implements ProcessPlugin {
+  private readonly dir: StateDir;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly killGraceMs: number;
+  private readonly watcher: InstanceWatcher;
+  /** Provisions in flight by `tend.op`, so concurrent retries in this manager share one spawn. */
+  private readonly pendingOps = new Map<string, Promise<InstanceId>>();
+  /** Per-instance queue, so concurrent labels do not lose each other's tags. */
+  private readonly labelQueues = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(options: ProcessPluginOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ component: 'plugin-process' });
+    this.dir = new StateDir({ path: options.stateDir, logger: this.logger });
+    this.clock = options.clock ?? systemClock;
+    this.killGraceMs = options.killGraceMs ?? 5000;
+    this.watcher = new InstanceWatcher({
+      pollIntervalMs: options.pollIntervalMs ?? 200,
+      scanLive: () => this.scanLive(),
+      logger: this.logger,
+    });
+  }
+
+  async validate(properties: JsonValue | undefined): Promise<void> {
+    parseProcessProperties(properties);
+  }
+
+  async provision(spec: InstanceSpec, options: CallOptions = {}): Promise<InstanceId> {
+    this.assertOpen('provision');
+    if (options.signal?.aborted) throw new TendError('timeout', 'process plugin: provision aborted');
+    const properties = parseProcessProperties(spec.properties);
+    const op = spec.tags[TAG_OP];
+    if (op === undefined) return this.spawnInstance(spec, properties);
+    const pending = this.pendingOps.get(op);
+    if (pending !== undefined) return pending;
+    const attempt = (async () => (await this.findLiveByOp(op)) ?? this.spawnInstance(spec, properties))();
+    this.pendingOps.set(op, attempt);
+    try {
+      return await attempt;
+    } finally {
+      this.pendingOps.delete(op);
+    }
+  }
+
+  async label(id: InstanceId, labels: Tags): Promise<void> {
+    this.assertOpen('label');
+    const previous = this.labelQueues.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const state = await this.dir.read(id);
+      if (state === undefined || !(await isProcessAlive(state.pid, state.startTime))) {
+        throw new TendError('not_found', `process plugin: label: no live instance ${id}`);
+      }
+      await this.dir.write({ ...state, tags: { ...state.tags, ...labels } });
+    });
+    const settled = next.catch(() => undefined);
+    this.labelQueues.set(id, settled);
+    try {
+      await next;
+    } finally {
+      if (this.labelQueues.get(id) === settled) this.labelQueues.delete(id);
+    }
+  }
+
+  /** An instance that is already gone (or never was) counts as destroyed. */
+  async destroy(id: InstanceId, context: DestroyContext, options: CallOptions = {}): Promise<void> {
+    this.assertOpen('destroy');
+    const state = await this.dir.read(id);
+    if (state === undefined) return;
+    if (await isProcessAlive(state.pid, state.startTime)) {
+      await terminateGroup({
+        id,
+        pid: state.pid,
+        isAlive: () => isProcessAlive(state.pid, state.startTime),
+        graceMs: this.killGraceMs,
+        clock: this.clock,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    }
+    await this.dir.remove(id, { withLog: true });
+    this.watcher.notifyGone(id);
+    this.logger.info('instance destroyed', { instance: id, pid: state.pid, reason: context.reason });
+  }
+
+  async describeInstances(tags: Tags, options: DescribeOptions = {}): Promise<InstanceDescription[]> {
+    this.assertOpen('describeInstances');
+    const wanted = Object.entries(tags);
+    const matching = (await this.dir.list()).filter((s) => wanted.every(([k, v]) => s.tags[k] === v));
+    const live = await this.keepLive(matching);
+    return live.map((state) => describe(state, this.dir.logPath(state.id), options.properties === true));
+  }
+
+  watch(listener: (event: InstanceEvent) => void): () => void {
+    this.assertOpen('watch');
+    return this.watcher.add(listener);
+  }
+
+  /** Stops watching; the instances keep running for whichever manager comes next. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher.stop();
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new TendError('unavailable', `process plugin: ${operation} after close`);
+  }
+
+  private async findLiveByOp(op: string): Promise<InstanceId | undefined> {
+    const [found] = await this.keepLive((await this.dir.list()).filter((s) => s.tags[TAG_OP] === op));
+    return found === undefined ? undefined : instanceId(found.id);
+  }
+
+  /** The live ones among `states`; the state files of dead ones are removed (their logs kept). */
+  private async keepLive(states: readonly ProcessState[]): Promise<ProcessState[]> {
+    const alive = await Promise.all(states.map((s) => isProcessAlive(s.pid, s.startTime)));
+    const dead = states.filter((_, i) => alive[i] !== true);
+    await Promise.all(dead.map((s) => this.dir.remove(s.id, { withLog: false })));
+    return states.filter((_, i) => alive[i] === true);
+  }
+
+  private async scanLive(): Promise<ReadonlySet<InstanceId>> {
+    return new Set((await this.keepLive(await this.dir.list())).map((s) => instanceId(s.id)));
+  }
+
+  private async spawnInstance(spec: InstanceSpec, properties: ProcessProperties): Promise<InstanceId> {
+    await this.dir.ensure();
+    if (properties.cwd !== undefined) await assertDirectory(properties.cwd);
+    const id = instanceId(newProcessId());
+    const child = await this.startChild(id, spec, properties, () => {
+      this.dir.remove(id, { withLog: false }).catch(() => undefined);
+      this.watcher.notifyGone(id);
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new TendError('internal', `process plugin: ${id} started without a pid`);
+    // Read before anything else can wait: the sooner, the less chance the process already ended.
+    const startTime = await processStartTime(pid);
+    const state: ProcessState = {
+      version: 1,
+      id,
+      pid,
+      startTime,
+      tags: { ...spec.tags },
+      init: spec.init,
+      createdAt: new Date(this.clock.now()).toISOString(),
+    };
+    if (spec.logicalId !== undefined) state.logicalId = spec.logicalId;
+    if (properties.cwd !== undefined) state.cwd = properties.cwd;
+    try {
+      await this.dir.write(state);
+    } catch (error) {
+      // Untracked, it would run forever with nobody able to find it.
+      killGroup(pid);
+      throw error;
+    }
+    child.unref();
+    this.watcher.track(id);
+    this.logger.info('instance provisioned', { instance: id, pid, logicalId: spec.logicalId });
+    return id;
+  }
+
+  /** `onExit` is attached before anything can wait, so even an instant exit is reported. */
+  private async startChild(
+    id: InstanceId,
+    spec: InstanceSpec,
+    properties: ProcessProperties,
+    onExit: () => void,
+  ): Promise<ChildProcess> {
+    const log = await open(this.dir.logPath(id), 'a', 0o600);
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...properties.env, TEND_INSTANCE_ID: id };
+      if (spec.logicalId !== undefined) env.TEND_LOGICAL_ID = spec.logicalId;
+      const child: ChildProcess = spawn('/bin/sh', ['-c', spec.init], {
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+        env,
+        ...(properties.cwd === undefined ? {} : { cwd: properties.cwd }),
+      });
+      child.once('exit', onExit);
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      }).catch(async (error: unknown) => {
+        await this.dir.remove(id, { withLog: true });
+        throw new TendError('unavailable', `process plugin: cannot start /bin/sh for ${id}`, {
+          cause: error,
+        });
+      });
+      return child;
+    } finally {
+      await log.close();
+    }
+  }
+}
+
+function describe(state: ProcessState, logFile: string, withProperties: boolean): InstanceDescription {
+  const description: InstanceDescription = { id: instanceId(state.id), tags: state.tags };
+  if (state.logicalId !== undefined) description.logicalId = logicalId(state.logicalId);
+  if (withProperties) {
+    const properties: Record<string, JsonValue> = {
+      pid: state.pid,
+      startTime: state.startTime,
+      init: state.init,
+      createdAt: state.createdAt,
+      logFile,
+    };
+    if (state.cwd !== undefined) properties.cwd = state.cwd;
+    description.properties = properties;
+  }
+  return description;
+}
+
+async function assertDirectory(cwd: string): Promise<void> {
+  const info = await stat(cwd).catch(() => undefined);
+  if (info?.isDirectory() !== true) {
+    throw new TendError('invalid_spec', `process plugin: properties.cwd: ${cwd} is not a directory`);
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

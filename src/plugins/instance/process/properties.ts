@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { type JsonValue, TendError } from '../../../spi/index.js';
+import { formatIssues } from './zod-issues.js';
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const propertiesSchema = z.strictObject({
+  /** Added to the manager's own environment (the instance runs as the user the manager runs as). */
+  env: z
+    .record(z.string().regex(envName, 'expected an environment variable name like NAME_1'), z.string())
+    .optional(),
+  /** Working directory; defaults to the manager's. */
+  cwd: z.string().min(1, 'expected a non-empty path').optional(),
+});
+
+export type ProcessProperties = z.infer<typeof propertiesSchema>;
+
+/** Validates the `process` plugin's properties; `undefined` and `null` mean "none". */
+export function parseProcessProperties(properties: JsonValue | undefined): ProcessProperties {
+  if (properties === undefined || properties === null) return {};
+  const result = propertiesSchema.safeParse(properties);
+  if (!result.success) {
+    throw new TendError('invalid_spec', `process plugin: ${formatIssues(result.error, 'properties')}`);
+  }
+  return result.data;
+}

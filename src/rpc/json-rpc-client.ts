@@ -1,0 +1,190 @@
+import { Agent, type ClientRequest, request } from 'node:http';
+import { z } from 'zod';
+import { isTendErrorKind, TendError, type TendErrorKind } from '../spi/index.js';
+import {
+  JSON_RPC_INVALID_PARAMS,
+  JSON_RPC_METHOD_NOT_FOUND,
+  JSON_RPC_PLUGIN_ERROR,
+} from './json-rpc-dispatcher.js';
+import { isErrnoCode } from './unix-socket.js';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+export interface JsonRpcClientOptions {
+  socketPath: string;
+  /** Named in every error, so an operator knows which plugin failed. */
+  pluginName: string;
+  /** Per-call limit unless a call gives its own. Default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface JsonRpcCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+const responseShape = z.union([
+  z.object({ jsonrpc: z.literal('2.0'), result: z.unknown() }),
+  z.object({
+    jsonrpc: z.literal('2.0'),
+    error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }),
+  }),
+]);
+
+/** Calls one plugin over its unix socket, turning every failure into a TendError naming the plugin. */
+export class JsonRpcClient {
+  readonly socketPath: string;
+  readonly pluginName: string;
+  private readonly timeoutMs: number;
+  // Keep-alive: a controller calls describe every tick; one connection setup per call is waste.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  private nextId = 1;
+
+  constructor(options: JsonRpcClientOptions) {
+    this.socketPath = options.socketPath;
+    this.pluginName = options.pluginName;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  async call(method: string, params: unknown, options: JsonRpcCallOptions = {}): Promise<unknown> {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', method, params, id });
+    const { status, text } = await this.post(method, body, options);
+    return this.decode(method, status, text);
+  }
+
+  /** Releases pooled connections. Calls made afterwards open new ones. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private fail(kind: TendErrorKind, problem: string, method: string, extra: Record<string, unknown> = {}) {
+    return new TendError(kind, `plugin ${this.pluginName}: ${problem}`, {
+      details: { plugin: this.pluginName, socketPath: this.socketPath, method, ...extra },
+      ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+    });
+  }
+
+  private post(method: string, body: string, options: JsonRpcCallOptions, retried = false) {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) {
+        reject(this.fail('timeout', `${method} aborted before it was sent`, method));
+        return;
+      }
+      let settled = false;
+      const finish = (error: TendError | undefined, value?: { status: number; text: string }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error !== undefined) {
+          req.destroy();
+          reject(error);
+        } else if (value !== undefined) resolve(value);
+      };
+      const onAbort = () =>
+        finish(this.fail('timeout', `${method} aborted`, method, { cause: signal?.reason }));
+      const timer = setTimeout(
+        () =>
+          finish(this.fail('timeout', `${method} timed out after ${timeoutMs} ms`, method, { timeoutMs })),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const req: ClientRequest = request({
+        socketPath: this.socketPath,
+        agent: this.agent,
+        method: 'POST',
+        path: '/',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () =>
+          finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.once('aborted', () => finish(this.died(method), undefined));
+        res.once('error', (error) => finish(this.died(method, error), undefined));
+      });
+      req.once('error', (error) => {
+        if (settled) return;
+        if (isErrnoCode(error, 'ENOENT', 'ECONNREFUSED')) {
+          finish(
+            this.fail('unavailable', `no one listening on ${this.socketPath}`, method, { cause: error }),
+          );
+          return;
+        }
+        // A pooled connection the server closed while idle, just as we sent: the request never
+        // reached a handler, so sending it again on a fresh connection is safe (Node docs advise it).
+        if (req.reusedSocket && isErrnoCode(error, 'ECONNRESET', 'EPIPE') && !retried) {
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.post(method, body, options, true).then(resolve, reject);
+          return;
+        }
+        finish(this.died(method, error));
+      });
+      req.end(body);
+    });
+  }
+
+  private died(method: string, cause?: unknown): TendError {
+    const message = `plugin ${this.pluginName} died during ${method} (the connection closed before the answer)`;
+    return new TendError('unavailable', message, {
+      details: { plugin: this.pluginName, socketPath: this.socketPath, method },
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  private decode(method: string, status: number, text: string): unknown {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      const snippet = text.slice(0, 200);
+      return this.throwFail(
+        'internal',
+        `answered ${method} with HTTP ${status} and no JSON-RPC body: ${snippet}`,
+        method,
+      );
+    }
+    const parsed = responseShape.safeParse(message);
+    if (!parsed.success) {
+      return this.throwFail(
+        'internal',
+        `answered ${method} with a malformed JSON-RPC response (HTTP ${status})`,
+        method,
+      );
+    }
+    const response = parsed.data;
+    if ('result' in response) return response.result;
+    const { code, message: remote, data } = response.error;
+    const extra = { code, remoteMessage: remote };
+    if (code === JSON_RPC_PLUGIN_ERROR) {
+      const kind = typeof data === 'object' && data !== null && 'kind' in data ? data.kind : undefined;
+      return this.throwFail(isTendErrorKind(kind) ? kind : 'internal', remote, method, extra);
+    }
+    if (code === JSON_RPC_INVALID_PARAMS || code === JSON_RPC_METHOD_NOT_FOUND) {
+      // Do not retry: the plugin will answer the same way until the spec or the plugin changes.
+      return this.throwFail(
+        'invalid_spec',
+        `rejected ${method}: ${remote} (JSON-RPC ${code})`,
+        method,
+        extra,
+      );
+    }
+    return this.throwFail('internal', `failed ${method}: ${remote} (JSON-RPC ${code})`, method, extra);
+  }
+
+  private throwFail(
+    kind: TendErrorKind,
+    problem: string,
+    method: string,
+    extra: Record<string, unknown> = {},
+  ): never {
+    throw this.fail(kind, problem, method, extra);
+  }
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { Logger } from '../lib/index.js';
+import { silentLogger } from '../lib/index.js';
+import { TendError } from '../spi/index.js';
+
+/** JSON-RPC 2.0 error codes, plus -32000 for a plugin's own (TendError) failures. */
+export const JSON_RPC_PARSE_ERROR = -32700;
+export const JSON_RPC_INVALID_REQUEST = -32600;
+export const JSON_RPC_METHOD_NOT_FOUND = -32601;
+export const JSON_RPC_INVALID_PARAMS = -32602;
+export const JSON_RPC_INTERNAL_ERROR = -32603;
+export const JSON_RPC_PLUGIN_ERROR = -32000;
+
+export type JsonRpcId = string | number | null;
+
+export interface MethodContext {
+  /** Aborted when the caller goes away (connection closed) or the server shuts down. */
+  signal: AbortSignal;
+}
+
+export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;
+
+export interface JsonRpcDispatcherOptions {
+  logger?: Logger;
+}
+
+interface ErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+type Outcome = { result: unknown } | { error: ErrorObject };
+
+const requestShape = z.object({
+  jsonrpc: z.literal('2.0'),
+  method: z.string().min(1),
+  params: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+  id: z.union([z.string(), z.number(), z.null()]).optional(),
+});
+
+/**
+ * Transport-free JSON-RPC 2.0: text in, text out. It never throws and never answers with anything
+ * but well-formed JSON-RPC, so a transport can hand it any bytes a client sent.
+ */
+export class JsonRpcDispatcher {
+  private readonly handlers = new Map<string, MethodHandler>();
+  private readonly logger: Logger;
+
+  constructor(options: JsonRpcDispatcherOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  register(method: string, handler: MethodHandler): void {
+    if (this.handlers.has(method)) {
+      throw new TendError('conflict', `JSON-RPC method ${method} is already registered`);
+    }
+    this.handlers.set(method, handler);
+  }
+
+  methods(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  /** Answers one body: a response, a batch response, or undefined when only notifications came. */
+  async handle(body: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+    const signal = options.signal ?? new AbortController().signal;
+    let message: unknown;
+    try {
+      message = JSON.parse(body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return serialize(errorResponse(null, JSON_RPC_PARSE_ERROR, `parse error: ${reason}`));
+    }
+    if (Array.isArray(message)) {
+      if (message.length === 0) {
+        return serialize(errorResponse(null, JSON_RPC_INVALID_REQUEST, 'invalid request: empty batch'));
+      }
+      const answers = await Promise.all(message.map((item) => this.handleOne(item, signal)));
+      const present = answers.filter((a): a is Record<string, unknown> => a !== undefined);
+      return present.length === 0 ? undefined : serializeBatch(present);
+    }
+    const answer = await this.handleOne(message, signal);
+    return answer === undefined ? undefined : serialize(answer);
+  }
+
+  private async handleOne(
+    message: unknown,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    const parsed = requestShape.safeParse(message);
+    if (!parsed.success) {
+      return errorResponse(
+        validId(message),
+        JSON_RPC_INVALID_REQUEST,
+        `invalid request: ${describeIssues(parsed.error, '')}`,
+      );
+    }
+    const request = parsed.data;
+    const isNotification = !('id' in request);
+    const id = request.id ?? null;
+    const outcome = await this.invoke(request.method, request.params, signal);
+    if (isNotification) return undefined;
+    if ('error' in outcome)
+      return errorResponse(id, outcome.error.code, outcome.error.message, outcome.error.data);
+    return { jsonrpc: '2.0', id, result: outcome.result === undefined ? null : outcome.result };
+  }
+
+  private async invoke(method: string, params: unknown, signal: AbortSignal): Promise<Outcome> {
+    const handler = this.handlers.get(method);
+    if (handler === undefined) {
+      return { error: { code: JSON_RPC_METHOD_NOT_FOUND, message: `method not found: ${method}` } };
+    }
+    try {
+      return { result: await handler(params ?? {}, { signal }) };
+    } catch (error) {
+      return { error: this.toErrorObject(method, error) };
+    }
+  }
+
+  private toErrorObject(method: string, error: unknown): ErrorObject {
+    if (error instanceof z.ZodError) {
+      return { code: JSON_RPC_INVALID_PARAMS, message: `invalid params: ${describeIssues(error, 'params')}` };
+    }
+    if (error instanceof TendError) {
+      return { code: JSON_RPC_PLUGIN_ERROR, message: error.message, data: { kind: error.kind } };
+    }
+    // A bug in a handler: say so to the caller, and log it here where the stack is.
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.error('json-rpc handler failed', { method, error: reason });
+    return { code: JSON_RPC_INTERNAL_ERROR, message: `internal error in ${method}: ${reason}` };
+  }
+}
+
+/** `params.Spec.Tags.role: expected string, received number; …` — every issue with its path. */
+export function describeIssues(error: z.ZodError, root: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = [root, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+        .filter((p) => p !== '')
+        .join('.')
+        .replaceAll('.[', '[');
+      return path === '' ? issue.message : `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function validId(message: unknown): JsonRpcId {
+  if (typeof message !== 'object' || message === null || !('id' in message)) return null;
+  const id = message.id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+function errorResponse(
+  id: JsonRpcId,
+  code: number,
+  message: string,
+  data?: unknown,
+): Record<string, unknown> {
+  const error: ErrorObject = data === undefined ? { code, message } : { code, message, data };
+  return { jsonrpc: '2.0', id, error };
+}
+
+/** A result that cannot be serialized (a cycle, a BigInt) becomes an internal error, not a throw. */
+function serialize(response: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(response);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const id = validId(response);
+    return JSON.stringify(
+      errorResponse(id, JSON_RPC_INTERNAL_ERROR, `result is not serializable: ${reason}`),
+    );
+  }
+}
+
+function serializeBatch(responses: Record<string, unknown>[]): string {
+  return `[${responses.map(serialize).join(',')}]`;
+}

@@ -1,0 +1,107 @@
+import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { TendError } from '../spi/index.js';
+import { checkSocketPath, isErrnoCode, isSocketLive, removeStaleSocket } from './unix-socket.js';
+
+/** `$TEND_PLUGIN_DIR`, else `~/.tend/plugins` (ARCHITECTURE.md §3). */
+export function pluginDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.TEND_PLUGIN_DIR;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.tend', 'plugins');
+}
+
+/** Creates the directory mode 0700 (and tightens an existing one): sockets in it are private. */
+export async function ensurePluginDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  return dir;
+}
+
+export interface PluginName {
+  /** The whole name as given, `lookup` or `lookup/type`. */
+  name: string;
+  /** The socket's file name. */
+  lookup: string;
+  /** Sent as `"Type"` in every request when present. */
+  type?: string;
+}
+
+/** Splits `lookup/type`; rejects names that cannot be a file name in the plugin directory. */
+export function parsePluginName(name: string): PluginName {
+  const slash = name.indexOf('/');
+  const lookup = slash === -1 ? name : name.slice(0, slash);
+  const type = slash === -1 ? undefined : name.slice(slash + 1);
+  if (lookup === '' || lookup === '.' || lookup === '..' || lookup.includes('\0')) {
+    throw new TendError('invalid_spec', `plugin name "${name}" is not valid: expected NAME or NAME/TYPE`, {
+      details: { plugin: name },
+    });
+  }
+  if (type !== undefined && (type === '' || type.includes('/'))) {
+    throw new TendError(
+      'invalid_spec',
+      `plugin name "${name}" is not valid: the type after "/" is empty or nested`,
+      {
+        details: { plugin: name },
+      },
+    );
+  }
+  return type === undefined ? { name, lookup } : { name, lookup, type };
+}
+
+/** The socket path for a plugin name, checked against the unix socket length limit. */
+export function pluginSocketPath(dir: string, name: string): string {
+  const socketPath = join(dir, parsePluginName(name).lookup);
+  checkSocketPath(socketPath);
+  return socketPath;
+}
+
+export interface PluginEntry {
+  name: string;
+  socketPath: string;
+}
+
+/** Socket files in the directory, by name; an absent directory has none. */
+export async function listPlugins(dir: string): Promise<PluginEntry[]> {
+  const names = await readdir(dir).catch((error: unknown) => {
+    if (isErrnoCode(error, 'ENOENT')) return [];
+    throw new TendError('unavailable', `cannot read plugin directory ${dir}: ${String(error)}`, {
+      cause: error,
+    });
+  });
+  const entries: PluginEntry[] = [];
+  for (const name of names.sort()) {
+    const socketPath = join(dir, name);
+    const stats = await lstat(socketPath).catch(() => undefined);
+    if (stats?.isSocket()) entries.push({ name, socketPath });
+  }
+  return entries;
+}
+
+export interface FoundPlugin extends PluginName {
+  socketPath: string;
+}
+
+/** Finds a plugin's socket; `not_found` names the plugin and the directory searched. */
+export async function findPlugin(dir: string, name: string): Promise<FoundPlugin> {
+  const parsed = parsePluginName(name);
+  const socketPath = pluginSocketPath(dir, name);
+  const stats = await lstat(socketPath).catch(() => undefined);
+  if (stats === undefined || !stats.isSocket()) {
+    throw new TendError('not_found', `plugin ${name}: no socket named ${parsed.lookup} in ${dir}`, {
+      details: { plugin: name, dir },
+    });
+  }
+  return { ...parsed, socketPath };
+}
+
+/** Removes socket files nobody listens on (left by crashed plugins); returns their names. */
+export async function cleanStaleSockets(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await listPlugins(dir)) {
+    if (await isSocketLive(entry.socketPath)) continue;
+    // Another process may have bound the name between our probe and now: removeStaleSocket re-checks.
+    const outcome = await removeStaleSocket(entry.socketPath).catch(() => 'absent' as const);
+    if (outcome === 'removed') removed.push(entry.name);
+  }
+  return removed;
+}

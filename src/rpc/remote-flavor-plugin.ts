@@ -1,0 +1,113 @@
+import {
+  type Allocation,
+  type CallOptions,
+  type FlavorIndex,
+  type FlavorPlugin,
+  flavorDrainResult,
+  flavorHealthyResult,
+  flavorPrepareResult,
+  flavorValidateResult,
+  type Health,
+  type InstanceDescription,
+  type InstanceSpec,
+  type JsonValue,
+} from '../spi/index.js';
+import {
+  allocationToWire,
+  descriptionToWire,
+  healthFromWire,
+  indexToWire,
+  instanceSpecFromWire,
+  instanceSpecToWire,
+} from './codec.js';
+import type { JsonRpcClient } from './json-rpc-client.js';
+import { callChecked, requireOk, typed } from './remote-call.js';
+
+export interface RemoteFlavorPluginOptions {
+  client: JsonRpcClient;
+  /** The `type` of a `lookup/type` name, sent as `"Type"` in every request. */
+  type?: string;
+  /** Close the client with the plugin. Default true. */
+  ownsClient?: boolean;
+}
+
+/** A FlavorPlugin served by another process, reached over the plugin protocol. */
+export class RemoteFlavorPlugin implements FlavorPlugin {
+  private readonly client: JsonRpcClient;
+  private readonly type: string | undefined;
+  private readonly ownsClient: boolean;
+
+  constructor(options: RemoteFlavorPluginOptions) {
+    this.client = options.client;
+    this.type = options.type;
+    this.ownsClient = options.ownsClient ?? true;
+  }
+
+  async validate(
+    properties: JsonValue | undefined,
+    allocation: Allocation,
+    options?: CallOptions,
+  ): Promise<void> {
+    const method = 'Flavor.Validate';
+    const params = typed(this.type, {
+      Properties: properties ?? null,
+      Allocation: allocationToWire(allocation),
+    });
+    requireOk(
+      this.client,
+      method,
+      await callChecked(this.client, method, params, flavorValidateResult, options),
+    );
+  }
+
+  async prepare(
+    properties: JsonValue | undefined,
+    spec: InstanceSpec,
+    allocation: Allocation,
+    index: FlavorIndex,
+    options?: CallOptions,
+  ): Promise<InstanceSpec> {
+    const params = typed(this.type, {
+      Properties: properties ?? null,
+      Spec: instanceSpecToWire(spec),
+      Allocation: allocationToWire(allocation),
+      Index: indexToWire(index),
+    });
+    const result = await callChecked(this.client, 'Flavor.Prepare', params, flavorPrepareResult, options);
+    return instanceSpecFromWire(result.Spec);
+  }
+
+  async healthy(
+    properties: JsonValue | undefined,
+    instance: InstanceDescription,
+    options?: CallOptions,
+  ): Promise<Health> {
+    const params = typed(this.type, {
+      Properties: properties ?? null,
+      Instance: descriptionToWire(instance),
+    });
+    const result = await callChecked(this.client, 'Flavor.Healthy', params, flavorHealthyResult, options);
+    return healthFromWire(result.Health);
+  }
+
+  async drain(
+    properties: JsonValue | undefined,
+    instance: InstanceDescription,
+    options?: CallOptions,
+  ): Promise<void> {
+    const method = 'Flavor.Drain';
+    const params = typed(this.type, {
+      Properties: properties ?? null,
+      Instance: descriptionToWire(instance),
+    });
+    requireOk(
+      this.client,
+      method,
+      await callChecked(this.client, method, params, flavorDrainResult, options),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.close();
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  type CallOptions,
+  type DescribeOptions,
+  type DestroyContext,
+  type InstanceDescription,
+  type InstanceId,
+  type InstancePlugin,
+  type InstanceSpec,
+  instanceDescribeResult,
+  instanceDestroyResult,
+  instanceId,
+  instanceLabelResult,
+  instanceProvisionResult,
+  instanceValidateResult,
+  type JsonValue,
+  type Tags,
+  TendError,
+} from '../spi/index.js';
+import { descriptionFromWire, instanceSpecToWire } from './codec.js';
+import type { JsonRpcClient } from './json-rpc-client.js';
+import { callChecked, requireOk, typed } from './remote-call.js';
+
+export interface RemoteInstancePluginOptions {
+  client: JsonRpcClient;
+  /** The `type` of a `lookup/type` name, sent as `"Type"` in every request. */
+  type?: string;
+  /** Close the client with the plugin (true when the plugin made or was handed its own client). */
+  ownsClient?: boolean;
+}
+
+/** An InstancePlugin served by another process, reached over the plugin protocol. */
+export class RemoteInstancePlugin implements InstancePlugin {
+  private readonly client: JsonRpcClient;
+  private readonly type: string | undefined;
+  private readonly ownsClient: boolean;
+
+  constructor(options: RemoteInstancePluginOptions) {
+    this.client = options.client;
+    this.type = options.type;
+    this.ownsClient = options.ownsClient ?? true;
+  }
+
+  async validate(properties: JsonValue | undefined, options?: CallOptions): Promise<void> {
+    const method = 'Instance.Validate';
+    const params = typed(this.type, { Properties: properties ?? null });
+    requireOk(
+      this.client,
+      method,
+      await callChecked(this.client, method, params, instanceValidateResult, options),
+    );
+  }
+
+  async provision(spec: InstanceSpec, options?: CallOptions): Promise<InstanceId> {
+    const method = 'Instance.Provision';
+    const params = typed(this.type, { Spec: instanceSpecToWire(spec) });
+    const result = await callChecked(this.client, method, params, instanceProvisionResult, options);
+    if (result.ID === undefined || result.ID === null || result.ID === '') {
+      throw new TendError('internal', `plugin ${this.client.pluginName}: ${method} answered without an ID`, {
+        details: { plugin: this.client.pluginName, method },
+      });
+    }
+    return instanceId(result.ID);
+  }
+
+  async label(id: InstanceId, labels: Tags, options?: CallOptions): Promise<void> {
+    const method = 'Instance.Label';
+    const params = typed(this.type, { Instance: id, Labels: { ...labels } });
+    requireOk(
+      this.client,
+      method,
+      await callChecked(this.client, method, params, instanceLabelResult, options),
+    );
+  }
+
+  async destroy(id: InstanceId, context: DestroyContext, options?: CallOptions): Promise<void> {
+    const method = 'Instance.Destroy';
+    const params = typed(this.type, { Instance: id, Context: { Reason: context.reason } });
+    requireOk(
+      this.client,
+      method,
+      await callChecked(this.client, method, params, instanceDestroyResult, options),
+    );
+  }
+
+  async describeInstances(tags: Tags, options?: DescribeOptions): Promise<InstanceDescription[]> {
+    const params = typed(this.type, { Tags: { ...tags }, Properties: options?.properties ?? false });
+    const callOptions: CallOptions = options?.signal === undefined ? {} : { signal: options.signal };
+    const result = await callChecked(
+      this.client,
+      'Instance.DescribeInstances',
+      params,
+      instanceDescribeResult,
+      callOptions,
+    );
+    return (result.Descriptions ?? []).map(descriptionFromWire);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.close();
+  }
+}

@@ -1,0 +1,147 @@
+// Binds spi plugin interfaces to JSON-RPC method names; params are checked with the wire schemas
+// (a ZodError becomes -32602 naming the field) and converted by the codec.
+import {
+  type FlavorPlugin,
+  flavorInstanceParams,
+  flavorPrepareParams,
+  flavorValidateParams,
+  type GroupPlugin,
+  groupCommitParams,
+  groupDestroyInstancesParams,
+  groupId,
+  groupIdParams,
+  groupSetSizeParams,
+  type InstancePlugin,
+  instanceDescribeParams,
+  instanceDestroyParams,
+  instanceId,
+  instanceLabelParams,
+  instanceProvisionParams,
+  instanceValidateParams,
+} from '../spi/index.js';
+import {
+  allocationFromWire,
+  descriptionFromWire,
+  descriptionToWire,
+  healthToWire,
+  indexFromWire,
+  instanceSpecFromWire,
+  instanceSpecToWire,
+  instanceStatusToWire,
+  tagsFromWire,
+} from './codec.js';
+import type { JsonRpcDispatcher } from './json-rpc-dispatcher.js';
+
+/** Picks the implementation for a request's `Type` (absent when the plugin serves one type). */
+export type TypePicker<P> = (type: string | null | undefined) => P;
+
+export function registerInstanceMethods(
+  dispatcher: JsonRpcDispatcher,
+  pick: TypePicker<InstancePlugin>,
+): void {
+  dispatcher.register('Instance.Validate', async (raw, { signal }) => {
+    const p = instanceValidateParams.parse(raw);
+    await pick(p.Type).validate(p.Properties ?? undefined, { signal });
+    return { Type: p.Type ?? '', OK: true };
+  });
+  dispatcher.register('Instance.Provision', async (raw, { signal }) => {
+    const p = instanceProvisionParams.parse(raw);
+    const id = await pick(p.Type).provision(instanceSpecFromWire(p.Spec), { signal });
+    return { Type: p.Type ?? '', ID: id };
+  });
+  dispatcher.register('Instance.Label', async (raw, { signal }) => {
+    const p = instanceLabelParams.parse(raw);
+    await pick(p.Type).label(instanceId(p.Instance), tagsFromWire(p.Labels), { signal });
+    return { Type: p.Type ?? '', OK: true };
+  });
+  dispatcher.register('Instance.Destroy', async (raw, { signal }) => {
+    const p = instanceDestroyParams.parse(raw);
+    const reason = p.Context?.Reason ?? 'terminate';
+    await pick(p.Type).destroy(instanceId(p.Instance), { reason }, { signal });
+    return { Type: p.Type ?? '', OK: true };
+  });
+  dispatcher.register('Instance.DescribeInstances', async (raw, { signal }) => {
+    const p = instanceDescribeParams.parse(raw);
+    const found = await pick(p.Type).describeInstances(tagsFromWire(p.Tags), {
+      signal,
+      properties: p.Properties ?? false,
+    });
+    return { Type: p.Type ?? '', Descriptions: found.map(descriptionToWire) };
+  });
+}
+
+export function registerFlavorMethods(dispatcher: JsonRpcDispatcher, pick: TypePicker<FlavorPlugin>): void {
+  dispatcher.register('Flavor.Validate', async (raw, { signal }) => {
+    const p = flavorValidateParams.parse(raw);
+    await pick(p.Type).validate(p.Properties ?? undefined, allocationFromWire(p.Allocation), { signal });
+    return { Type: p.Type ?? '', OK: true };
+  });
+  dispatcher.register('Flavor.Prepare', async (raw, { signal }) => {
+    const p = flavorPrepareParams.parse(raw);
+    const spec = await pick(p.Type).prepare(
+      p.Properties ?? undefined,
+      instanceSpecFromWire(p.Spec),
+      allocationFromWire(p.Allocation),
+      indexFromWire(p.Index),
+      { signal },
+    );
+    return { Type: p.Type ?? '', Spec: instanceSpecToWire(spec) };
+  });
+  dispatcher.register('Flavor.Healthy', async (raw, { signal }) => {
+    const p = flavorInstanceParams.parse(raw);
+    const health = await pick(p.Type).healthy(p.Properties ?? undefined, descriptionFromWire(p.Instance), {
+      signal,
+    });
+    return { Type: p.Type ?? '', Health: healthToWire(health) };
+  });
+  dispatcher.register('Flavor.Drain', async (raw, { signal }) => {
+    const p = flavorInstanceParams.parse(raw);
+    await pick(p.Type).drain(p.Properties ?? undefined, descriptionFromWire(p.Instance), { signal });
+    return { Type: p.Type ?? '', OK: true };
+  });
+}
+
+export function registerGroupMethods(dispatcher: JsonRpcDispatcher, group: GroupPlugin): void {
+  dispatcher.register('Group.CommitGroup', async (raw) => {
+    const p = groupCommitParams.parse(raw);
+    const details = await group.commitGroup(
+      { id: p.Spec.ID, properties: p.Spec.Properties ?? null },
+      p.Pretend ?? false,
+    );
+    return { Details: details };
+  });
+  dispatcher.register('Group.FreeGroup', async (raw) => {
+    await group.freeGroup(groupId(groupIdParams.parse(raw).ID));
+    return { OK: true };
+  });
+  dispatcher.register('Group.DestroyGroup', async (raw) => {
+    await group.destroyGroup(groupId(groupIdParams.parse(raw).ID));
+    return { OK: true };
+  });
+  dispatcher.register('Group.DescribeGroup', async (raw) => {
+    const description = await group.describeGroup(groupId(groupIdParams.parse(raw).ID));
+    return {
+      Description: {
+        Instances: description.instances.map(instanceStatusToWire),
+        Converged: description.converged,
+      },
+    };
+  });
+  dispatcher.register('Group.InspectGroups', async () => {
+    const groups = await group.inspectGroups();
+    return { Groups: groups.map((g) => ({ ID: g.id, Properties: g.properties })) };
+  });
+  dispatcher.register('Group.DestroyInstances', async (raw) => {
+    const p = groupDestroyInstancesParams.parse(raw);
+    await group.destroyInstances(groupId(p.ID), (p.Instances ?? []).map(instanceId));
+    return { OK: true };
+  });
+  dispatcher.register('Group.Size', async (raw) => {
+    return { Size: await group.size(groupId(groupIdParams.parse(raw).ID)) };
+  });
+  dispatcher.register('Group.SetSize', async (raw) => {
+    const p = groupSetSizeParams.parse(raw);
+    await group.setSize(groupId(p.ID), p.Size);
+    return { OK: true };
+  });
+}

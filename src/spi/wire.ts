@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { JsonValue } from './types.js';
+
+// Zod schemas for the plugin wire protocol (ARCHITECTURE.md §3), in InfraKit's field names.
+// They are lenient the way Go's encoding/json is: a missing or null map, list or string is
+// accepted here and defaulted by the codec in rpc/, so plugins written for InfraKit keep working.
+
+/**
+ * Any JSON value. Bodies reach these schemas straight from JSON.parse, so every value is JSON by
+ * construction; re-walking large Properties trees would only cost time.
+ */
+export const wireJson = z.custom<JsonValue>(() => true);
+
+export const wireTags = z.record(z.string(), z.string()).nullish();
+const wireType = z.string().nullish();
+const ok = z.object({ Type: wireType, OK: z.boolean().nullish() });
+
+export const wireAttachment = z.object({ ID: z.string(), Type: z.string().nullish() });
+
+export const wireInstanceSpec = z.object({
+  Properties: wireJson.nullish(),
+  Tags: wireTags,
+  Init: z.string().nullish(),
+  LogicalID: z.string().nullish(),
+  Attachments: z.array(wireAttachment).nullish(),
+});
+export type WireInstanceSpec = z.infer<typeof wireInstanceSpec>;
+
+export const wireInstanceDescription = z.object({
+  ID: z.string(),
+  LogicalID: z.string().nullish(),
+  Tags: wireTags,
+  Properties: wireJson.nullish(),
+});
+export type WireInstanceDescription = z.infer<typeof wireInstanceDescription>;
+
+/** 0 unknown, 1 healthy, 2 unhealthy. */
+export const wireHealth = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+/** `{Size}` for cattle, `{LogicalIDs}` for pets; InfraKit sends both keys, one of them empty. */
+export const wireAllocation = z.object({
+  Size: z.number().int().min(0).nullish(),
+  LogicalIDs: z.array(z.string()).nullish(),
+});
+export type WireAllocation = z.infer<typeof wireAllocation>;
+
+export const wireIndex = z.object({ Group: z.string().nullish(), Sequence: z.number().int().nullish() });
+
+export const wireApi = z.object({ Name: z.string(), Version: z.string() });
+export const handshakeResult = z.object({ APIs: z.array(wireApi).nullish() });
+
+// Instance.*
+export const instanceValidateParams = z.object({ Type: wireType, Properties: wireJson.nullish() });
+export const instanceValidateResult = ok;
+export const instanceProvisionParams = z.object({ Type: wireType, Spec: wireInstanceSpec });
+export const instanceProvisionResult = z.object({ Type: wireType, ID: z.string().nullish() });
+export const instanceLabelParams = z.object({ Type: wireType, Instance: z.string(), Labels: wireTags });
+export const instanceLabelResult = ok;
+export const instanceDestroyParams = z.object({
+  Type: wireType,
+  Instance: z.string(),
+  Context: z.object({ Reason: z.string().nullish() }).nullish(),
+});
+export const instanceDestroyResult = ok;
+export const instanceDescribeParams = z.object({
+  Type: wireType,
+  Tags: wireTags,
+  Properties: z.boolean().nullish(),
+});
+export const instanceDescribeResult = z.object({
+  Type: wireType,
+  Descriptions: z.array(wireInstanceDescription).nullish(),
+});
+
+// Flavor.*
+export const flavorValidateParams = z.object({
+  Type: wireType,
+  Properties: wireJson.nullish(),
+  Allocation: wireAllocation.nullish(),
+});
+export const flavorValidateResult = ok;
+export const flavorPrepareParams = z.object({
+  Type: wireType,
+  Properties: wireJson.nullish(),
+  Spec: wireInstanceSpec,
+  Allocation: wireAllocation.nullish(),
+  Index: wireIndex.nullish(),
+});
+export const flavorPrepareResult = z.object({ Type: wireType, Spec: wireInstanceSpec });
+export const flavorInstanceParams = z.object({
+  Type: wireType,
+  Properties: wireJson.nullish(),
+  Instance: wireInstanceDescription,
+});
+export const flavorHealthyResult = z.object({ Type: wireType, Health: wireHealth });
+export const flavorDrainResult = ok;
+
+// Group.* — Tend adds Health/Config/CreatedAt to each instance; InfraKit clients ignore them.
+export const wireGroupInstance = wireInstanceDescription.extend({
+  Health: wireHealth.nullish(),
+  Config: z.string().nullish(),
+  CreatedAt: z.number().nullish(),
+});
+export const groupIdParams = z.object({ ID: z.string() });
+export const groupCommitParams = z.object({
+  Spec: z.object({ ID: z.string(), Properties: wireJson.nullish() }),
+  Pretend: z.boolean().nullish(),
+});
+export const groupCommitResult = z.object({ Details: z.string().nullish() });
+export const groupOkResult = z.object({ OK: z.boolean().nullish() });
+export const groupDescribeResult = z.object({
+  Description: z.object({
+    Instances: z.array(wireGroupInstance).nullish(),
+    Converged: z.boolean().nullish(),
+  }),
+});
+export const groupInspectResult = z.object({
+  Groups: z.array(z.object({ ID: z.string(), Properties: wireJson.nullish() })).nullish(),
+});
+export const groupDestroyInstancesParams = z.object({
+  ID: z.string(),
+  Instances: z.array(z.string()).nullish(),
+});
+export const groupSizeResult = z.object({ Size: z.number().int().min(0) });
+export const groupSetSizeParams = z.object({ ID: z.string(), Size: z.number().int().min(0) });

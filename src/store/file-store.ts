@@ -1,0 +1,284 @@
+import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  errorCode,
+  FileLockTimeoutError,
+  type Logger,
+  readFileIfExists,
+  silentLogger,
+  syncDirectory,
+  systemClock,
+  withFileLock,
+  writeFileAtomic,
+} from '../lib/index.js';
+import {
+  type CommitInput,
+  type ConfigStore,
+  type GroupId,
+  groupId as toGroupId,
+  type Intent,
+  type JsonValue,
+  type SpecRevision,
+  TendError,
+  type WriteOptions,
+} from '../spi/index.js';
+import { type ParsedHistory, parseHistory, serializeHistory, unknownLatest } from './file-history.js';
+import {
+  checkExpected,
+  checkFence,
+  checkRaise,
+  decodeName,
+  encodeName,
+  fenceSchema,
+  groupStateSchema,
+  intentSchema,
+  notFound,
+  parseRecord,
+  toIntent,
+} from './records.js';
+
+export interface FileStoreOptions {
+  dir: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** How long a write waits for another process holding the store's lock (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * A ConfigStore in a directory, safe to share between processes on one machine:
+ *   fence.json, groups/<group>.jsonl (history, JSON lines), intents/<key>.json, state/<group>.json.
+ * Every file is replaced atomically (temp, fsync, rename, fsync dir), so readers need no lock and a
+ * crash leaves the old or the new file. Read-modify-write runs under `lock` (see lib/file-lock.ts).
+ */
+export class FileStore implements ConfigStore {
+  private readonly dir: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly lockTimeoutMs: number;
+  /** Serializes this object's writes so they queue here instead of polling the lock file. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: FileStoreOptions) {
+    this.dir = options.dir;
+    this.clock = options.clock ?? systemClock;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'store', backend: 'file' });
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  }
+
+  static async create(options: FileStoreOptions): Promise<FileStore> {
+    for (const sub of ['', 'groups', 'intents', 'state']) {
+      await mkdir(join(options.dir, sub), { recursive: true, mode: 0o700 });
+    }
+    return new FileStore(options);
+  }
+
+  async commit(input: CommitInput): Promise<SpecRevision> {
+    return this.locked(async () => {
+      checkFence(input.epoch, await this.readFence(), `commit to group ${input.groupId}`);
+      const { file, parsed } = await this.readHistory(input.groupId);
+      if (!parsed.tailIntact) throw unknownLatest(file, input.groupId, parsed);
+      const latest = parsed.revisions.at(-1)?.revision ?? 0;
+      checkExpected(input.groupId, input.expectedRevision, latest);
+      const revision: SpecRevision = {
+        groupId: input.groupId,
+        revision: latest + 1,
+        spec: input.spec,
+        author: input.author,
+        at: new Date(this.clock.now()).toISOString(),
+        reason: input.reason,
+      };
+      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(revision)]));
+      return revision;
+    });
+  }
+
+  async latest(groupId: GroupId): Promise<SpecRevision | undefined> {
+    const { file, parsed } = await this.readHistory(groupId);
+    if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
+    return parsed.revisions.at(-1);
+  }
+
+  async list(): Promise<SpecRevision[]> {
+    const out: SpecRevision[] = [];
+    for (const id of await this.names('groups', '.jsonl')) {
+      const latest = await this.latest(toGroupId(id));
+      if (latest !== undefined && latest.deleted !== true) out.push(latest);
+    }
+    return out;
+  }
+
+  async history(groupId: GroupId): Promise<SpecRevision[]> {
+    return (await this.readHistory(groupId)).parsed.revisions;
+  }
+
+  async remove(groupId: GroupId, input: { author: string; reason: string } & WriteOptions): Promise<void> {
+    await this.locked(async () => {
+      checkFence(input.epoch, await this.readFence(), `remove of group ${groupId}`);
+      const { file, parsed } = await this.readHistory(groupId);
+      if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
+      const last = parsed.revisions.at(-1);
+      if (last === undefined || last.deleted === true) throw notFound(groupId);
+      const tombstone: SpecRevision = {
+        groupId,
+        revision: last.revision + 1,
+        spec: null,
+        author: input.author,
+        at: new Date(this.clock.now()).toISOString(),
+        reason: input.reason,
+        deleted: true,
+      };
+      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(tombstone)]));
+    });
+  }
+
+  async putIntent(intent: Intent, options: WriteOptions = {}): Promise<void> {
+    await this.locked(async () => {
+      checkFence(options.epoch, await this.readFence(), `putIntent ${intent.key}`);
+      await writeFileAtomic(this.path('intents', intent.key, '.json'), JSON.stringify(intent));
+    });
+  }
+
+  async clearIntent(key: string, options: WriteOptions = {}): Promise<void> {
+    await this.locked(async () => {
+      checkFence(options.epoch, await this.readFence(), `clearIntent ${key}`);
+      try {
+        await unlink(this.path('intents', key, '.json'));
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return;
+        throw error;
+      }
+      await syncDirectory(join(this.dir, 'intents'));
+    });
+  }
+
+  /** Intent files are independent: a damaged one is reported and skipped, the others are returned. */
+  async listIntents(): Promise<Intent[]> {
+    const out: Intent[] = [];
+    for (const key of await this.names('intents', '.json')) {
+      const file = this.path('intents', key, '.json');
+      const text = await readFileIfExists(file);
+      if (text === undefined) continue;
+      const result = parseRecord(intentSchema, text);
+      if (result.ok) out.push(toIntent(result.value));
+      else this.logger.warn('intent file damaged, skipped', { file, problem: result.problem });
+    }
+    return out;
+  }
+
+  async putGroupState(groupId: GroupId, state: JsonValue, options: WriteOptions = {}): Promise<void> {
+    await this.locked(async () => {
+      checkFence(options.epoch, await this.readFence(), `putGroupState for group ${groupId}`);
+      await writeFileAtomic(this.path('state', groupId, '.json'), JSON.stringify({ groupId, state }));
+    });
+  }
+
+  /** A damaged state file throws: silently forgetting rollout progress would be worse. */
+  async getGroupState(groupId: GroupId): Promise<JsonValue | undefined> {
+    const file = this.path('state', groupId, '.json');
+    const text = await readFileIfExists(file);
+    if (text === undefined) return undefined;
+    const result = parseRecord(groupStateSchema, text);
+    if (!result.ok) throw damagedFile(file, result.problem);
+    return result.value.state as JsonValue;
+  }
+
+  async raiseFence(epoch: number): Promise<void> {
+    await this.locked(async () => {
+      checkRaise(epoch, await this.readFence());
+      await writeFileAtomic(join(this.dir, 'fence.json'), JSON.stringify({ epoch }));
+    });
+  }
+
+  async currentFence(): Promise<number> {
+    return this.readFence();
+  }
+
+  /** Every problem found on disk, each naming its file; empty when all is well. */
+  async verify(): Promise<TendError[]> {
+    const problems: TendError[] = [];
+    await this.readFence().catch((error: unknown) => problems.push(toError(error)));
+    for (const id of await this.names('groups', '.jsonl')) {
+      problems.push(...(await this.readHistory(toGroupId(id))).parsed.problems);
+    }
+    for (const key of await this.names('intents', '.json')) {
+      const file = this.path('intents', key, '.json');
+      const text = await readFileIfExists(file);
+      if (text === undefined) continue;
+      const result = parseRecord(intentSchema, text);
+      if (!result.ok) problems.push(damagedFile(file, result.problem));
+    }
+    for (const id of await this.names('state', '.json')) {
+      await this.getGroupState(toGroupId(id)).catch((error: unknown) => problems.push(toError(error)));
+    }
+    return problems;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+
+  private path(sub: string, name: string, extension: string): string {
+    return join(this.dir, sub, `${encodeName(name)}${extension}`);
+  }
+
+  /** Decoded names of the files in `sub` with `extension` (temp files and strays are ignored). */
+  private async names(sub: string, extension: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of (await readdir(join(this.dir, sub))).sort()) {
+      if (!entry.endsWith(extension) || entry.startsWith('.')) continue;
+      const name = decodeName(entry.slice(0, -extension.length));
+      if (name === undefined) this.logger.warn('file name is not an encoded name, ignored', { sub, entry });
+      else out.push(name);
+    }
+    return out;
+  }
+
+  private async readHistory(groupId: GroupId): Promise<{ file: string; parsed: ParsedHistory }> {
+    const file = this.path('groups', groupId, '.jsonl');
+    const parsed = parseHistory((await readFileIfExists(file)) ?? '', file, groupId);
+    for (const problem of parsed.problems) {
+      this.logger.warn('history file damaged, intact revisions kept', { file, problem: problem.message });
+    }
+    return { file, parsed };
+  }
+
+  /** The fence decides who may write; a damaged fence file must stop writes, never reset to 0. */
+  private async readFence(): Promise<number> {
+    const file = join(this.dir, 'fence.json');
+    const text = await readFileIfExists(file);
+    if (text === undefined) return 0;
+    const result = parseRecord(fenceSchema, text);
+    if (!result.ok) throw damagedFile(file, result.problem);
+    return result.value.epoch;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      try {
+        return await withFileLock({ path: join(this.dir, 'lock'), timeoutMs: this.lockTimeoutMs }, fn);
+      } catch (error) {
+        if (error instanceof FileLockTimeoutError) {
+          throw new TendError('unavailable', `file store ${this.dir}: ${error.message}`, { cause: error });
+        }
+        if (error instanceof TendError) throw error;
+        throw new TendError('unavailable', `file store ${this.dir}: ${toError(error).message}`, {
+          cause: error,
+          details: { dir: this.dir },
+        });
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function damagedFile(file: string, problem: string): TendError {
+  return new TendError('internal', `file ${file} is damaged: ${problem}`, { details: { file } });
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,107 @@
+// Helpers for tests that need a real Docker Engine: reachability, the skip-or-fail rule, and
+// removing every container a test run created, by label, even when the test failed.
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import type { InstancePlugin, InstanceSpec } from '../../src/spi/index.js';
+
+export const TEST_IMAGE = 'tend-test/busybox:1';
+export const TEST_IMAGE_2 = 'tend-test/busybox:2';
+/** Every container a test run creates carries this label, so cleanup can find them all. */
+export const RUN_LABEL = 'tend.test-run';
+
+export function dockerSocketPath(): string {
+  const host = process.env.DOCKER_HOST;
+  return host?.startsWith('unix://') === true ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
+export function dockerClient(): Docker {
+  return new Docker({ socketPath: dockerSocketPath(), timeout: 30_000 });
+}
+
+/** True when the engine answers a ping within a few seconds. */
+export async function dockerAvailable(): Promise<boolean> {
+  try {
+    // A short client timeout: a hung engine counts as unreachable.
+    await new Docker({ socketPath: dockerSocketPath(), timeout: 5_000 }).ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why engine tests cannot run here, or undefined when they can. On a developer's box a missing
+ * engine (or test image) is a skip with a printed reason; with CI=true it throws, so CI fails
+ * instead of silently skipping.
+ */
+export async function dockerSkipReason(): Promise<string | undefined> {
+  let reason: string | undefined;
+  if (!(await dockerAvailable())) {
+    reason = `docker engine unreachable at ${dockerSocketPath()} (start it with scripts/ci/docker-start.sh)`;
+  } else {
+    try {
+      await dockerClient().getImage(TEST_IMAGE).inspect();
+    } catch {
+      reason = `test image ${TEST_IMAGE} missing (build it with scripts/ci/docker-start.sh)`;
+    }
+  }
+  if (reason === undefined) return undefined;
+  if (process.env.CI === 'true') throw new Error(`CI=true, so not skipping: ${reason}`);
+  process.stderr.write(`skipping docker tests: ${reason}\n`);
+  return reason;
+}
+
+export function newRunId(): string {
+  return `run-${randomBytes(6).toString('hex')}`;
+}
+
+/** Force-removes every container (running or not) carrying `label=value`. Returns how many. */
+export async function removeContainersByLabel(label: string, value: string): Promise<number> {
+  const docker = dockerClient();
+  const found = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } });
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((error: unknown) => {
+          // 404/409: already gone or being removed; anything else is worth seeing.
+          const status = (error as { statusCode?: unknown }).statusCode;
+          if (status !== 404 && status !== 409) throw error;
+        }),
+    ),
+  );
+  return found.length;
+}
+
+/**
+ * Wraps a plugin so every provision also carries `RUN_LABEL=runId` — the contract suite makes
+ * its own tags, and this is how its containers stay findable for cleanup.
+ */
+export function withRunLabel<P extends InstancePlugin>(plugin: P, runId: string): P {
+  return new Proxy(plugin, {
+    get(target, key, receiver) {
+      if (key === 'provision') {
+        return (spec: InstanceSpec, options?: Parameters<P['provision']>[1]) =>
+          target.provision({ ...spec, tags: { ...spec.tags, [RUN_LABEL]: runId } }, options);
+      }
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Polls `probe` until it returns a value (not undefined); a hang guard, not a timing assertion. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { attempts?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 300;
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
