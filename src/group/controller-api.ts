@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '../lib/index.js';
+import type { PluginLimiter } from './limiter.js';
 import type {
   FlavorPlugin,
   GroupEvent,
@@ -36,10 +37,24 @@ export interface GroupControllerOptions {
   onEvent?: (event: GroupEvent) => void;
   /** Source of randomness for jitter (seeded in tests). */
   random?: () => number;
+  /**
+   * The instance plugin's limiter. Share one per plugin across all groups that use it (the
+   * provider's quota is per account, not per group). Default: a private, generous one.
+   */
+  limiter?: PluginLimiter;
+  /** A describe slower than this counts as failed: the tick does nothing. Default 10 s. */
+  describeTimeoutMs?: number;
+  /** Circuit breaker: failed replacements in a row that open it (default 5) and its cool-down (default 60 s). */
+  breaker?: { threshold?: number; coolDownMs?: number };
 }
 
-/** The reconcile loop for one group. Lifecycle: created → running → stopping → stopped. */
+/**
+ * The reconcile loop for one group. Lifecycle: created → running → stopping → stopped (or
+ * failed); an illegal transition (start twice, start after stop) throws a `conflict` TendError.
+ */
 export interface GroupController {
+  /** Where the lifecycle is. */
+  readonly state: 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
   /** Starts the loop; it runs until `stop()` or until `signal` aborts (e.g. leadership lost). */
   start(signal: AbortSignal): void;
   /** Stops the loop and waits for in-flight actions to settle. */

@@ -12,7 +12,13 @@ import {
   withFileLock,
   writeFileAtomic,
 } from '../lib/index.js';
-import { type CallOptions, type LeaderInfo, type Leadership, type LeaderTerm, TendError } from '../spi/index.js';
+import {
+  type CallOptions,
+  type LeaderInfo,
+  type Leadership,
+  type LeaderTerm,
+  TendError,
+} from '../spi/index.js';
 import { campaignCancelled, HeldTerm } from './term.js';
 
 export interface FileLeadershipOptions {
@@ -40,7 +46,10 @@ const leaderFileSchema = z.object({
 });
 type LeaderFile = z.infer<typeof leaderFileSchema>;
 
-type ReadResult = { state: 'missing' } | { state: 'damaged'; error: TendError } | { state: 'ok'; record: LeaderFile };
+type ReadResult =
+  | { state: 'missing' }
+  | { state: 'damaged'; error: TendError }
+  | { state: 'ok'; record: LeaderFile };
 
 /**
  * InfraKit-style leadership through a shared file, extended for real failover: the file holds
@@ -91,9 +100,12 @@ export class FileLeadership implements Leadership {
       if (outcome.state === 'won') return this.startTerm(outcome.epoch, holder, startedAt);
       if (outcome.state === 'damaged' && !reportedDamage) {
         reportedDamage = true;
-        this.logger.error('leader file damaged; waiting for it to be repaired', { error: outcome.error.message });
+        this.logger.error('leader file damaged; waiting for it to be repaired', {
+          error: outcome.error.message,
+        });
       }
-      if (outcome.state === 'failed') this.logger.warn('campaign attempt failed', { error: String(outcome.error) });
+      if (outcome.state === 'failed')
+        this.logger.warn('campaign attempt failed', { error: String(outcome.error) });
       await this.clock.sleep(this.pollIntervalMs, signal).catch(() => undefined);
     }
   }
@@ -124,7 +136,9 @@ export class FileLeadership implements Leadership {
           if (current.state === 'ok' && current.record.holder === holder) {
             await this.write({ epoch, holder, renewedAt: this.clock.now(), expiresAt: 0 });
           }
-        }).catch((error: unknown) => this.logger.warn('could not release leader file', { error: String(error) }));
+        }).catch((error: unknown) =>
+          this.logger.warn('could not release leader file', { error: String(error) }),
+        );
       },
     });
     this.terms.add(term);
@@ -156,7 +170,12 @@ export class FileLeadership implements Leadership {
           if (record.holder !== holder || record.epoch !== term.epoch) {
             return `the leader file now names ${record.name} at epoch ${record.epoch}`;
           }
-          await this.write({ epoch: term.epoch, holder, renewedAt: startedAt, expiresAt: startedAt + this.leaseMs });
+          await this.write({
+            epoch: term.epoch,
+            holder,
+            renewedAt: startedAt,
+            expiresAt: startedAt + this.leaseMs,
+          });
           return 'renewed';
         });
         if (result === 'renewed') term.extendDeadline(this.selfDeadline(startedAt));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Leadership, type LeaderTerm, TendError } from '../spi/index.js';
 
 /** What a backend's test hands the shared suite. */
@@ -63,7 +63,10 @@ async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> 
 
 /** The behaviour every Leadership backend must share; each test gets a fresh backend. */
 export function runLeadershipContract(name: string, create: () => Promise<LeadershipFixture>): void {
-  const withFixture = (title: string, body: (fixture: LeadershipFixture, made: Leadership[]) => Promise<void>) =>
+  const withFixture = (
+    title: string,
+    body: (fixture: LeadershipFixture, made: Leadership[]) => Promise<void>,
+  ) =>
     test(title, async () => {
       const fixture = await create();
       const made: Leadership[] = [];
@@ -103,7 +106,9 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
 
     withFixture('a campaign whose signal is aborted rejects with timeout', async (fixture) => {
       const a = await fixture.candidate('a');
-      await assert.rejects(a.campaign({ signal: AbortSignal.abort() }), (e: unknown) => TendError.is(e, 'timeout'));
+      await assert.rejects(a.campaign({ signal: AbortSignal.abort() }), (e: unknown) =>
+        TendError.is(e, 'timeout'),
+      );
       if (!fixture.exclusive) return;
       const term = await within(a.campaign(), 'a wins');
       const b = await fixture.candidate('b');

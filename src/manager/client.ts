@@ -102,9 +102,13 @@ export class ManagerClient {
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
-      throw new TendError('unavailable', `cannot reach a Tend manager at ${this.url} (start one with \`tend up\`)`, {
-        cause: error,
-      });
+      throw new TendError(
+        'unavailable',
+        `cannot reach a Tend manager at ${this.url} (start one with \`tend up\`)`,
+        {
+          cause: error,
+        },
+      );
     }
     const text = await response.text();
     const parsed = parseJson(text);

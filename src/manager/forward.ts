@@ -31,7 +31,9 @@ export async function forwardToLeader(
 ): Promise<ForwardedResponse> {
   const base = leaderUrl(leader);
   if (base === undefined) {
-    throw new TendError('not_leader', `the leader ${leader.name} advertises no address`, { details: { leader } });
+    throw new TendError('not_leader', `the leader ${leader.name} advertises no address`, {
+      details: { leader },
+    });
   }
   const headers: Record<string, string> = { [FORWARDED_HEADER]: selfName };
   if (request.body !== undefined) headers['content-type'] = 'application/json';

@@ -53,9 +53,17 @@ export async function scaleGroup(
   const latest = await latestLive(ctx, id);
   const spec = specFromRevision(latest);
   if (!('size' in spec.allocation)) {
-    throw new TendError('invalid_spec', `group ${id} is allocated by logical IDs; edit its logicalIds instead`);
+    throw new TendError(
+      'invalid_spec',
+      `group ${id} is allocated by logical IDs; edit its logicalIds instead`,
+    );
   }
-  const result = await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, `scale to ${size}`);
+  const result = await commitChecked(
+    ctx,
+    checkedSpec({ ...spec, allocation: { size } }),
+    meta,
+    `scale to ${size}`,
+  );
   return { ok: true, id, revision: result.revision, message: `${id} scaled to ${size}` };
 }
 
@@ -122,7 +130,8 @@ export async function destroyInstances(
   if (entry === undefined || controller === undefined) throw missing(id);
   const known = new Set(controller.status().instances.map((instance) => instance.id));
   const strangers = instances.filter((instance) => !known.has(instance));
-  if (strangers.length > 0) throw new TendError('not_found', `group ${id} has no instance ${strangers.join(', ')}`);
+  if (strangers.length > 0)
+    throw new TendError('not_found', `group ${id} has no instance ${strangers.join(', ')}`);
   const wasPaused = controller.status().paused;
   controller.pause();
   try {
@@ -161,14 +170,24 @@ async function commitChecked(
     epoch: ctx.session.epoch,
   });
   await ctx.session.upsert(c.spec, revision.revision, c.config);
-  return { id: c.spec.id, change: live === undefined ? 'created' : 'updated', config: c.config, revision: revision.revision };
+  return {
+    id: c.spec.id,
+    change: live === undefined ? 'created' : 'updated',
+    config: c.config,
+    revision: revision.revision,
+  };
 }
 
 function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {
   const entry = ctx.session.entry(c.spec.id);
   if (entry === undefined) return { id: c.spec.id, change: 'created', config: c.config, revision: 0 };
   const same = isDeepStrictEqual(specToDocument(entry.spec), c.document);
-  return { id: c.spec.id, change: same ? 'unchanged' : 'updated', config: c.config, revision: entry.revision };
+  return {
+    id: c.spec.id,
+    change: same ? 'unchanged' : 'updated',
+    config: c.config,
+    revision: entry.revision,
+  };
 }
 
 function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {

@@ -32,7 +32,10 @@ export async function serveGroupSocket(options: GroupSocketOptions): Promise<() 
 export function groupPluginOverApi(client: ManagerClient): GroupPlugin {
   return {
     commitGroup: async (spec, pretend) => {
-      const parsed = fromInfraKitGroup({ ID: spec.id, Properties: spec.properties }, { source: 'CommitGroup' });
+      const parsed = fromInfraKitGroup(
+        { ID: spec.id, Properties: spec.properties },
+        { source: 'CommitGroup' },
+      );
       const document = JSON.stringify({ groups: [specToDocument(parsed)] });
       return commitDetails(await client.apply(document, { dryRun: pretend, reason: 'Group.CommitGroup' }));
     },
@@ -72,7 +75,8 @@ export function groupPluginOverApi(client: ManagerClient): GroupPlugin {
 
 function commitDetails(view: ApplyView): string {
   const parts = view.groups.map((group) => {
-    if (!view.dryRun) return `${group.id}: ${group.change} (revision ${group.revision}, config ${group.config})`;
+    if (!view.dryRun)
+      return `${group.id}: ${group.change} (revision ${group.revision}, config ${group.config})`;
     const plan = view.plan?.find((p) => p.id === group.id);
     if (plan === undefined) return `${group.id}: would be ${group.change}`;
     const rollout = plan.rollout === undefined ? '' : `, rolling ${plan.rollout.instances} instance(s)`;

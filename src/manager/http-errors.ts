@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { type JsonValue, TendError, type TendErrorKind, toTendError } from '../spi/index.js';
+import { type JsonValue, type TendError, type TendErrorKind, toTendError } from '../spi/index.js';
 import type { ErrorBody } from './api-types.js';
 
 const statusByKind: Record<TendErrorKind, number> = {
@@ -40,7 +40,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   const details = jsonDetails(tend);
   return {
     status: statusByKind[tend.kind],
-    body: { error: { kind: tend.kind, message: tend.message, ...(details === undefined ? {} : { details }) } },
+    body: {
+      error: { kind: tend.kind, message: tend.message, ...(details === undefined ? {} : { details }) },
+    },
   };
 }
 

@@ -49,7 +49,9 @@ export const routes: readonly Route[] = [
     path: '/v1/events',
     access: 'viewer',
     placement: 'prefer-leader',
-    handle: async (m, r) => ({ events: m.recentEvents(intParam(r.query, 'after'), intParam(r.query, 'limit')) }),
+    handle: async (m, r) => ({
+      events: m.recentEvents(intParam(r.query, 'after'), intParam(r.query, 'limit')),
+    }),
   },
   {
     method: 'GET',
@@ -91,7 +93,10 @@ export const routes: readonly Route[] = [
   action('/v1/groups/:id/destroy', 'admin', (m, r) => m.destroyGroup(id(r), actionBody.parse(r.body))),
   action('/v1/groups/:id/instances/destroy', 'admin', (m, r) => {
     const body = destroyInstancesBody.parse(r.body);
-    return m.destroyInstances(id(r), body.instances.map(instanceId), { author: body.author, reason: body.reason });
+    return m.destroyInstances(id(r), body.instances.map(instanceId), {
+      author: body.author,
+      reason: body.reason,
+    });
   }),
   action('/v1/groups/:id/free', 'admin', (m, r) => m.freeGroup(id(r), actionBody.parse(r.body))),
 ];
@@ -126,7 +131,10 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
 }
 
-function matchPath(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+function matchPath(
+  pattern: readonly string[],
+  segments: readonly string[],
+): Record<string, string> | undefined {
   if (pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (const [i, part] of pattern.entries()) {

@@ -26,7 +26,8 @@ export async function startApiServer(manager: Manager, options: ApiServerOptions
   const server = createServer((request, response) => {
     handle(manager, options, request, response).catch((error: unknown) => {
       log.error('request failed', { error: String(error) });
-      if (!response.headersSent) send(response, 500, { error: { kind: 'internal', message: 'internal error' } });
+      if (!response.headersSent)
+        send(response, 500, { error: { kind: 'internal', message: 'internal error' } });
     });
   });
   server.keepAliveTimeout = 5000;
@@ -99,14 +100,21 @@ async function maybeForward(
     if (route.placement === 'prefer-leader') return undefined;
     throw new TendError(
       'not_leader',
-      leader === undefined ? `${manager.name} is not the leader and no leader is known` : 'leadership is changing',
+      leader === undefined
+        ? `${manager.name} is not the leader and no leader is known`
+        : 'leadership is changing',
       { details: leader === undefined ? {} : { leader } },
     );
   }
   try {
     return await forwardToLeader(
       leader,
-      { method: route.method, path: url.pathname + url.search, body: raw, authorization: request.headers.authorization },
+      {
+        method: route.method,
+        path: url.pathname + url.search,
+        body: raw,
+        authorization: request.headers.authorization,
+      },
       manager.name,
     );
   } catch (error) {

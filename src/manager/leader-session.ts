@@ -152,7 +152,8 @@ export class LeaderSession {
     const controllers = this.entries().flatMap((entry) => entry.controller ?? []);
     const results = await Promise.allSettled(controllers.map((controller) => controller.stop()));
     for (const result of results) {
-      if (result.status === 'rejected') this.log.warn('controller stop failed', { error: String(result.reason) });
+      if (result.status === 'rejected')
+        this.log.warn('controller stop failed', { error: String(result.reason) });
     }
   }
 

@@ -134,9 +134,13 @@ export class ManualLeadership implements Leadership {
   campaign(options: { signal?: AbortSignal } = {}): Promise<LeaderTerm> {
     return new Promise((resolve, reject) => {
       this.waiting = resolve;
-      options.signal?.addEventListener('abort', () => reject(new TendError('timeout', 'campaign cancelled')), {
-        once: true,
-      });
+      options.signal?.addEventListener(
+        'abort',
+        () => reject(new TendError('timeout', 'campaign cancelled')),
+        {
+          once: true,
+        },
+      );
     });
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../leadership/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
@@ -82,16 +82,22 @@ test('an invalid spec, or one a plugin refuses, is rejected and the stored spec 
   await client.apply(sampleSpec('web', 3));
   await rejectsKind(client.apply('groups: [{ id: web, allocation: { size: -2 } }]'), 'invalid_spec');
   await rejectsKind(client.apply(sampleSpec('web', 5).replace('image: a', 'bad: true')), 'invalid_spec');
-  await rejectsKind(client.apply(sampleSpec('web', 5).replace('plugin: fake', 'plugin: nope')), 'invalid_spec');
+  await rejectsKind(
+    client.apply(sampleSpec('web', 5).replace('plugin: fake', 'plugin: nope')),
+    'invalid_spec',
+  );
   assert.equal((await store.history(groupId('web'))).length, 1);
 });
 
 test('a dry run reports creates, destroys and rollout batches and commits nothing', async () => {
   const { client, store } = await leaderManager();
   await client.apply(sampleSpec('web', 3));
-  const plan = await client.apply(`${sampleSpec('web', 4, 'b')}${sampleSpec('api', 2).replace('groups:', '')}`, {
-    dryRun: true,
-  });
+  const plan = await client.apply(
+    `${sampleSpec('web', 4, 'b')}${sampleSpec('api', 2).replace('groups:', '')}`,
+    {
+      dryRun: true,
+    },
+  );
   assert.equal(plan.dryRun, true);
   const web = plan.plan?.find((p) => p.id === 'web');
   const api = plan.plan?.find((p) => p.id === 'api');
@@ -114,11 +120,10 @@ test('scale, pause, resume and undo', async () => {
   const undone = await client.rollout('web', 'undo');
   assert.equal(undone.revision, 3);
   const history = await client.history('web');
-  assert.deepEqual(history.revisions.map((r) => r.spec), [
-    history.revisions[0]?.spec,
-    history.revisions[1]?.spec,
-    history.revisions[0]?.spec,
-  ]);
+  assert.deepEqual(
+    history.revisions.map((r) => r.spec),
+    [history.revisions[0]?.spec, history.revisions[1]?.spec, history.revisions[0]?.spec],
+  );
   assert.deepEqual(controllers.latest('web')?.calls, ['start', 'update:5', 'pause', 'resume', 'update:3']);
   await rejectsKind(client.scale('nope', 1), 'not_found');
 });

@@ -32,7 +32,11 @@ import {
 } from './group-operations.js';
 import { type ApiServer, startApiServer } from './http-server.js';
 import { LeaderSession } from './leader-session.js';
-import { type ManagerOptions, type ResolvedManagerOptions, resolveManagerOptions } from './manager-options.js';
+import {
+  type ManagerOptions,
+  type ResolvedManagerOptions,
+  resolveManagerOptions,
+} from './manager-options.js';
 import { SerialQueue } from './serial-queue.js';
 import { standbyStatus } from './standby-view.js';
 
@@ -104,7 +108,8 @@ export class Manager {
   }
 
   private get leadership(): Leadership {
-    if (this.leadershipBackend === undefined) throw new TendError('unavailable', 'manager is not created yet');
+    if (this.leadershipBackend === undefined)
+      throw new TendError('unavailable', 'manager is not created yet');
     return this.leadershipBackend;
   }
 
@@ -162,7 +167,8 @@ export class Manager {
 
   async group(id: GroupId): Promise<GroupView> {
     const revision = await this.options.store.latest(id);
-    if (revision === undefined || revision.deleted === true) throw new TendError('not_found', `no group ${id}`);
+    if (revision === undefined || revision.deleted === true)
+      throw new TendError('not_found', `no group ${id}`);
     return { id, revision, status: this.session?.status(id) ?? null };
   }
 

@@ -45,7 +45,10 @@ export function specFromRevision(revision: SpecRevision): GroupSpec {
     source: `store:${revision.groupId}@${revision.revision}`,
   });
   if (spec === undefined) {
-    throw new TendError('invalid_spec', `stored revision ${revision.revision} of ${revision.groupId} is empty`);
+    throw new TendError(
+      'invalid_spec',
+      `stored revision ${revision.revision} of ${revision.groupId} is empty`,
+    );
   }
   return spec;
 }
@@ -73,7 +76,11 @@ async function resolveFor<T>(spec: GroupSpec, section: string, resolve: () => Pr
   }
 }
 
-async function rethrowAsSpecError(spec: GroupSpec, section: string, call: () => Promise<void>): Promise<void> {
+async function rethrowAsSpecError(
+  spec: GroupSpec,
+  section: string,
+  call: () => Promise<void>,
+): Promise<void> {
   try {
     await call();
   } catch (error) {

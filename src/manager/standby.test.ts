@@ -88,7 +88,10 @@ test('losing the lease stops every controller; the next leader picks the groups 
 
   m2.leadership.grant(2);
   await until(() => m2.controllers.all.length === 2);
-  assert.deepEqual(m2.controllers.all.map((c) => c.options.epoch), [2, 2]);
+  assert.deepEqual(
+    m2.controllers.all.map((c) => c.options.epoch),
+    [2, 2],
+  );
   assert.equal(await store.currentFence(), 2);
 });
 
@@ -102,9 +105,8 @@ test('a fenced journal write makes the deposed leader stop its controllers and s
   assert.ok(controller);
 
   await store.raiseFence(5); // a newer leader took over while m1 still believed it led
-  await assert.rejects(
-    controller.options.journal.saveState({ rollout: 'x' }),
-    (error: unknown) => TendError.is(error, 'fenced'),
+  await assert.rejects(controller.options.journal.saveState({ rollout: 'x' }), (error: unknown) =>
+    TendError.is(error, 'fenced'),
   );
   await until(() => !m1.manager.isLeader() && controller.calls.includes('stop'));
   assert.equal(await store.getGroupState(groupId('web')), undefined);

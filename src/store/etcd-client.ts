@@ -1,4 +1,4 @@
-import { Etcd3, type IOptions } from 'etcd3';
+import { ClientClosedError, Etcd3, EtcdError, GRPCGenericError, type IOptions } from 'etcd3';
 import { TendError } from '../spi/index.js';
 
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
@@ -31,7 +31,20 @@ export function connectEtcd(options: EtcdClientOptions): Etcd3 {
   });
 }
 
-/** Runs an etcd call; anything that is not already a TendError means etcd could not answer. */
+class NoAnswer extends Error {}
+
+/** etcd's own and gRPC's errors (and our guard) mean etcd could not answer; anything else is a bug. */
+function isUnreachable(error: unknown): boolean {
+  return (
+    error instanceof NoAnswer ||
+    error instanceof GRPCGenericError ||
+    error instanceof EtcdError ||
+    error instanceof ClientClosedError ||
+    (error instanceof Error && error.name === 'BrokenCircuitError')
+  );
+}
+
+/** Runs an etcd call, turning "etcd did not answer" into kind `unavailable` with the endpoints named. */
 export async function etcdCall<T>(
   what: string,
   endpoints: readonly string[],
@@ -41,20 +54,22 @@ export async function etcdCall<T>(
   let timer: NodeJS.Timeout | undefined;
   // A guard beyond the per-call deadlines: the library retries, and we never want to hang.
   const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new NoAnswer(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     return await Promise.race([fn(), guard]);
   } catch (error) {
     if (error instanceof TendError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new TendError('unavailable', `${what}: etcd at ${endpoints.join(', ')} is unreachable (${message})`, {
-      cause: error,
-      details: { endpoints: [...endpoints] },
-    });
+    if (!isUnreachable(error)) throw new TendError('internal', `${what}: ${message}`, { cause: error });
+    throw new TendError(
+      'unavailable',
+      `${what}: etcd at ${endpoints.join(', ')} is unreachable (${message})`,
+      {
+        cause: error,
+        details: { endpoints: [...endpoints] },
+      },
+    );
   } finally {
     clearTimeout(timer);
   }

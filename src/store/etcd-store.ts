@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import type { DeleteBuilder, Etcd3, IKeyValue, Namespace, PutBuilder } from 'etcd3';
 import type { z } from 'zod';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import {
@@ -62,10 +62,12 @@ export class EtcdStore implements ConfigStore {
     this.endpoints = options.endpoints;
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? 5000;
-    (options.logger ?? silentLogger).child({ component: 'store', backend: 'etcd' }).debug('etcd store opened', {
-      endpoints: options.endpoints,
-      prefix: options.prefix,
-    });
+    (options.logger ?? silentLogger)
+      .child({ component: 'store', backend: 'etcd' })
+      .debug('etcd store opened', {
+        endpoints: options.endpoints,
+        prefix: options.prefix,
+      });
   }
 
   /** Connects and checks that etcd answers, so a wrong endpoint fails here and not on first use. */
@@ -98,7 +100,8 @@ export class EtcdStore implements ConfigStore {
           at: new Date(this.clock.now()).toISOString(),
           reason: input.reason,
         };
-        if (await this.appendRevision(revision, latest.modRevision, input.epoch, fence.modRevision)) return revision;
+        if (await this.appendRevision(revision, latest.modRevision, input.epoch, fence.modRevision))
+          return revision;
       }
       throw this.contended(`commit to group ${input.groupId}`);
     });
@@ -150,11 +153,15 @@ export class EtcdStore implements ConfigStore {
   }
 
   async clearIntent(key: string, options: WriteOptions = {}): Promise<void> {
-    await this.fencedWrite(`clearIntent ${key}`, options.epoch, () => this.kv.delete().key(`intent/${encodeName(key)}`));
+    await this.fencedWrite(`clearIntent ${key}`, options.epoch, () =>
+      this.kv.delete().key(`intent/${encodeName(key)}`),
+    );
   }
 
   async listIntents(): Promise<Intent[]> {
-    return this.call('list intents', async () => (await this.readPrefix('intent/', intentSchema)).map(toIntent));
+    return this.call('list intents', async () =>
+      (await this.readPrefix('intent/', intentSchema)).map(toIntent),
+    );
   }
 
   async putGroupState(groupId: GroupId, state: JsonValue, options: WriteOptions = {}): Promise<void> {
@@ -217,18 +224,18 @@ export class EtcdStore implements ConfigStore {
   private async fencedWrite(
     what: string,
     epoch: number | undefined,
-    op: () => Parameters<ReturnType<Namespace['if']>['then']>[0],
+    op: () => PutBuilder | DeleteBuilder,
   ): Promise<void> {
     await this.call(what, async () => {
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const fence = await this.readFence();
         checkFence(epoch, fence.epoch, what);
-        // Unfenced writes compare nothing that can fail; the transaction keeps one code path.
-        const txn =
-          epoch === undefined
-            ? this.kv.if('fence', 'Mod', '>=', 0)
-            : this.kv.if('fence', 'Mod', '==', fence.modRevision);
-        if ((await txn.then(op()).commit()).succeeded) return;
+        if (epoch === undefined) {
+          await op().exec();
+          return;
+        }
+        const txn = this.kv.if('fence', 'Mod', '==', fence.modRevision).then(op());
+        if ((await txn.commit()).succeeded) return;
       }
       throw this.contended(what);
     });
@@ -240,7 +247,9 @@ export class EtcdStore implements ConfigStore {
     return { epoch: this.decode('fence', kv, fenceSchema).epoch, modRevision: kv.mod_revision };
   }
 
-  private async readLatest(groupId: GroupId): Promise<{ value: SpecRevision | undefined; modRevision: string }> {
+  private async readLatest(
+    groupId: GroupId,
+  ): Promise<{ value: SpecRevision | undefined; modRevision: string }> {
     const key = `latest/${encodeName(groupId)}`;
     const kv = (await this.kv.get(key).exec()).kvs[0];
     if (kv === undefined) return { value: undefined, modRevision: '0' };
@@ -260,7 +269,10 @@ export class EtcdStore implements ConfigStore {
   }
 
   private contended(what: string): TendError {
-    return new TendError('unavailable', `${what}: gave up after ${maxAttempts} attempts; other writers kept racing`);
+    return new TendError(
+      'unavailable',
+      `${what}: gave up after ${maxAttempts} attempts; other writers kept racing`,
+    );
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

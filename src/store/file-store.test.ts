@@ -32,7 +32,8 @@ const web = groupId('web');
 async function storeWithHistory(count: number): Promise<{ dir: string; store: FileStore; file: string }> {
   const dir = await tempDir();
   const store = await FileStore.create({ dir });
-  for (let i = 1; i <= count; i++) await store.commit({ groupId: web, spec: { n: i }, author: 'a', reason: 'r' });
+  for (let i = 1; i <= count; i++)
+    await store.commit({ groupId: web, spec: { n: i }, author: 'a', reason: 'r' });
   return { dir, store, file: join(dir, 'groups', 'web.jsonl') };
 }
 
@@ -56,7 +57,10 @@ describe('FileStore on damaged files', () => {
     );
     await assert.rejects(store.latest(web), isInternalAbout(file, /line 3: cut short .*truncated/));
     await assert.rejects(store.list(), isInternalAbout(file, /latest revision of group web is unknown/));
-    await assert.rejects(store.commit({ groupId: web, spec: 4, author: 'a', reason: 'r' }), isInternalAbout(file, /line 3/));
+    await assert.rejects(
+      store.commit({ groupId: web, spec: 4, author: 'a', reason: 'r' }),
+      isInternalAbout(file, /line 3/),
+    );
     const problems = await store.verify();
     assert.equal(problems.length, 1);
     assert.match(problems[0]?.message ?? '', /web\.jsonl line 3/);
@@ -95,7 +99,14 @@ describe('FileStore on damaged files', () => {
 
   test('a damaged intent file is skipped; a damaged state file throws naming it', async () => {
     const { dir, store } = await storeWithHistory(0);
-    const intent = { key: 'ok', groupId: web, operation: 'destroy' as const, config: 'c', epoch: 1, at: 'now' };
+    const intent = {
+      key: 'ok',
+      groupId: web,
+      operation: 'destroy' as const,
+      config: 'c',
+      epoch: 1,
+      at: 'now',
+    };
     await store.putIntent(intent);
     await store.putIntent({ ...intent, key: 'bad' });
     await writeFile(join(dir, 'intents', 'bad.json'), '{"key":"bad","operation":"explode"}');
@@ -118,14 +129,20 @@ describe('FileStore lock between processes', () => {
     const lock = join(dir, 'lock');
     await writeFile(lock, JSON.stringify({ pid: deadPid, bootId, host: 'h', token: 'stale' }));
     await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'after a crash' });
-    await writeFile(lock, JSON.stringify({ pid: process.pid, bootId: 'another-boot', host: 'h', token: 'old' }));
+    await writeFile(
+      lock,
+      JSON.stringify({ pid: process.pid, bootId: 'another-boot', host: 'h', token: 'old' }),
+    );
     await store.commit({ groupId: web, spec: 2, author: 'a', reason: 'after a reboot' });
     await writeFile(lock, JSON.stringify({ pid: process.pid, bootId, host: 'h', token: 'live' }));
-    await assert.rejects(store.commit({ groupId: web, spec: 3, author: 'a', reason: 'r' }), (error: unknown) => {
-      assert.ok(TendError.is(error, 'unavailable'), String(error));
-      assert.match(error.message, new RegExp(`${lock} is still held by pid ${process.pid}`));
-      return true;
-    });
+    await assert.rejects(
+      store.commit({ groupId: web, spec: 3, author: 'a', reason: 'r' }),
+      (error: unknown) => {
+        assert.ok(TendError.is(error, 'unavailable'), String(error));
+        assert.match(error.message, new RegExp(`${lock} is still held by pid ${process.pid}`));
+        return true;
+      },
+    );
     assert.equal((await store.latest(web))?.revision, 2);
   });
 
@@ -139,9 +156,13 @@ describe('FileStore lock between processes', () => {
     const children = [0, 1, 2].map(
       (n) =>
         new Promise<number | null>((resolve) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir, `p${n}`], {
-            stdio: ['ignore', 'ignore', 'inherit'],
-          });
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', '--input-type=module', '-e', script, dir, `p${n}`],
+            {
+              stdio: ['ignore', 'ignore', 'inherit'],
+            },
+          );
           child.on('exit', (code) => resolve(code));
         }),
     );

@@ -16,11 +16,12 @@ import {
   type CommitInput,
   type ConfigStore,
   type GroupId,
-  groupId as toGroupId,
   type Intent,
   type JsonValue,
   type SpecRevision,
   TendError,
+  groupId as toGroupId,
+  toTendError,
   type WriteOptions,
 } from '../spi/index.js';
 import { type ParsedHistory, parseHistory, serializeHistory, unknownLatest } from './file-history.js';
@@ -198,7 +199,7 @@ export class FileStore implements ConfigStore {
   /** Every problem found on disk, each naming its file; empty when all is well. */
   async verify(): Promise<TendError[]> {
     const problems: TendError[] = [];
-    await this.readFence().catch((error: unknown) => problems.push(toError(error)));
+    await this.readFence().catch((error: unknown) => problems.push(toTendError(error)));
     for (const id of await this.names('groups', '.jsonl')) {
       problems.push(...(await this.readHistory(toGroupId(id))).parsed.problems);
     }
@@ -210,7 +211,7 @@ export class FileStore implements ConfigStore {
       if (!result.ok) problems.push(damagedFile(file, result.problem));
     }
     for (const id of await this.names('state', '.json')) {
-      await this.getGroupState(toGroupId(id)).catch((error: unknown) => problems.push(toError(error)));
+      await this.getGroupState(toGroupId(id)).catch((error: unknown) => problems.push(toTendError(error)));
     }
     return problems;
   }

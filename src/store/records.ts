@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type GroupId, groupId, type Intent, type JsonValue, type SpecRevision, TendError } from '../spi/index.js';
+import {
+  type GroupId,
+  groupId,
+  type Intent,
+  type JsonValue,
+  type SpecRevision,
+  TendError,
+} from '../spi/index.js';
 
 // Shapes of what the backends persist. Files and etcd values are a trust boundary (a person or
 // another version may have written them), so every read goes through these schemas.
@@ -70,7 +77,10 @@ export function parseRecord<T>(
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      ok: false,
+      problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, value: result.data };
@@ -96,9 +106,13 @@ export function decodeName(encoded: string): string | undefined {
 
 export function checkFence(epoch: number | undefined, fence: number, what: string): void {
   if (epoch !== undefined && epoch < fence) {
-    throw new TendError('fenced', `${what} refused: epoch ${epoch} is older than the store's fence ${fence}`, {
-      details: { epoch, fence },
-    });
+    throw new TendError(
+      'fenced',
+      `${what} refused: epoch ${epoch} is older than the store's fence ${fence}`,
+      {
+        details: { epoch, fence },
+      },
+    );
   }
 }
 

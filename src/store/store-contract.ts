@@ -22,7 +22,15 @@ async function rejectsWith(promise: Promise<unknown>, kind: TendErrorKind): Prom
 }
 
 function intent(key: string, epoch = 1): Intent {
-  return { key, groupId: web, operation: 'provision', config: 'abc123', slot: 2, epoch, at: '2024-01-01T00:00:00.000Z' };
+  return {
+    key,
+    groupId: web,
+    operation: 'provision',
+    config: 'abc123',
+    slot: 2,
+    epoch,
+    at: '2024-01-01T00:00:00.000Z',
+  };
 }
 
 /**
@@ -60,7 +68,12 @@ export function runStoreContract(name: string, create: () => Promise<StoreFixtur
       assert.ok(!Number.isNaN(Date.parse(first.at)), `at is ISO-8601: ${first.at}`);
       await store.commit({ groupId: web, spec: { size: 2 }, author: 'bob', reason: 'scale' });
       await store.commit({ groupId: db, spec: { size: 9 }, author: 'ann', reason: 'create' });
-      const third = await store.commit({ groupId: web, spec: { size: 3, tags: ['a'] }, author: 'cy', reason: 'x' });
+      const third = await store.commit({
+        groupId: web,
+        spec: { size: 3, tags: ['a'] },
+        author: 'cy',
+        reason: 'x',
+      });
       assert.equal(third.revision, 3);
       assert.deepEqual(await store.latest(web), third);
       const history = await store.history(web);
@@ -82,16 +95,25 @@ export function runStoreContract(name: string, create: () => Promise<StoreFixtur
       );
     });
 
-    withStore('compare-and-set on expectedRevision fails with conflict and changes nothing', async ({ store }) => {
-      await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'r', expectedRevision: 0 });
-      await rejectsWith(store.commit({ groupId: web, spec: 2, author: 'a', reason: 'r', expectedRevision: 0 }), 'conflict');
-      await store.commit({ groupId: web, spec: 3, author: 'a', reason: 'r', expectedRevision: 1 });
-      await rejectsWith(store.commit({ groupId: web, spec: 4, author: 'a', reason: 'r', expectedRevision: 1 }), 'conflict');
-      assert.deepEqual(
-        (await store.history(web)).map((r) => r.spec),
-        [1, 3],
-      );
-    });
+    withStore(
+      'compare-and-set on expectedRevision fails with conflict and changes nothing',
+      async ({ store }) => {
+        await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'r', expectedRevision: 0 });
+        await rejectsWith(
+          store.commit({ groupId: web, spec: 2, author: 'a', reason: 'r', expectedRevision: 0 }),
+          'conflict',
+        );
+        await store.commit({ groupId: web, spec: 3, author: 'a', reason: 'r', expectedRevision: 1 });
+        await rejectsWith(
+          store.commit({ groupId: web, spec: 4, author: 'a', reason: 'r', expectedRevision: 1 }),
+          'conflict',
+        );
+        assert.deepEqual(
+          (await store.history(web)).map((r) => r.spec),
+          [1, 3],
+        );
+      },
+    );
 
     withStore('concurrent commits expecting the same revision: exactly one wins', async (fixture) => {
       const other = fixture.reopen === undefined ? fixture.store : await fixture.reopen();
@@ -99,7 +121,9 @@ export function runStoreContract(name: string, create: () => Promise<StoreFixtur
         await fixture.store.commit({ groupId: web, spec: 0, author: 'a', reason: 'r' });
         const stores = [fixture.store, other, fixture.store, other, fixture.store];
         const results = await Promise.allSettled(
-          stores.map((s, i) => s.commit({ groupId: web, spec: i, author: 'a', reason: 'r', expectedRevision: 1 })),
+          stores.map((s, i) =>
+            s.commit({ groupId: web, spec: i, author: 'a', reason: 'r', expectedRevision: 1 }),
+          ),
         );
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
         for (const r of results) {
@@ -111,32 +135,38 @@ export function runStoreContract(name: string, create: () => Promise<StoreFixtur
       }
     });
 
-    withStore('fencing: writes with an epoch older than the fence fail fenced and change nothing', async ({ store }) => {
-      await store.commit({ groupId: web, spec: 'v1', author: 'a', reason: 'r', epoch: 1 });
-      await store.putIntent(intent('op-1'), { epoch: 1 });
-      await store.putGroupState(web, { step: 1 }, { epoch: 1 });
-      await store.raiseFence(5);
-      assert.equal(await store.currentFence(), 5);
-      await rejectsWith(store.commit({ groupId: web, spec: 'old', author: 'a', reason: 'r', epoch: 4 }), 'fenced');
-      await rejectsWith(store.remove(web, { author: 'a', reason: 'r', epoch: 4 }), 'fenced');
-      await rejectsWith(store.putIntent(intent('op-2'), { epoch: 4 }), 'fenced');
-      await rejectsWith(store.clearIntent('op-1', { epoch: 4 }), 'fenced');
-      await rejectsWith(store.putGroupState(web, { step: 99 }, { epoch: 4 }), 'fenced');
-      assert.deepEqual(
-        (await store.history(web)).map((r) => r.spec),
-        ['v1'],
-      );
-      assert.deepEqual(
-        (await store.listIntents()).map((i) => i.key),
-        ['op-1'],
-      );
-      assert.deepEqual(await store.getGroupState(web), { step: 1 });
-      // The current epoch, a newer one, and unfenced writes still go through.
-      await store.commit({ groupId: web, spec: 'v2', author: 'a', reason: 'r', epoch: 5 });
-      await store.putGroupState(web, { step: 2 }, { epoch: 6 });
-      await store.commit({ groupId: web, spec: 'v3', author: 'a', reason: 'r' });
-      assert.equal((await store.latest(web))?.revision, 3);
-    });
+    withStore(
+      'fencing: writes with an epoch older than the fence fail fenced and change nothing',
+      async ({ store }) => {
+        await store.commit({ groupId: web, spec: 'v1', author: 'a', reason: 'r', epoch: 1 });
+        await store.putIntent(intent('op-1'), { epoch: 1 });
+        await store.putGroupState(web, { step: 1 }, { epoch: 1 });
+        await store.raiseFence(5);
+        assert.equal(await store.currentFence(), 5);
+        await rejectsWith(
+          store.commit({ groupId: web, spec: 'old', author: 'a', reason: 'r', epoch: 4 }),
+          'fenced',
+        );
+        await rejectsWith(store.remove(web, { author: 'a', reason: 'r', epoch: 4 }), 'fenced');
+        await rejectsWith(store.putIntent(intent('op-2'), { epoch: 4 }), 'fenced');
+        await rejectsWith(store.clearIntent('op-1', { epoch: 4 }), 'fenced');
+        await rejectsWith(store.putGroupState(web, { step: 99 }, { epoch: 4 }), 'fenced');
+        assert.deepEqual(
+          (await store.history(web)).map((r) => r.spec),
+          ['v1'],
+        );
+        assert.deepEqual(
+          (await store.listIntents()).map((i) => i.key),
+          ['op-1'],
+        );
+        assert.deepEqual(await store.getGroupState(web), { step: 1 });
+        // The current epoch, a newer one, and unfenced writes still go through.
+        await store.commit({ groupId: web, spec: 'v2', author: 'a', reason: 'r', epoch: 5 });
+        await store.putGroupState(web, { step: 2 }, { epoch: 6 });
+        await store.commit({ groupId: web, spec: 'v3', author: 'a', reason: 'r' });
+        assert.equal((await store.latest(web))?.revision, 3);
+      },
+    );
 
     withStore('raiseFence never goes down', async ({ store }) => {
       await store.raiseFence(3);
@@ -147,26 +177,35 @@ export function runStoreContract(name: string, create: () => Promise<StoreFixtur
       assert.equal(await store.currentFence(), 10);
     });
 
-    withStore('remove leaves a tombstone and keeps history; a later commit continues it', async ({ store }) => {
-      await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'r' });
-      await store.commit({ groupId: web, spec: 2, author: 'a', reason: 'r' });
-      await store.commit({ groupId: db, spec: 1, author: 'a', reason: 'r' });
-      await store.remove(web, { author: 'bob', reason: 'retired' });
-      const tombstone = await store.latest(web);
-      assert.equal(tombstone?.revision, 3);
-      assert.equal(tombstone?.deleted, true);
-      assert.equal(tombstone?.author, 'bob');
-      assert.deepEqual(
-        (await store.list()).map((r) => r.groupId),
-        [db],
-      );
-      assert.equal((await store.history(web)).length, 3);
-      await rejectsWith(store.remove(web, { author: 'a', reason: 'again' }), 'not_found');
-      await rejectsWith(store.remove(groupId('nope'), { author: 'a', reason: 'r' }), 'not_found');
-      const revived = await store.commit({ groupId: web, spec: 3, author: 'a', reason: 'back', expectedRevision: 3 });
-      assert.equal(revived.revision, 4);
-      assert.equal(revived.deleted, undefined);
-    });
+    withStore(
+      'remove leaves a tombstone and keeps history; a later commit continues it',
+      async ({ store }) => {
+        await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'r' });
+        await store.commit({ groupId: web, spec: 2, author: 'a', reason: 'r' });
+        await store.commit({ groupId: db, spec: 1, author: 'a', reason: 'r' });
+        await store.remove(web, { author: 'bob', reason: 'retired' });
+        const tombstone = await store.latest(web);
+        assert.equal(tombstone?.revision, 3);
+        assert.equal(tombstone?.deleted, true);
+        assert.equal(tombstone?.author, 'bob');
+        assert.deepEqual(
+          (await store.list()).map((r) => r.groupId),
+          [db],
+        );
+        assert.equal((await store.history(web)).length, 3);
+        await rejectsWith(store.remove(web, { author: 'a', reason: 'again' }), 'not_found');
+        await rejectsWith(store.remove(groupId('nope'), { author: 'a', reason: 'r' }), 'not_found');
+        const revived = await store.commit({
+          groupId: web,
+          spec: 3,
+          author: 'a',
+          reason: 'back',
+          expectedRevision: 3,
+        });
+        assert.equal(revived.revision, 4);
+        assert.equal(revived.deleted, undefined);
+      },
+    );
 
     withStore('intents: put, overwrite, list, clear', async ({ store }) => {
       await store.putIntent(intent('op/b'));

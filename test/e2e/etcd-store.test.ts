@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { EtcdStore, runStoreContract } from '../../src/store/index.js';
 import { groupId, TendError } from '../../src/spi/index.js';
+import { EtcdStore, runStoreContract } from '../../src/store/index.js';
 import { type EtcdCluster, etcdSkip, startEtcdCluster } from '../support/etcd.js';
 
 let cluster: EtcdCluster | undefined;
@@ -73,7 +73,10 @@ describe('EtcdStore when etcd is unreachable', { skip: etcdSkip() }, () => {
       await own.restart(0);
       let latest: number | undefined;
       for (let i = 0; i < 50 && latest === undefined; i++) {
-        latest = await store.latest(groupId('web')).then((r) => r?.revision, () => undefined);
+        latest = await store.latest(groupId('web')).then(
+          (r) => r?.revision,
+          () => undefined,
+        );
       }
       assert.equal(latest, 1);
       await store.close();

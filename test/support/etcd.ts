@@ -1,7 +1,7 @@
 // Starts real etcd members (Debian's /usr/bin/etcd) on free loopback ports for tests and benches,
 // each with its own data dir in one temp dir, and stops them by PID — also when a test fails.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

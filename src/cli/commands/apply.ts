@@ -75,10 +75,13 @@ function convergedOrFailed(
   configs: ReadonlyMap<string, string>,
 ): WatchVerdict {
   for (const group of groups) {
-    if (group.phase === 'breaker-open') return { failed: `${group.id}: ${group.breaker.reason ?? 'breaker open'}` };
+    if (group.phase === 'breaker-open')
+      return { failed: `${group.id}: ${group.breaker.reason ?? 'breaker open'}` };
     const rollout = group.rollout;
     if (rollout?.state === 'failed' || rollout?.state === 'rolling-back') {
-      return { failed: `${group.id}: rollout ${rollout.state}${rollout.reason === undefined ? '' : `: ${rollout.reason}`}` };
+      return {
+        failed: `${group.id}: rollout ${rollout.state}${rollout.reason === undefined ? '' : `: ${rollout.reason}`}`,
+      };
     }
     if (rollout?.state === 'paused' || group.phase === 'paused') {
       return { failed: `${group.id}: paused (resume with \`tend rollout resume ${group.id}\`)` };
@@ -100,7 +103,9 @@ function printApplied(result: ApplyView): void {
 function printPlan(plan: GroupPlanPreview): void {
   const head =
     plan.change === 'create' ? 'new group' : plan.change === 'update' ? 'changes' : 'no change to the spec';
-  printLine(`${plan.id}: ${head} (config ${shortConfig(plan.config)}, ${plan.observed} running, ${plan.desired} wanted)`);
+  printLine(
+    `${plan.id}: ${head} (config ${shortConfig(plan.config)}, ${plan.observed} running, ${plan.desired} wanted)`,
+  );
   printLine(`  create ${plan.creates}, destroy ${plan.destroys}`);
   if (plan.rollout !== undefined) {
     const r = plan.rollout;
@@ -127,7 +132,8 @@ export async function readSpec(file: string): Promise<string> {
 /** `90s`, `10m`, `1h`, or milliseconds. */
 export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null) throw new TendError('invalid_spec', `--timeout: expected a duration like 90s or 10m, got ${text}`);
+  if (match === null)
+    throw new TendError('invalid_spec', `--timeout: expected a duration like 90s or 10m, got ${text}`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] ?? 1;
   return Number(match[1]) * unit;
 }

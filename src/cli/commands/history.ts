@@ -29,6 +29,7 @@ function sizeOf(spec: unknown): string {
   const allocation = spec.allocation;
   if (typeof allocation !== 'object' || allocation === null) return '-';
   if ('size' in allocation) return String(allocation.size);
-  if ('logicalIds' in allocation && Array.isArray(allocation.logicalIds)) return allocation.logicalIds.join(',');
+  if ('logicalIds' in allocation && Array.isArray(allocation.logicalIds))
+    return allocation.logicalIds.join(',');
   return '-';
 }

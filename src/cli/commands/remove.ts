@@ -19,10 +19,7 @@ export function registerRemoveCommands(program: Command): void {
   });
 
   withManager(
-    program
-      .command('free')
-      .description('forget a group and leave its instances running')
-      .argument('<group>'),
+    program.command('free').description('forget a group and leave its instances running').argument('<group>'),
   ).action(async (group: string, _options: unknown, command: Command) => {
     const author = cliAuthor();
     const result = await clientFor(command).free(group, {

@@ -23,7 +23,8 @@ export function phaseText(status: GroupStatus): string {
   if (status.phase === 'rolling' && rollout !== undefined) {
     return `rolling ${rollout.updated}/${rollout.total} to ${shortConfig(rollout.toConfig)}`;
   }
-  if (status.phase === 'breaker-open') return `breaker open: ${status.breaker.reason ?? 'replacements keep failing'}`;
+  if (status.phase === 'breaker-open')
+    return `breaker open: ${status.breaker.reason ?? 'replacements keep failing'}`;
   if (status.paused && status.phase !== 'paused') return `${status.phase}, paused`;
   return status.phase;
 }

@@ -20,11 +20,15 @@ export function registerRolloutCommands(program: Command): void {
       }
       const r = status.rollout;
       if (r === undefined || r.state === 'done') {
-        printLine(`${group}: no rollout in progress (${phaseText(status)}, config ${shortConfig(status.config)})`);
+        printLine(
+          `${group}: no rollout in progress (${phaseText(status)}, config ${shortConfig(status.config)})`,
+        );
         return;
       }
       printLine(`${group}: rollout ${r.state}, ${r.updated}/${r.total} updated`);
-      printLine(`  from ${shortConfig(r.fromConfig)} to ${shortConfig(r.toConfig)}, started ${new Date(r.startedAt).toISOString()}`);
+      printLine(
+        `  from ${shortConfig(r.fromConfig)} to ${shortConfig(r.toConfig)}, started ${new Date(r.startedAt).toISOString()}`,
+      );
       if (r.reason !== undefined) printLine(`  reason: ${r.reason}`);
     },
   );

@@ -23,7 +23,9 @@ export function registerStatusCommands(program: Command): void {
 }
 
 export function printStatus(status: StatusView): void {
-  printLine(`leader: ${leaderText(status.leader)}    this manager: ${status.self.name} (${status.self.role})`);
+  printLine(
+    `leader: ${leaderText(status.leader)}    this manager: ${status.self.name} (${status.self.role})`,
+  );
   if (status.groups.length === 0) {
     printLine('no groups (apply one with `tend apply -f FILE`)');
     return;
@@ -55,9 +57,12 @@ function printGroup(view: GroupView): void {
   printLine(`config:    ${status.config}`);
   if (status.rollout !== undefined) {
     const r = status.rollout;
-    printLine(`rollout:   ${r.state} ${r.updated}/${r.total} ${shortConfig(r.fromConfig)} → ${shortConfig(r.toConfig)}`);
+    printLine(
+      `rollout:   ${r.state} ${r.updated}/${r.total} ${shortConfig(r.fromConfig)} → ${shortConfig(r.toConfig)}`,
+    );
   }
-  if (status.breaker.open) printLine(`breaker:   open (${status.breaker.reason ?? 'replacements keep failing'})`);
+  if (status.breaker.open)
+    printLine(`breaker:   open (${status.breaker.reason ?? 'replacements keep failing'})`);
   if (status.lastError !== undefined) printLine(`error:     ${status.lastError}`);
   printLine();
   const now = Date.now();

@@ -40,7 +40,9 @@ export function registerUpCommand(program: Command): void {
     .addOption(new Option('--store <backend>', 'spec store').choices(['file', 'etcd']).default('file'))
     .option('--store-dir <dir>', 'file store directory (default: $TEND_HOME/store, ~/.tend/store)')
     .addOption(
-      new Option('--leadership <backend>', 'leader election').choices(['static', 'file', 'etcd']).default('static'),
+      new Option('--leadership <backend>', 'leader election')
+        .choices(['static', 'file', 'etcd'])
+        .default('static'),
     )
     .option('--leader-file <file>', 'shared file for file leadership (default: $TEND_HOME/leader)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints', 'http://127.0.0.1:2379')
@@ -48,7 +50,10 @@ export function registerUpCommand(program: Command): void {
     .option('--lease-ttl <seconds>', 'leader lease for file and etcd leadership', '5')
     .option('--plugin-dir <dir>', 'plugin sockets (default: $TEND_PLUGIN_DIR, ~/.tend/plugins)')
     .option('--state-dir <dir>', 'state of the process plugin (default: $TEND_HOME/process)')
-    .option('--spec <file>', 'spec applied at start (default: examples/process-group.yaml when the store is empty)')
+    .option(
+      '--spec <file>',
+      'spec applied at start (default: examples/process-group.yaml when the store is empty)',
+    )
     .option('--no-spec', 'apply no spec at start')
     .option('--tick-interval <ms>', 'time between reconcile ticks')
     .option('--no-group-socket', "do not serve InfraKit's Group.* on the plugin directory's `group` socket")
@@ -66,7 +71,8 @@ export function registerUpCommand(program: Command): void {
 export function resolveUpConfig(flags: UpFlags): UpConfig {
   const home = tendHome();
   const lease = Number(flags.leaseTtl);
-  if (!Number.isInteger(lease) || lease < 1) throw new TendError('invalid_spec', '--lease-ttl: expected whole seconds ≥ 1');
+  if (!Number.isInteger(lease) || lease < 1)
+    throw new TendError('invalid_spec', '--lease-ttl: expected whole seconds ≥ 1');
   const tick = flags.tickInterval === undefined ? undefined : Number(flags.tickInterval);
   if (tick !== undefined && !(Number.isInteger(tick) && tick > 0)) {
     throw new TendError('invalid_spec', '--tick-interval: expected milliseconds > 0');
@@ -78,7 +84,10 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
     storeDir: flags.storeDir ?? join(home, 'store'),
     leadership: flags.leadership,
     leaderFile: flags.leaderFile ?? join(home, 'leader'),
-    etcdEndpoints: flags.etcdEndpoints.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    etcdEndpoints: flags.etcdEndpoints
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
     etcdPrefix: flags.etcdPrefix,
     leaseSeconds: lease,
     pluginDir: flags.pluginDir ?? pluginDir(),
@@ -91,7 +100,11 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
 
 async function runUp(config: UpConfig, logger: Logger): Promise<void> {
   const store = await openStore(config, logger);
-  const resolver = new BuiltinPluginResolver({ stateDir: config.stateDir, pluginDir: config.pluginDir, logger });
+  const resolver = new BuiltinPluginResolver({
+    stateDir: config.stateDir,
+    pluginDir: config.pluginDir,
+    logger,
+  });
   const manager = await Manager.create({
     name: config.name,
     store,
@@ -130,7 +143,8 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
 }
 
 function printHeader(config: UpConfig, url: string): void {
-  const store = config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
+  const store =
+    config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
   const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
   printLine(`tend manager ${config.name}: API on ${url}`);
   printLine(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);

@@ -32,7 +32,9 @@ export async function watchGroups(options: WatchOptions): Promise<WatchVerdict> 
       const status = await options.client.status();
       if (unreachable !== undefined) options.print(`${clock()}  manager reachable again`);
       unreachable = undefined;
-      const groups = status.groups.filter((g) => options.groups === undefined || options.groups.includes(g.id));
+      const groups = status.groups.filter(
+        (g) => options.groups === undefined || options.groups.includes(g.id),
+      );
       const width = Math.max(0, ...groups.map((g) => g.id.length));
       // Each leader numbers its events from 1: a new epoch means a new sequence to follow.
       if (status.leader?.epoch !== epoch) eventCursor = 0;

@@ -110,7 +110,9 @@ describe('parseSpecDocument: valid documents', () => {
     const specs = parseSpecDocument(doc(group({ health: '{ grace: 90s }' }), group({ id: 'b' })));
     const again = parseSpecDocument(JSON.stringify({ groups: specs.map(specToDocument) }));
     assert.deepEqual(again, specs);
-    assert.equal((specToDocument(specs[0] as never).health as { grace: string }).grace, '1m30s');
+    const [first] = specs;
+    assert.ok(first);
+    assert.deepEqual(specToDocument(first).health, { grace: '1m30s', unhealthyAfter: '20s', maxInFlight: 1 });
   });
 });
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VirtualClock } from '../../../lib/index.js';
-import { type InstanceEvent, type InstanceSpec, TAG_GROUP, TAG_OP, TendError } from '../../../spi/index.js';
+import {
+  type InstanceEvent,
+  type InstanceSpec,
+  instanceId,
+  TAG_GROUP,
+  TAG_OP,
+  TendError,
+} from '../../../spi/index.js';
 import { createSimulatorPlugin, type SimulatorOptions, simulatedHealthOf } from './index.js';
 
 let ops = 0;
@@ -47,7 +54,7 @@ test('rate limits are per call kind and can be set or turned off', async () => {
   assert.equal(await kindOf(plugin.describeInstances({})), 'ok');
   assert.equal(await kindOf(plugin.describeInstances({})), 'throttled');
   assert.equal(
-    await kindOf(plugin.destroy(plugin.instances()[0]?.id ?? ('' as never), { reason: 'x' })),
+    await kindOf(plugin.destroy(plugin.instances()[0]?.id ?? instanceId(''), { reason: 'x' })),
     'ok',
   );
   await plugin.close();
@@ -103,8 +110,8 @@ test('describe filters by every tag, fails on injected faults, and shows health'
 
 test('destroy of an unknown ID succeeds; label of one is not_found; bad properties are invalid_spec', async () => {
   const { plugin } = simulator();
-  await plugin.destroy('i-nothing' as never, { reason: 'terminate' });
-  assert.equal(await kindOf(plugin.label('i-nothing' as never, { a: 'b' })), 'not_found');
+  await plugin.destroy(instanceId('i-nothing'), { reason: 'terminate' });
+  assert.equal(await kindOf(plugin.label(instanceId('i-nothing'), { a: 'b' })), 'not_found');
   assert.equal(await kindOf(plugin.validate(['a list'])), 'invalid_spec');
   assert.equal(await kindOf(plugin.provision({ ...spec(), properties: 3 })), 'invalid_spec');
   assert.equal(await kindOf(plugin.validate({ size: 'big' })), 'ok');
@@ -153,7 +160,7 @@ test('unhealthyRate turns healthy instances unhealthy, lazily at the next call',
   assert.ok(found);
   assert.equal(simulatedHealthOf(found), 'unhealthy');
   assert.equal(plugin.stats().turnedUnhealthy, 1);
-  assert.equal(plugin.simulatedHealth('i-missing' as never), 'unknown');
+  assert.equal(plugin.simulatedHealth(instanceId('i-missing')), 'unknown');
   await plugin.close();
 });
 
@@ -208,5 +215,7 @@ test('bad options and fault rates fail loudly', () => {
   });
   assert.throws(() => createSimulatorPlugin({ clock, seed: 1, latencyMs: { min: 5, max: 1 } }), /latencyMs/);
   const plugin = createSimulatorPlugin({ clock, seed: 1 });
-  assert.throws(() => plugin.setFaults({ typo: 1 } as never), { message: 'simulator: unknown fault "typo"' });
+  assert.throws(() => plugin.setFaults(JSON.parse('{"typo":1}')), {
+    message: 'simulator: unknown fault "typo"',
+  });
 });

@@ -1,0 +1,97 @@
+// Small in-memory plugins for controller tests (fakes over mocks). Not exported from index.ts.
+import {
+  type FlavorPlugin,
+  type Health,
+  type InstanceDescription,
+  type InstanceEvent,
+  type InstanceId,
+  type InstancePlugin,
+  instanceId,
+  TAG_OP,
+  TendError,
+} from '../spi/index.js';
+
+export interface FakeCloud extends InstancePlugin {
+  instances: Map<InstanceId, InstanceDescription>;
+  calls: string[];
+  /** Next provisions: 'fail' rejects without creating, 'lose' creates then rejects, 'throttle' rejects throttled. */
+  faults: Array<'fail' | 'lose' | 'throttle'>;
+  describeFails: boolean;
+  /** Describe never answers (until aborted). */
+  describeHangs: boolean;
+  emit(event: InstanceEvent): void;
+  vanish(id: InstanceId): void;
+}
+
+export function fakeCloud(): FakeCloud {
+  const instances = new Map<InstanceId, InstanceDescription>();
+  const listeners = new Set<(event: InstanceEvent) => void>();
+  let seq = 0;
+  const cloud: FakeCloud = {
+    instances,
+    calls: [],
+    faults: [],
+    describeFails: false,
+    describeHangs: false,
+    validate: async () => {},
+    async provision(spec) {
+      cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
+      const fault = cloud.faults.shift();
+      if (fault === 'fail') throw new TendError('unavailable', 'provision failed');
+      if (fault === 'throttle') throw new TendError('throttled', 'slow down');
+      const existing = [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
+      const id = existing?.id ?? instanceId(`i-${++seq}`);
+      const description: InstanceDescription = { id, tags: spec.tags };
+      if (spec.logicalId !== undefined) description.logicalId = spec.logicalId;
+      instances.set(id, description);
+      if (fault === 'lose') throw new TendError('unavailable', 'response lost');
+      return id;
+    },
+    label: async () => {},
+    async destroy(id) {
+      cloud.calls.push(`destroy ${id}`);
+      instances.delete(id);
+    },
+    async describeInstances(tags, options) {
+      cloud.calls.push('describe');
+      if (cloud.describeHangs) {
+        await new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason)));
+      }
+      if (cloud.describeFails) throw new TendError('unavailable', 'describe failed');
+      return [...instances.values()].filter((i) => Object.entries(tags).every(([k, v]) => i.tags[k] === v));
+    },
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit: (event) => {
+      for (const l of listeners) l(event);
+    },
+    vanish(id) {
+      instances.delete(id);
+      cloud.emit({ type: 'gone', id });
+    },
+  };
+  return cloud;
+}
+
+export interface FakeFlavor extends FlavorPlugin {
+  health: Map<InstanceId, Health>;
+  fallback: Health;
+  drained: InstanceId[];
+}
+
+export function fakeFlavor(fallback: Health = 'healthy'): FakeFlavor {
+  const flavor: FakeFlavor = {
+    health: new Map(),
+    fallback,
+    drained: [],
+    validate: async () => {},
+    prepare: async (_properties, spec) => ({ ...spec, init: 'echo hi', tags: { ...spec.tags, role: 'test' } }),
+    healthy: async (_properties, instance) => flavor.health.get(instance.id) ?? flavor.fallback,
+    drain: async (_properties, instance) => {
+      flavor.drained.push(instance.id);
+    },
+  };
+  return flavor;
+}

@@ -1,0 +1,76 @@
+import type { Logger } from '../lib/index.js';
+import type { ExecutionOutcome } from './executor.js';
+import type { HealthTracker } from './observe.js';
+import { recordFailure } from './plan-state.js';
+import type { Action, PlannerState } from './plan-types.js';
+import type { Emit } from './reconciler.js';
+
+/** Tells listeners about the planner's state transitions. */
+export function transitionEvents(actions: readonly Action[], emit: Emit): void {
+  for (const a of actions) {
+    if (a.type === 'rollout-start') {
+      emit('rollout-started', `rolling out ${a.toConfig} over ${a.fromConfig}`, {
+        data: { fromConfig: a.fromConfig, toConfig: a.toConfig },
+      });
+    } else if (a.type === 'rollout-done') {
+      emit('rollout-done', 'rollout finished');
+    } else if (a.type === 'rollout-failed') {
+      const type = a.onFailure === 'rollback' ? 'rollout-rollback' : 'rollout-paused';
+      emit(type, `rollout failed (${a.reason}); ${a.onFailure === 'rollback' ? 'rolling back' : 'paused'}`);
+    } else if (a.type === 'breaker-open') {
+      emit('breaker-open', `remediation stopped: ${a.reason}`, { data: { reason: a.reason } });
+    }
+  }
+}
+
+export interface OutcomeInput {
+  outcome: ExecutionOutcome;
+  state: PlannerState;
+  now: number;
+  emit: Emit;
+  tracker: HealthTracker;
+  logger: Logger;
+  steps: readonly Action[];
+  targetConfig: string;
+}
+
+/**
+ * Turns what happened into events and breaker verdicts. A failed replacement is a provision error
+ * (throttling aside: that is back-pressure, not failure) or an instance healed away before it was
+ * ever healthy — the signature of a replacement loop.
+ */
+export function recordOutcome(input: OutcomeInput): PlannerState {
+  const { outcome, now, emit, tracker } = input;
+  let breaker = input.state.breaker;
+  const fail = (reason: string) => {
+    const wasHalfOpen = breaker.status === 'half-open';
+    breaker = recordFailure(breaker, reason, now);
+    if (wasHalfOpen) emit('breaker-open', `trial replacement failed: ${reason}`, { data: { reason } });
+  };
+  for (const d of outcome.destroyed) {
+    emit('destroyed', `destroyed ${d.instanceId} (${d.reason})`, { instanceId: d.instanceId, data: { reason: d.reason } });
+    if (d.reason === 'heal' && !tracker.everHealthy(d.instanceId)) fail(`instance ${d.instanceId} never became healthy`);
+  }
+  for (const f of outcome.failedDestroys) {
+    input.logger.warn('destroy failed', { instance: f.action.instanceId, kind: f.error.kind, error: f.error.message });
+  }
+  for (const { action, id } of outcome.provisioned) {
+    tracker.created(id, now);
+    emit('created', `created ${id}`, { instanceId: id, data: { key: action.key, config: action.config } });
+    if (action.replaces !== undefined && action.reason === 'heal') {
+      emit('replaced', `replaced ${action.replaces} with ${id}`, { instanceId: id, data: { replaced: action.replaces } });
+    }
+  }
+  for (const { action, error } of outcome.failedProvisions) {
+    emit('provision-failed', `provision ${action.key} failed: ${error.message}`, {
+      data: { key: action.key, kind: error.kind },
+    });
+    if (error.kind !== 'throttled' && error.kind !== 'not_leader') fail(`provision failed: ${error.message}`);
+  }
+  if (input.steps.some((s) => (s.type === 'provision' || s.type === 'destroy') && s.reason === 'rollout')) {
+    emit('rollout-step', `rollout step towards ${input.targetConfig}`);
+  }
+  const tried = outcome.provisioned.length + outcome.failedProvisions.length > 0;
+  if (breaker.status === 'half-open' && tried) breaker = { ...breaker, probeIssued: true };
+  return { ...input.state, breaker };
+}

@@ -1,0 +1,277 @@
+import type { Clock, Logger, Random } from '../lib/index.js';
+import {
+  type FlavorPlugin,
+  type GroupEvent,
+  type GroupEventType,
+  type GroupSpec,
+  type GroupStatus,
+  type Health,
+  type InstanceDescription,
+  type InstancePlugin,
+  TAG_GROUP,
+  TAG_OP,
+  TendError,
+  toTendError,
+} from '../spi/index.js';
+import { buildStatus } from './controller-status.js';
+import type { ControllerJournal } from './controller-api.js';
+import { type ExecutionOutcome, type ExecutorContext, callProvider, execute } from './executor.js';
+import type { PluginLimiter } from './limiter.js';
+import { createHealthTracker } from './observe.js';
+import { plan } from './plan.js';
+import { desiredCount } from './plan-helpers.js';
+import {
+  applyTransitions,
+  initialPlannerState,
+  parsePlannerState,
+  plannerStateToJson,
+  recordGenerations,
+  recordSuccess,
+} from './plan-state.js';
+import type { ObservedInstance, PlanLimits, PlannerState } from './plan-types.js';
+import { recordOutcome, transitionEvents } from './reconciler-events.js';
+import { configHash } from './spec/index.js';
+
+export interface ReconcilerOptions {
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  epoch: number;
+  clock: Clock;
+  logger: Logger;
+  random: Random;
+  limiter: PluginLimiter;
+  describeTimeoutMs: number;
+  planLimits: PlanLimits;
+  onEvent: (event: GroupEvent) => void;
+}
+
+export interface TickResult {
+  /** Provider calls were made. */
+  acted: boolean;
+  /** Describe failed, or some provider call failed: the loop backs off. */
+  failed: boolean;
+}
+
+export type Emit = (type: GroupEventType, message: string, extra?: Partial<GroupEvent>) => void;
+
+/** One group's reconcile state and its tick: observe → plan → act. The loop lives in controller.ts. */
+export function createReconciler(o: ReconcilerOptions) {
+  let userSpec = o.spec;
+  let state: PlannerState = initialPlannerState;
+  let savedJson: string | undefined;
+  let loaded = false;
+  let observed: ObservedInstance[] = [];
+  let described: InstanceDescription[] = [];
+  let blind = false;
+  let destroying = false;
+  let lastError: string | undefined;
+  let lastTickAt: number | undefined;
+  const tracker = createHealthTracker();
+
+  const effectiveSpec = (): GroupSpec => state.rollout?.targetSpec ?? userSpec;
+  const emit: Emit = (type, message, extra = {}) => {
+    try {
+      o.onEvent({ type, groupId: o.spec.id, message, at: o.clock.now(), ...extra });
+    } catch (error) {
+      o.logger.warn('event listener failed', { error: String(error) });
+    }
+  };
+  const executorContext = (signal: AbortSignal, spec: GroupSpec): ExecutorContext => ({
+    ...o,
+    spec,
+    signal,
+    described: new Map(described.map((d) => [d.id, d])),
+  });
+
+  async function persist(): Promise<void> {
+    const json = JSON.stringify(state);
+    if (json === savedJson) return;
+    await o.journal.saveState(plannerStateToJson(state));
+    savedJson = json;
+  }
+
+  async function load(): Promise<void> {
+    if (loaded) return;
+    const raw = await o.journal.loadState();
+    state = parsePlannerState(raw);
+    savedJson = raw === undefined ? undefined : JSON.stringify(state);
+    loaded = true;
+  }
+
+  /** A new leader's first duty: find out what became of the last leader's in-flight calls. */
+  async function resolveIntents(signal: AbortSignal): Promise<void> {
+    const ctx = executorContext(signal, effectiveSpec());
+    for (const intent of await o.journal.listIntents()) {
+      if (intent.groupId !== o.spec.id) continue;
+      if (intent.operation === 'provision') {
+        const found = await callProvider(ctx, () =>
+          o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key }, { signal }),
+        );
+        // Not found: the planner wants the same slot again and re-derives the same key.
+        o.logger.info('intent resolved', { key: intent.key, done: found.length > 0 });
+      }
+      await o.journal.clearIntent(intent.key);
+    }
+  }
+
+  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | undefined> {
+    const timeout = new AbortController();
+    const both = AbortSignal.any([signal, timeout.signal]);
+    const timer = o.clock.sleep(o.describeTimeoutMs, both).then(
+      () => timeout.abort(new TendError('timeout', `describe took over ${o.describeTimeoutMs} ms`)),
+      () => {},
+    );
+    try {
+      const ctx = executorContext(both, effectiveSpec());
+      return await callProvider(ctx, () =>
+        o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id }, { signal: both }),
+      );
+    } catch (error) {
+      lastError = toTendError(timeout.signal.aborted ? timeout.signal.reason : error).message;
+      return undefined;
+    } finally {
+      timeout.abort();
+      await timer;
+    }
+  }
+
+  async function healthOf(list: readonly InstanceDescription[], spec: GroupSpec, signal: AbortSignal) {
+    const result: Health[] = new Array<Health>(list.length).fill('unknown');
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < list.length; i = next++) {
+        const instance = list[i];
+        if (instance === undefined) continue;
+        result[i] = await o.flavorPlugin
+          .healthy(spec.flavor.properties, instance, { signal })
+          .catch((): Health => 'unknown');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, list.length) }, worker));
+    return result;
+  }
+
+  async function tick(signal: AbortSignal): Promise<TickResult> {
+    await load();
+    const now = o.clock.now();
+    const spec = effectiveSpec();
+    const targetConfig = configHash(spec);
+    lastTickAt = now;
+    const answer = await describe(signal);
+    if (answer === undefined) {
+      // Never act on a partial view: a failed describe means "I do not know", not "none".
+      if (!blind) emit('blind', `describe failed: ${lastError ?? 'unknown error'}`);
+      blind = true;
+      return { acted: false, failed: true };
+    }
+    blind = false;
+    described = answer;
+    const seen = tracker.observe(answer, await healthOf(answer, spec, signal), now);
+    observed = seen.observed;
+    for (const change of seen.changes) {
+      if (change.becameUnhealthy) emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
+      if (change.firstHealthy) closeBreakerOnProof();
+    }
+    state = recordGenerations(state, spec.id, observed);
+    if (settled(spec, targetConfig, now)) closeBreakerOnProof();
+
+    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
+    state = applyTransitions(state, actions, now);
+    transitionEvents(actions, emit);
+    await persist();
+    const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
+    if (steps.length === 0) return { acted: false, failed: false };
+
+    const outcome = await execute(executorContext(signal, spec), steps);
+    state = recordOutcome({ outcome, state, now, emit, tracker, logger: o.logger, steps, targetConfig });
+    await persist();
+    return { acted: true, failed: hasFailures(outcome, signal) };
+  }
+
+  function closeBreakerOnProof(): void {
+    const before = state.breaker;
+    if (before.status === 'open' || (before.status === 'closed' && before.consecutiveFailures === 0)) return;
+    state = { ...state, breaker: recordSuccess(before) };
+    if (before.status === 'half-open') emit('breaker-closed', 'a replacement proved healthy; remediation resumes');
+  }
+
+  /** Everything current, in count, none unhealthy, all past grace and unhealthyAfter: a quiet group. */
+  function settled(spec: GroupSpec, targetConfig: string, now: number): boolean {
+    const wait = spec.health.graceMs + spec.health.unhealthyAfterMs;
+    return (
+      observed.length === desiredCount(spec) &&
+      observed.every((i) => i.config === targetConfig && i.health !== 'unhealthy' && now - i.firstSeen >= wait)
+    );
+  }
+
+  return {
+    tick,
+    load,
+    resolveIntents,
+    effectiveSpec,
+    emit,
+    executorContext,
+    described: () => described,
+    setDestroying: (value: boolean) => {
+      destroying = value;
+    },
+    status: (): GroupStatus => {
+      const spec = effectiveSpec();
+      const input = {
+        spec,
+        targetConfig: configHash(spec),
+        observed,
+        described,
+        state,
+        blind,
+        destroying,
+        now: o.clock.now(),
+      };
+      return buildStatus({
+        ...input,
+        ...(lastError === undefined ? {} : { lastError }),
+        ...(lastTickAt === undefined ? {} : { lastTickAt }),
+      });
+    },
+    update(spec: GroupSpec) {
+      state = retarget(state, effectiveSpec(), spec, o.clock.now());
+      userSpec = spec;
+    },
+    setPaused(paused: boolean) {
+      const rollout = state.rollout;
+      const resumed =
+        !paused && rollout?.state === 'paused' ? { ...rollout, state: 'running' as const, startedAt: o.clock.now() } : rollout;
+      state = { ...state, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+    },
+    persist,
+    plannerState: () => state,
+  };
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>;
+
+/** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
+function retarget(state: PlannerState, current: GroupSpec, next: GroupSpec, now: number): PlannerState {
+  const from = configHash(current);
+  const to = configHash(next);
+  const rollout = state.rollout;
+  if (from === to) {
+    if (rollout?.targetSpec === undefined) return state;
+    const { targetSpec: _restored, ...rest } = rollout;
+    return { ...state, rollout: rest };
+  }
+  const knownGood = rollout?.state === 'running' ? (rollout.previousSpec ?? current) : current;
+  return {
+    ...state,
+    paused: rollout?.state === 'paused' ? false : state.paused,
+    rollout: { fromConfig: from, toConfig: to, previousSpec: knownGood, startedAt: now, state: 'running' },
+  };
+}
+
+function hasFailures(outcome: ExecutionOutcome, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  return outcome.failedProvisions.length + outcome.failedDestroys.length > 0;
+}
+
