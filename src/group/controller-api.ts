@@ -1,5 +1,4 @@
 import type { Clock, Logger } from '../lib/index.js';
-import type { PluginLimiter } from './limiter.js';
 import type {
   FlavorPlugin,
   GroupEvent,
@@ -9,6 +8,7 @@ import type {
   Intent,
   JsonValue,
 } from '../spi/index.js';
+import type { PluginLimiter } from './limiter.js';
 
 /**
  * What the controller persists through the manager. The manager binds it to a store, a group and

@@ -1,4 +1,10 @@
-import type { GroupPhase, GroupSpec, GroupStatus, InstanceDescription, InstanceStatus } from '../spi/index.js';
+import type {
+  GroupPhase,
+  GroupSpec,
+  GroupStatus,
+  InstanceDescription,
+  InstanceStatus,
+} from '../spi/index.js';
 import { desiredCount, isReady } from './plan-helpers.js';
 import { isRolloutActive } from './plan-rollout.js';
 import type { ObservedInstance, PlannerState } from './plan-types.js';
@@ -41,7 +47,10 @@ export function buildStatus(input: StatusInput): GroupStatus {
     config: targetConfig,
     byConfig,
     instances,
-    breaker: { open: state.breaker.status !== 'closed', consecutiveFailures: state.breaker.consecutiveFailures },
+    breaker: {
+      open: state.breaker.status !== 'closed',
+      consecutiveFailures: state.breaker.consecutiveFailures,
+    },
     paused: state.paused,
   };
   if (state.breaker.reason !== undefined && state.breaker.status !== 'closed') {

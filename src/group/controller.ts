@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createBackoff, createRandom, silentLogger, systemClock } from '../lib/index.js';
 import { TAG_GROUP, TendError } from '../spi/index.js';
 import type { GroupController, GroupControllerOptions } from './controller-api.js';
@@ -38,7 +39,13 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   });
   const lifecycle = createLifecycle();
   const backoff = createBackoff({ baseMs: tickIntervalMs, capMs: 30_000, random });
-  let internal = new AbortController();
+  // Every queued provider call listens on this signal; a thousand at once is normal here.
+  const newInternal = () => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  };
+  let internal = newInternal();
   let loop: Promise<void> | undefined;
   let current: Promise<TickResult> | undefined;
   let wakePending = false;
@@ -147,8 +154,9 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       reconciler.setDestroying(true);
       if (lifecycle.state === 'running') lifecycle.to('stopping');
       await halt();
-      internal = new AbortController();
-      if (signal !== undefined) signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
+      internal = newInternal();
+      if (signal !== undefined)
+        signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
       try {
         await destroyEverything();
       } finally {
@@ -168,9 +176,16 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       if (found !== undefined) {
         const ctx = { ...reconciler.executorContext(internal.signal, reconciler.effectiveSpec()) };
         ctx.described = new Map(found.map((d) => [d.id, d]));
-        const actions = found.map((d) => ({ type: 'destroy' as const, instanceId: d.id, reason: 'group-destroy' as const }));
+        const actions = found.map((d) => ({
+          type: 'destroy' as const,
+          instanceId: d.id,
+          reason: 'group-destroy' as const,
+        }));
         const outcome = await execute(ctx, actions);
-        for (const d of outcome.destroyed) reconciler.emit('destroyed', `destroyed ${d.instanceId} (group destroyed)`, { instanceId: d.instanceId });
+        for (const d of outcome.destroyed)
+          reconciler.emit('destroyed', `destroyed ${d.instanceId} (group destroyed)`, {
+            instanceId: d.instanceId,
+          });
         if (outcome.failedDestroys.length === 0) continue;
       }
       await clock.sleep(wipe.next(), internal.signal);

@@ -51,7 +51,12 @@ const THROTTLE_RETRIES = 4;
  * hold even when a destroy fails. Each provider call is preceded by a journal intent.
  */
 export async function execute(ctx: ExecutorContext, actions: readonly Action[]): Promise<ExecutionOutcome> {
-  const outcome: ExecutionOutcome = { provisioned: [], failedProvisions: [], destroyed: [], failedDestroys: [] };
+  const outcome: ExecutionOutcome = {
+    provisioned: [],
+    failedProvisions: [],
+    destroyed: [],
+    failedDestroys: [],
+  };
   const destroys = actions.filter((a): a is DestroyAction => a.type === 'destroy');
   await Promise.all(
     destroys.map(async (action) => {
@@ -65,7 +70,8 @@ export async function execute(ctx: ExecutorContext, actions: readonly Action[]):
   );
   const freed = new Set(outcome.destroyed.map((d) => d.instanceId));
   const provisions = actions.filter(
-    (a): a is ProvisionAction => a.type === 'provision' && (a.replaces === undefined || freed.has(a.replaces)),
+    (a): a is ProvisionAction =>
+      a.type === 'provision' && (a.replaces === undefined || freed.has(a.replaces)),
   );
   await Promise.all(
     provisions.map(async (action) => {
@@ -119,7 +125,10 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
       // A sick or stray instance often cannot drain; a healthy one that fails to drain stays.
       if (action.reason === 'rollout' || action.reason === 'scale-in') throw toTendError(error);
       if (ctx.signal.aborted) throw toTendError(error);
-      ctx.logger.warn('drain failed, destroying anyway', { instance: action.instanceId, reason: action.reason });
+      ctx.logger.warn('drain failed, destroying anyway', {
+        instance: action.instanceId,
+        reason: action.reason,
+      });
     }
   }
   const key = `${ctx.spec.id}:destroy:${action.instanceId}`;
@@ -141,12 +150,20 @@ export async function callProvider<T>(ctx: ExecutorContext, call: () => Promise<
     } catch (error) {
       if (ctx.signal.aborted) throw new TendError('not_leader', 'controller stopped', { cause: error });
       if (!TendError.is(error, 'throttled') || attempt >= THROTTLE_RETRIES) throw error;
-      await ctx.clock.sleep(backoffDelay(attempt, { baseMs: 200, capMs: 5_000, random: ctx.random }), ctx.signal);
+      await ctx.clock.sleep(
+        backoffDelay(attempt, { baseMs: 200, capMs: 5_000, random: ctx.random }),
+        ctx.signal,
+      );
     }
   }
 }
 
-function intent(ctx: ExecutorContext, key: string, operation: Intent['operation'], action?: ProvisionAction): Intent {
+function intent(
+  ctx: ExecutorContext,
+  key: string,
+  operation: Intent['operation'],
+  action?: ProvisionAction,
+): Intent {
   const entry: Intent = {
     key,
     groupId: ctx.spec.id,

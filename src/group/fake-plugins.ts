@@ -55,7 +55,9 @@ export function fakeCloud(): FakeCloud {
     async describeInstances(tags, options) {
       cloud.calls.push('describe');
       if (cloud.describeHangs) {
-        await new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason)));
+        await new Promise((_, reject) =>
+          options?.signal?.addEventListener('abort', () => reject(options.signal?.reason)),
+        );
       }
       if (cloud.describeFails) throw new TendError('unavailable', 'describe failed');
       return [...instances.values()].filter((i) => Object.entries(tags).every(([k, v]) => i.tags[k] === v));
@@ -87,7 +89,11 @@ export function fakeFlavor(fallback: Health = 'healthy'): FakeFlavor {
     fallback,
     drained: [],
     validate: async () => {},
-    prepare: async (_properties, spec) => ({ ...spec, init: 'echo hi', tags: { ...spec.tags, role: 'test' } }),
+    prepare: async (_properties, spec) => ({
+      ...spec,
+      init: 'echo hi',
+      tags: { ...spec.tags, role: 'test' },
+    }),
     healthy: async (_properties, instance) => flavor.health.get(instance.id) ?? flavor.fallback,
     drain: async (_properties, instance) => {
       flavor.drained.push(instance.id);

@@ -35,7 +35,13 @@ test('no more than `concurrency` calls run at once', async () => {
 
 test('throttled answers halve the rate down to the floor; successes add back slowly', async () => {
   const clock = new VirtualClock();
-  const limiter = createPluginLimiter({ ratePerSec: 100, burst: 100, concurrency: 10, clock, minRatePerSec: 20 });
+  const limiter = createPluginLimiter({
+    ratePerSec: 100,
+    burst: 100,
+    concurrency: 10,
+    clock,
+    minRatePerSec: 20,
+  });
   const throttle = () => limiter.run(() => Promise.reject(new TendError('throttled', 'slow down')));
   await assert.rejects(throttle(), (e) => TendError.is(e, 'throttled'));
   assert.equal(limiter.stats().ratePerSec, 50);
@@ -48,7 +54,12 @@ test('throttled answers halve the rate down to the floor; successes add back slo
 });
 
 test('other failures leave the rate alone', async () => {
-  const limiter = createPluginLimiter({ ratePerSec: 100, burst: 10, concurrency: 1, clock: new VirtualClock() });
+  const limiter = createPluginLimiter({
+    ratePerSec: 100,
+    burst: 10,
+    concurrency: 1,
+    clock: new VirtualClock(),
+  });
   await assert.rejects(limiter.run(() => Promise.reject(new TendError('unavailable', 'down'))));
   assert.equal(limiter.stats().ratePerSec, 100);
   assert.equal(limiter.stats().inFlight, 0, 'the slot is released after a failure');

@@ -13,6 +13,12 @@ export interface PluginLimiterOptions {
   minRatePerSec?: number;
   /** AIMD additive step per successful call. Default ratePerSec / 100. */
   increasePerSuccess?: number;
+  /**
+   * Throttled answers within this long of a decrease do not decrease again: calls already in
+   * flight report the same congestion, and halving once per answer would collapse the rate
+   * (TCP likewise halves once per window). Default 1000 ms.
+   */
+  decreaseIntervalMs?: number;
 }
 
 export interface LimiterStats {
@@ -39,7 +45,9 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const maxRate = options.ratePerSec;
   const minRate = options.minRatePerSec ?? maxRate / 20;
   const step = options.increasePerSuccess ?? maxRate / 100;
+  const decreaseInterval = options.decreaseIntervalMs ?? 1_000;
   const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
+  let lastDecrease = Number.NEGATIVE_INFINITY;
   const slots = createSemaphore(options.concurrency);
   let calls = 0;
   let throttled = 0;
@@ -57,7 +65,10 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
         } catch (error) {
           if (TendError.is(error, 'throttled')) {
             throttled += 1;
-            bucket.setRate(Math.max(minRate, bucket.ratePerSec / 2));
+            if (clock.now() - lastDecrease >= decreaseInterval) {
+              lastDecrease = clock.now();
+              bucket.setRate(Math.max(minRate, bucket.ratePerSec / 2));
+            }
           }
           throw error;
         }

@@ -11,7 +11,9 @@ export interface MemoryJournal extends ControllerJournal {
   readonly history: readonly Intent[];
 }
 
-export function memoryJournal(initial: { intents?: readonly Intent[]; state?: JsonValue } = {}): MemoryJournal {
+export function memoryJournal(
+  initial: { intents?: readonly Intent[]; state?: JsonValue } = {},
+): MemoryJournal {
   const open = new Map<string, Intent>((initial.intents ?? []).map((i) => [i.key, i]));
   const history: Intent[] = [];
   let saved = initial.state === undefined ? undefined : structuredClone(initial.state);

@@ -55,7 +55,8 @@ export function createHealthTracker(): HealthTracker {
         observed.push(toObserved(description, record));
         const firstHealthy = record.everHealthy && before?.everHealthy !== true;
         const becameUnhealthy = reported === 'unhealthy' && before?.health !== 'unhealthy';
-        if (firstHealthy || becameUnhealthy) changes.push({ id: description.id, firstHealthy, becameUnhealthy });
+        if (firstHealthy || becameUnhealthy)
+          changes.push({ id: description.id, firstHealthy, becameUnhealthy });
       });
       records = next; // instances no longer described are forgotten
       return { observed, changes };

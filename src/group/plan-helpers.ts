@@ -22,19 +22,23 @@ export function parseOpKey(
   return { slot: rest.slice(0, cut), generation };
 }
 
-/** The generation a new instance in `slot` gets: above every one seen, stored or observed. */
-export function nextGeneration(
+/**
+ * Gives the generation a new instance in a slot gets: above every one seen, stored or observed.
+ * Built once per plan, so filling many slots stays linear in the number of instances.
+ */
+export function generationIndex(
   group: string,
-  slot: string,
   state: PlannerState,
   observed: readonly ObservedInstance[],
-): number {
-  let highest = state.generations[slot] ?? -1;
+): (slot: string) => number {
+  const highest = new Map<string, number>();
   for (const instance of observed) {
     const parsed = parseOpKey(group, instance.config, instance.op);
-    if (parsed?.slot === slot && parsed.generation > highest) highest = parsed.generation;
+    if (parsed !== undefined && parsed.generation > (highest.get(parsed.slot) ?? -1)) {
+      highest.set(parsed.slot, parsed.generation);
+    }
   }
-  return highest + 1;
+  return (slot) => Math.max(state.generations[slot] ?? -1, highest.get(slot) ?? -1) + 1;
 }
 
 /** Past grace and unhealthy for at least `unhealthyAfter`: to be replaced. `unknown` never is. */

@@ -97,3 +97,21 @@ test('without surge a member is taken down only while all others are healthy', (
     'the member already down is changed first; no healthy one is touched',
   );
 });
+
+test('a sick old-config member is replaced by the target config under its ID', () => {
+  const sick = member('b', { config: 'old', health: 'unhealthy', unhealthySince: 0 });
+  const actions = plan(input(abc, [member('a'), sick, member('c')], t, { rollout: running }));
+  assert.deepEqual(destroys(actions), [{ type: 'destroy', instanceId: 'i-b', reason: 'heal' }]);
+  assert.deepEqual(
+    provisions(actions).map((p) => [p.logicalId, p.config, p.replaces]),
+    [['b', 'new', 'i-b']],
+  );
+});
+
+test('an old twin that is down leaves without waiting for its new member', () => {
+  const oldB = member('b', { config: 'old', health: 'unhealthy', unhealthySince: 0 });
+  const newB = inst('i-b-new', { logicalId: 'b', health: 'unknown', firstSeen: t - 1 });
+  const actions = plan(input(abc, [member('a'), oldB, newB, member('c')], t, { rollout: running }));
+  assert.deepEqual(destroys(actions), [{ type: 'destroy', instanceId: 'i-b', reason: 'rollout' }]);
+  assert.deepEqual(provisions(actions), []);
+});

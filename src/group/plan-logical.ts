@@ -1,10 +1,10 @@
 import type { InstanceId, LogicalId } from '../spi/index.js';
 import {
   effectiveSurge,
+  generationIndex,
   healBudget,
   isReady,
   isUnhealthyLong,
-  nextGeneration,
   opKey,
 } from './plan-helpers.js';
 import type { DestroyAction, ObservedInstance, PlanInput, ProvisionAction } from './plan-types.js';
@@ -30,8 +30,9 @@ export function planLogical(input: PlanInput, ids: readonly LogicalId[]): Step[]
   const steps: Step[] = [];
   const destroy = (instance: ObservedInstance, reason: DestroyAction['reason']) =>
     steps.push({ type: 'destroy', instanceId: instance.id, reason });
+  const nextGeneration = generationIndex(spec.id, input.state, input.observed);
   const provision = (id: LogicalId, reason: ProvisionAction['reason'], replaces?: InstanceId) => {
-    const generation = nextGeneration(spec.id, id, input.state, input.observed);
+    const generation = nextGeneration(id);
     const action: ProvisionAction = {
       type: 'provision',
       key: opKey(spec.id, targetConfig, id, generation),
@@ -50,23 +51,25 @@ export function planLogical(input: PlanInput, ids: readonly LogicalId[]): Step[]
     if (member.current === undefined && member.old === undefined) provision(member.id, 'missing');
   }
 
-  // A finished surge step: the new member is ready, so its old twin leaves.
+  // A finished surge step: the new member is ready (or its old twin is down anyway), so the twin leaves.
   for (const member of members) {
-    if (member.current !== undefined && member.old !== undefined && isReady(member.current, spec, now)) {
-      destroy(member.old, 'rollout');
+    const { current, old } = member;
+    if (current === undefined || old === undefined) continue;
+    if (isReady(current, spec, now) || isUnhealthyLong(old, spec, now)) {
+      destroy(old, 'rollout');
       member.old = undefined;
     }
   }
 
-  // Heal: a member unhealthy past its grace is replaced in place, within maxInFlight.
+  // Heal: a member unhealthy past its grace is replaced in place (an old-config one by the
+  // target config), within maxInFlight. It is down already, so no healthy member is touched.
   const currents = members.flatMap((m) => (m.current === undefined ? [] : [m.current]));
   let budget = healBudget(currents, spec, now);
   for (const member of members) {
-    const sole = member.current ?? member.old;
-    if (budget <= 0 || sole === undefined || member.current === undefined) continue;
-    if (member.old !== undefined || !isUnhealthyLong(sole, spec, now)) continue;
-    destroy(sole, 'heal');
-    provision(member.id, 'heal', sole.id);
+    const sick = member.current ?? member.old;
+    if (budget <= 0 || sick === undefined || !isUnhealthyLong(sick, spec, now)) continue;
+    destroy(sick, 'heal');
+    provision(member.id, 'heal', sick.id);
     budget -= 1;
   }
 

@@ -108,9 +108,16 @@ test('past the timeout the rollout fails; onFailure decides pause or rollback', 
 
 test('a new instance turning unhealthy fails the rollout', () => {
   const sick = inst('n0', { slot: 0, health: 'unhealthy', firstSeen: t - 20_000, unhealthySince: t - 5_000 });
-  const actions = plan(input(testSpec(), [...olds(3), sick], t, { rollout: running }));
+  const started = { ...running, startedAt: t - 30_000 };
+  const actions = plan(input(testSpec(), [...olds(3), sick], t, { rollout: started }));
   assert.equal(actions.length, 1);
   assert.equal(actions[0]?.type, 'rollout-failed');
+  const resumed = plan(input(testSpec(), [...olds(3), sick], t, { rollout: running }));
+  assert.deepEqual(
+    resumed.filter((a) => a.type === 'destroy'),
+    [{ type: 'destroy', instanceId: 'n0', reason: 'heal' }],
+    'sick before this attempt began (a resume): healed, not a new failure',
+  );
 });
 
 test('scale-in during a rollout removes old-config instances first', () => {

@@ -50,7 +50,14 @@ function failureReason(input: PlanInput, rollout: RolloutState): string | undefi
   if (now - rollout.startedAt > spec.update.timeoutMs) {
     return `rollout to ${targetConfig} timed out after ${spec.update.timeoutMs} ms`;
   }
-  const sick = observed.find((i) => i.config === targetConfig && isUnhealthyLong(i, spec, now));
+  // Only a turn for the worse during this attempt counts: after a resume, instances that were
+  // already sick are healed like any other instead of failing the rollout again at once.
+  const sick = observed.find(
+    (i) =>
+      i.config === targetConfig &&
+      isUnhealthyLong(i, spec, now) &&
+      (i.unhealthySince ?? i.firstSeen) >= rollout.startedAt,
+  );
   if (sick !== undefined) {
     return `new instance ${sick.id} turned unhealthy`;
   }

@@ -1,10 +1,10 @@
 import type { GroupSpec, InstanceId } from '../spi/index.js';
 import {
   effectiveSurge,
+  generationIndex,
   healBudget,
   isReady,
   isUnhealthyLong,
-  nextGeneration,
   opKey,
   parseOpKey,
   rolloutOrder,
@@ -96,14 +96,10 @@ function provisionsFor(
   // Room that exists before any destroy of this tick; the rest waits for a destroy to succeed.
   const room = Math.max(0, cap - observed.length);
   const slots = freeSlots(spec, targetConfig, currentLeft, count);
+  const nextGeneration = generationIndex(spec.id, input.state, observed);
   return slots.map((slot, index) => {
     const reason = rolling ? 'rollout' : index < room ? 'missing' : 'heal';
-    const key = opKey(
-      spec.id,
-      targetConfig,
-      slot,
-      nextGeneration(spec.id, String(slot), input.state, observed),
-    );
+    const key = opKey(spec.id, targetConfig, slot, nextGeneration(String(slot)));
     const action: ProvisionAction = { type: 'provision', key, config: targetConfig, slot, reason };
     const replaced = index >= room ? destroys[index - room] : undefined;
     if (replaced !== undefined) action.replaces = replaced.instanceId;

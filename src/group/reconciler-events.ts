@@ -48,17 +48,28 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
     if (wasHalfOpen) emit('breaker-open', `trial replacement failed: ${reason}`, { data: { reason } });
   };
   for (const d of outcome.destroyed) {
-    emit('destroyed', `destroyed ${d.instanceId} (${d.reason})`, { instanceId: d.instanceId, data: { reason: d.reason } });
-    if (d.reason === 'heal' && !tracker.everHealthy(d.instanceId)) fail(`instance ${d.instanceId} never became healthy`);
+    emit('destroyed', `destroyed ${d.instanceId} (${d.reason})`, {
+      instanceId: d.instanceId,
+      data: { reason: d.reason },
+    });
+    if (d.reason === 'heal' && !tracker.everHealthy(d.instanceId))
+      fail(`instance ${d.instanceId} never became healthy`);
   }
   for (const f of outcome.failedDestroys) {
-    input.logger.warn('destroy failed', { instance: f.action.instanceId, kind: f.error.kind, error: f.error.message });
+    input.logger.warn('destroy failed', {
+      instance: f.action.instanceId,
+      kind: f.error.kind,
+      error: f.error.message,
+    });
   }
   for (const { action, id } of outcome.provisioned) {
     tracker.created(id, now);
     emit('created', `created ${id}`, { instanceId: id, data: { key: action.key, config: action.config } });
     if (action.replaces !== undefined && action.reason === 'heal') {
-      emit('replaced', `replaced ${action.replaces} with ${id}`, { instanceId: id, data: { replaced: action.replaces } });
+      emit('replaced', `replaced ${action.replaces} with ${id}`, {
+        instanceId: id,
+        data: { replaced: action.replaces },
+      });
     }
   }
   for (const { action, error } of outcome.failedProvisions) {

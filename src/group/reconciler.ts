@@ -13,9 +13,9 @@ import {
   TendError,
   toTendError,
 } from '../spi/index.js';
-import { buildStatus } from './controller-status.js';
 import type { ControllerJournal } from './controller-api.js';
-import { type ExecutionOutcome, type ExecutorContext, callProvider, execute } from './executor.js';
+import { buildStatus } from './controller-status.js';
+import { callProvider, type ExecutionOutcome, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker } from './observe.js';
 import { plan } from './plan.js';
@@ -69,6 +69,12 @@ export function createReconciler(o: ReconcilerOptions) {
   let lastError: string | undefined;
   let lastTickAt: number | undefined;
   const tracker = createHealthTracker();
+  // Operator changes made before the journal was read are replayed over the loaded state.
+  const beforeLoad: Array<(s: PlannerState) => PlannerState> = [];
+  const change = (mutate: (s: PlannerState) => PlannerState) => {
+    if (!loaded) beforeLoad.push(mutate);
+    state = mutate(state);
+  };
 
   const effectiveSpec = (): GroupSpec => state.rollout?.targetSpec ?? userSpec;
   const emit: Emit = (type, message, extra = {}) => {
@@ -95,8 +101,9 @@ export function createReconciler(o: ReconcilerOptions) {
   async function load(): Promise<void> {
     if (loaded) return;
     const raw = await o.journal.loadState();
-    state = parsePlannerState(raw);
-    savedJson = raw === undefined ? undefined : JSON.stringify(state);
+    const parsed = parsePlannerState(raw);
+    savedJson = raw === undefined ? undefined : JSON.stringify(parsed);
+    state = beforeLoad.reduce((s, mutate) => mutate(s), parsed);
     loaded = true;
   }
 
@@ -167,11 +174,13 @@ export function createReconciler(o: ReconcilerOptions) {
       return { acted: false, failed: true };
     }
     blind = false;
+    lastError = undefined;
     described = answer;
     const seen = tracker.observe(answer, await healthOf(answer, spec, signal), now);
     observed = seen.observed;
     for (const change of seen.changes) {
-      if (change.becameUnhealthy) emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
+      if (change.becameUnhealthy)
+        emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
       if (change.firstHealthy) closeBreakerOnProof();
     }
     state = recordGenerations(state, spec.id, observed);
@@ -194,7 +203,8 @@ export function createReconciler(o: ReconcilerOptions) {
     const before = state.breaker;
     if (before.status === 'open' || (before.status === 'closed' && before.consecutiveFailures === 0)) return;
     state = { ...state, breaker: recordSuccess(before) };
-    if (before.status === 'half-open') emit('breaker-closed', 'a replacement proved healthy; remediation resumes');
+    if (before.status === 'half-open')
+      emit('breaker-closed', 'a replacement proved healthy; remediation resumes');
   }
 
   /** Everything current, in count, none unhealthy, all past grace and unhealthyAfter: a quiet group. */
@@ -202,7 +212,9 @@ export function createReconciler(o: ReconcilerOptions) {
     const wait = spec.health.graceMs + spec.health.unhealthyAfterMs;
     return (
       observed.length === desiredCount(spec) &&
-      observed.every((i) => i.config === targetConfig && i.health !== 'unhealthy' && now - i.firstSeen >= wait)
+      observed.every(
+        (i) => i.config === targetConfig && i.health !== 'unhealthy' && now - i.firstSeen >= wait,
+      )
     );
   }
 
@@ -236,14 +248,25 @@ export function createReconciler(o: ReconcilerOptions) {
       });
     },
     update(spec: GroupSpec) {
-      state = retarget(state, effectiveSpec(), spec, o.clock.now());
+      const now = o.clock.now();
+      const previousUser = userSpec;
+      const from = configHash(effectiveSpec());
+      change((s) => retarget(s, s.rollout?.targetSpec ?? previousUser, spec, now));
       userSpec = spec;
+      const to = configHash(spec);
+      if (from !== to)
+        emit('rollout-started', `rolling out ${to} over ${from}`, {
+          data: { fromConfig: from, toConfig: to },
+        });
     },
     setPaused(paused: boolean) {
-      const rollout = state.rollout;
-      const resumed =
-        !paused && rollout?.state === 'paused' ? { ...rollout, state: 'running' as const, startedAt: o.clock.now() } : rollout;
-      state = { ...state, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+      const now = o.clock.now();
+      change((s) => {
+        const r = s.rollout;
+        const resumed =
+          !paused && r?.state === 'paused' ? { ...r, state: 'running' as const, startedAt: now } : r;
+        return { ...s, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+      });
     },
     persist,
     plannerState: () => state,
@@ -274,4 +297,3 @@ function hasFailures(outcome: ExecutionOutcome, signal: AbortSignal): boolean {
   if (signal.aborted) return false;
   return outcome.failedProvisions.length + outcome.failedDestroys.length > 0;
 }
-

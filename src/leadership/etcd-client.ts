@@ -1,3 +1,5 @@
+// Mirrors src/store/etcd-client.ts: store and leadership may not import each other, and lib must
+// not depend on etcd3. Keep the two in step.
 import { ClientClosedError, Etcd3, EtcdError, GRPCGenericError, type IOptions } from 'etcd3';
 import { TendError } from '../spi/index.js';
 

@@ -23,7 +23,14 @@ runLeadershipContract('FileLeadership', async () => {
   const file = join(dir, 'leader');
   return {
     candidate: async (name, address) =>
-      new FileLeadership({ file, name, pollIntervalMs: 20, ...(address === undefined ? {} : { address }) }),
+      // A long lease: a slow fsync on a loaded machine must not cause a real failover mid-test.
+      new FileLeadership({
+        file,
+        name,
+        pollIntervalMs: 25,
+        leaseMs: 5000,
+        ...(address === undefined ? {} : { address }),
+      }),
     exclusive: true,
     settleMs: 150,
     // An operator hands the seat over by hand: another holder, a higher epoch, already free.

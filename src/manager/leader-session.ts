@@ -1,4 +1,9 @@
-import { configHash, type GroupController, type GroupControllerOptions } from '../group/index.js';
+import {
+  configHash,
+  type GroupController,
+  type GroupControllerOptions,
+  type PluginLimiter,
+} from '../group/index.js';
 import type { Clock, Logger } from '../lib/index.js';
 import {
   type ConfigStore,
@@ -21,6 +26,8 @@ export interface LeaderSessionOptions {
   store: ConfigStore;
   resolver: PluginResolver;
   createController: (options: GroupControllerOptions) => GroupController;
+  /** The limiter of an instance plugin, shared by all its groups. */
+  limiterFor: (plugin: string) => PluginLimiter;
   clock: Clock;
   logger: Logger;
   tickIntervalMs: number | undefined;
@@ -58,7 +65,7 @@ export class LeaderSession {
     this.options = options;
     this.epoch = options.term.epoch;
     this.signal = AbortSignal.any([options.term.signal, options.stopSignal, this.abort.signal]);
-    this.log = options.logger.child({ epoch: this.epoch });
+    this.log = options.logger.child({ component: 'manager', epoch: this.epoch });
   }
 
   /** Raises the fence and starts a controller for every stored group. */
@@ -66,7 +73,17 @@ export class LeaderSession {
     await this.options.store.raiseFence(this.epoch);
     const revisions = await this.options.store.list();
     for (const revision of revisions) {
-      const spec = specFromRevision(revision);
+      let spec: GroupSpec;
+      try {
+        spec = specFromRevision(revision);
+      } catch (error) {
+        // One unreadable spec must not keep every other group unmanaged.
+        this.log.error('stored spec unreadable', {
+          group: revision.groupId,
+          error: toTendError(error).message,
+        });
+        continue;
+      }
       await this.upsert(spec, revision.revision, configHash(spec));
       this.options.onEvent({
         type: 'leader-changed',
@@ -173,6 +190,7 @@ export class LeaderSession {
           onFenced: (error) => this.fenced(error),
         }),
         epoch: this.epoch,
+        limiter: this.options.limiterFor(spec.instance.plugin),
         clock: this.options.clock,
         logger: this.options.logger.child({ component: 'group', group: spec.id }),
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),

@@ -34,6 +34,7 @@ export function fakeControllers(): {
       options,
       calls,
       spec: options.spec,
+      state: 'running',
       start: () => calls.push('start'),
       stop: async () => {
         calls.push('stop');
@@ -131,7 +132,11 @@ export class ManualLeadership implements Leadership {
     this.self = self;
   }
 
+  /** How many times the manager campaigned. */
+  campaigns = 0;
+
   campaign(options: { signal?: AbortSignal } = {}): Promise<LeaderTerm> {
+    this.campaigns += 1;
     return new Promise((resolve, reject) => {
       this.waiting = resolve;
       options.signal?.addEventListener(

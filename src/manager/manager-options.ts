@@ -1,5 +1,10 @@
 import { hostname, userInfo } from 'node:os';
-import { createGroupController, type GroupController, type GroupControllerOptions } from '../group/index.js';
+import {
+  createGroupController,
+  type GroupController,
+  type GroupControllerOptions,
+  type PluginLimiterOptions,
+} from '../group/index.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import type { ConfigStore, Leadership, PluginResolver } from '../spi/index.js';
 
@@ -30,6 +35,8 @@ export interface ManagerOptions {
   retryIntervalMs?: number;
   /** Recorded as author when a request names none. */
   defaultAuthor?: string;
+  /** Rate and concurrency per instance plugin, shared by every group using it. */
+  pluginLimits?: Omit<PluginLimiterOptions, 'clock'>;
   /** Seam for tests: builds the group controllers. */
   createController?: (options: GroupControllerOptions) => GroupController;
 }
@@ -50,6 +57,7 @@ export interface ResolvedManagerOptions {
   bodyLimitBytes: number;
   retryIntervalMs: number;
   defaultAuthor: string;
+  pluginLimits: Omit<PluginLimiterOptions, 'clock'>;
   createController: (options: GroupControllerOptions) => GroupController;
 }
 
@@ -64,7 +72,8 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
     resolver: options.resolver,
     listen: { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? DEFAULT_PORT },
     clock: options.clock ?? systemClock,
-    logger: (options.logger ?? silentLogger).child({ component: 'manager', manager: options.name }),
+    // Each part binds its own `component`; binding one here too would repeat the key in every line.
+    logger: (options.logger ?? silentLogger).child({ manager: options.name }),
     tickIntervalMs: options.tickIntervalMs,
     groupSocket:
       options.groupSocket === undefined
@@ -74,6 +83,7 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryIntervalMs: options.retryIntervalMs ?? 5000,
     defaultAuthor: options.defaultAuthor ?? defaultAuthor(),
+    pluginLimits: options.pluginLimits ?? { ratePerSec: 20, burst: 20, concurrency: 8 },
     createController: options.createController ?? createGroupController,
   };
 }

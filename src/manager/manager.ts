@@ -1,3 +1,4 @@
+import { createPluginLimiter, type PluginLimiter } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import {
   type GroupEvent,
@@ -62,6 +63,8 @@ export class Manager {
   private readonly log: Logger;
   private readonly events: EventRing;
   private readonly writes = new SerialQueue();
+  /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
+  private readonly limiters = new Map<string, PluginLimiter>();
   private readonly stopController = new AbortController();
   private current: ManagerState = 'initialized';
   private session: LeaderSession | undefined;
@@ -72,7 +75,7 @@ export class Manager {
 
   private constructor(options: ResolvedManagerOptions) {
     this.options = options;
-    this.log = options.logger;
+    this.log = options.logger.child({ component: 'manager' });
     this.events = new EventRing({ capacity: options.eventCapacity });
   }
 
@@ -80,14 +83,18 @@ export class Manager {
   static async create(options: ManagerOptions): Promise<Manager> {
     const manager = new Manager(resolveManagerOptions(options));
     const { listen, bodyLimitBytes } = manager.options;
-    manager.api = await startApiServer(manager, { ...listen, bodyLimitBytes, logger: manager.log });
+    manager.api = await startApiServer(manager, {
+      ...listen,
+      bodyLimitBytes,
+      logger: manager.options.logger,
+    });
     manager.leadershipBackend = manager.options.leadership({ address: manager.address });
     if (manager.options.groupSocket !== undefined) {
       const { serveGroupSocket } = await import('./group-socket.js');
       manager.closeGroupSocket = await serveGroupSocket({
         ...manager.options.groupSocket,
         managerUrl: manager.address,
-        logger: manager.log,
+        logger: manager.options.logger,
       });
     }
     return manager;
@@ -249,6 +256,15 @@ export class Manager {
     });
   }
 
+  private limiterFor(plugin: string): PluginLimiter {
+    let limiter = this.limiters.get(plugin);
+    if (limiter === undefined) {
+      limiter = createPluginLimiter({ ...this.options.pluginLimits, clock: this.options.clock });
+      this.limiters.set(plugin, limiter);
+    }
+    return limiter;
+  }
+
   private record(event: GroupEvent): void {
     this.events.push(event);
   }
@@ -282,8 +298,9 @@ export class Manager {
       store: this.options.store,
       resolver: this.options.resolver,
       createController: this.options.createController,
+      limiterFor: (plugin) => this.limiterFor(plugin),
       clock: this.options.clock,
-      logger: this.log,
+      logger: this.options.logger,
       tickIntervalMs: this.options.tickIntervalMs,
       retryIntervalMs: this.options.retryIntervalMs,
       onEvent: (event) => this.record(event),
@@ -292,8 +309,9 @@ export class Manager {
     this.log.info('became leader', { epoch: term.epoch });
     let clean = true;
     try {
-      this.session = session;
       await session.activate();
+      // Only an activated session takes writes: before the fence is raised this may not lead.
+      this.session = session;
       await session.ended();
       if (TendError.is(session.signal.reason, 'fenced')) clean = false;
     } catch (error) {

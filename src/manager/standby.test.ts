@@ -119,7 +119,11 @@ test('a leader whose epoch is below the fence does not take the groups', async (
   const store = new MemoryStore();
   await store.raiseFence(7);
   const m1 = await managerOn(store, 'm1');
+  await until(() => m1.leadership.campaigns === 1);
   m1.leadership.grant(3);
-  await until(async () => !m1.manager.isLeader() && m1.controllers.all.length === 0);
+  // Refused by the fence, it steps down and campaigns again, having started nothing.
+  await until(() => m1.leadership.campaigns === 2);
   assert.equal(m1.manager.isLeader(), false);
+  assert.equal(m1.controllers.all.length, 0);
+  assert.equal(await store.currentFence(), 7);
 });

@@ -113,6 +113,33 @@ describe('JsonRpcClient', () => {
     }
   });
 
+  test('a reset on a pooled connection is sent once more on a fresh one', async () => {
+    const flaky = `${dir}/flaky`;
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => {
+        if (requests === 2) req.socket.destroy();
+        else
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end('{"jsonrpc":"2.0","id":1,"result":"ok"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(flaky, resolve));
+    const client = new JsonRpcClient({ socketPath: flaky, pluginName: 'flaky' });
+    try {
+      assert.equal(await client.call('echo', {}), 'ok');
+      assert.equal(await client.call('echo', {}), 'ok');
+      assert.equal(requests, 3);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('a non-JSON answer is internal, naming the plugin and the status', async () => {
     const odd = `${dir}/odd`;
     const teapot = createServer((req, res) => {

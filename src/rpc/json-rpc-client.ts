@@ -58,14 +58,20 @@ export class JsonRpcClient {
     this.agent.destroy();
   }
 
-  private fail(kind: TendErrorKind, problem: string, method: string, extra: Record<string, unknown> = {}) {
+  private fail(
+    kind: TendErrorKind,
+    problem: string,
+    method: string,
+    extra: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ): TendError {
     return new TendError(kind, `plugin ${this.pluginName}: ${problem}`, {
-      details: { plugin: this.pluginName, socketPath: this.socketPath, method, ...extra },
+      details: { plugin: this.pluginName, socketPath: this.socketPath, method, ...extra.details },
       ...(extra.cause === undefined ? {} : { cause: extra.cause }),
     });
   }
 
-  private post(method: string, body: string, options: JsonRpcCallOptions, retried = false) {
+  /** `retryOf`: the reset that made this a second attempt, if it is one. */
+  private post(method: string, body: string, options: JsonRpcCallOptions, retryOf?: Error) {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const { signal } = options;
@@ -88,7 +94,11 @@ export class JsonRpcClient {
         finish(this.fail('timeout', `${method} aborted`, method, { cause: signal?.reason }));
       const timer = setTimeout(
         () =>
-          finish(this.fail('timeout', `${method} timed out after ${timeoutMs} ms`, method, { timeoutMs })),
+          finish(
+            this.fail('timeout', `${method} timed out after ${timeoutMs} ms`, method, {
+              details: { timeoutMs },
+            }),
+          ),
         timeoutMs,
       );
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -105,24 +115,34 @@ export class JsonRpcClient {
         res.once('end', () =>
           finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
         );
-        res.once('aborted', () => finish(this.died(method), undefined));
-        res.once('error', (error) => finish(this.died(method, error), undefined));
+        // Closed before the whole answer arrived: the plugin (or its connection) went away.
+        res.once('close', () => {
+          if (!res.complete) finish(this.died(method));
+        });
+        res.once('error', (error) => finish(this.died(method, error)));
       });
       req.once('error', (error) => {
         if (settled) return;
         if (isErrnoCode(error, 'ENOENT', 'ECONNREFUSED')) {
+          // Reset mid-call, then nobody listening: the plugin died with our call in its hands.
+          if (retryOf !== undefined) {
+            finish(this.died(method, retryOf));
+            return;
+          }
           finish(
             this.fail('unavailable', `no one listening on ${this.socketPath}`, method, { cause: error }),
           );
           return;
         }
-        // A pooled connection the server closed while idle, just as we sent: the request never
-        // reached a handler, so sending it again on a fresh connection is safe (Node docs advise it).
-        if (req.reusedSocket && isErrnoCode(error, 'ECONNRESET', 'EPIPE') && !retried) {
+        // A reset on a pooled connection is usually the server closing it while idle, just as we
+        // sent: the call never reached a handler, so send it once more on a fresh connection (as
+        // Node's docs advise). It may also be a plugin dying mid-call; every plugin method is
+        // idempotent by contract (tend.op for provision), so a second attempt does no harm.
+        if (req.reusedSocket && isErrnoCode(error, 'ECONNRESET', 'EPIPE') && retryOf === undefined) {
           settled = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          this.post(method, body, options, true).then(resolve, reject);
+          this.post(method, body, options, error).then(resolve, reject);
           return;
         }
         finish(this.died(method, error));
@@ -183,8 +203,8 @@ export class JsonRpcClient {
     kind: TendErrorKind,
     problem: string,
     method: string,
-    extra: Record<string, unknown> = {},
+    details: Record<string, unknown> = {},
   ): never {
-    throw this.fail(kind, problem, method, extra);
+    throw this.fail(kind, problem, method, { details });
   }
 }

@@ -51,10 +51,13 @@ describe('serveJsonRpc', () => {
     }
   });
 
-  test('a notification is answered 204 with no body; GET is 405', async () => {
+  test('malformed JSON is -32700; a notification is answered 204 with no body; GET is 405', async () => {
     const socketPath = nextPath();
     const server = await serveJsonRpc({ socketPath, dispatcher: echoDispatcher() });
     try {
+      const garbage = await rawPost(socketPath, '{"jsonrpc": "2.0", "method": ');
+      assert.equal(garbage.status, 200);
+      assert.equal((JSON.parse(garbage.body) as { error: { code: number } }).error.code, -32700);
       const note = await rawPost(socketPath, '{"jsonrpc":"2.0","method":"echo"}');
       assert.equal(note.status, 204);
       assert.equal(note.body, '');

@@ -64,7 +64,8 @@ export async function serveJsonRpc(options: JsonRpcServerOptions): Promise<JsonR
   });
   // Our own body timer replaces Node's request timeout, whose checks run only every 30 s.
   server.requestTimeout = 0;
-  server.headersTimeout = bodyTimeoutMs;
+  // Headers get the same bound (Node checks it coarsely); never below 1 s, so tiny test values stay safe.
+  server.headersTimeout = Math.max(bodyTimeoutMs, 1_000);
 
   await listen(server, socketPath);
   const { ino } = await lstat(socketPath);

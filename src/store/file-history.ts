@@ -23,7 +23,16 @@ function damaged(file: string, line: number, problem: string, groupId: GroupId):
   });
 }
 
-export function parseHistory(text: string, file: string, groupId: GroupId): ParsedHistory {
+/**
+ * `tailOnly` validates just the last line: enough to know the latest revision, and it keeps a
+ * commit from re-validating the whole history each time (revisions then holds only the latest).
+ */
+export function parseHistory(
+  text: string,
+  file: string,
+  groupId: GroupId,
+  options: { tailOnly?: boolean } = {},
+): ParsedHistory {
   const parsed: ParsedHistory = { revisions: [], problems: [], lines: [], tailIntact: true };
   const raw = text.split('\n');
   const unterminated = raw.at(-1) !== '';
@@ -33,6 +42,7 @@ export function parseHistory(text: string, file: string, groupId: GroupId): Pars
     if (line.trim() === '') continue;
     const isLast = index === lastIndex;
     parsed.lines.push(line);
+    if (options.tailOnly === true && !isLast) continue;
     const result = parseRecord(specRevisionSchema, line);
     let problem: string | undefined;
     if (!result.ok) {
@@ -42,7 +52,7 @@ export function parseHistory(text: string, file: string, groupId: GroupId): Pars
           : result.problem;
     } else if (result.value.groupId !== groupId) {
       problem = `belongs to group ${result.value.groupId}, not ${groupId}`;
-    } else if (result.value.revision <= previous) {
+    } else if (result.value.revision <= previous && options.tailOnly !== true) {
       problem = `revision ${result.value.revision} does not follow revision ${previous}`;
     }
     if (problem !== undefined || !result.ok) {

@@ -78,7 +78,7 @@ export class FileStore implements ConfigStore {
   async commit(input: CommitInput): Promise<SpecRevision> {
     return this.locked(async () => {
       checkFence(input.epoch, await this.readFence(), `commit to group ${input.groupId}`);
-      const { file, parsed } = await this.readHistory(input.groupId);
+      const { file, parsed } = await this.readHistory(input.groupId, true);
       if (!parsed.tailIntact) throw unknownLatest(file, input.groupId, parsed);
       const latest = parsed.revisions.at(-1)?.revision ?? 0;
       checkExpected(input.groupId, input.expectedRevision, latest);
@@ -96,7 +96,7 @@ export class FileStore implements ConfigStore {
   }
 
   async latest(groupId: GroupId): Promise<SpecRevision | undefined> {
-    const { file, parsed } = await this.readHistory(groupId);
+    const { file, parsed } = await this.readHistory(groupId, true);
     if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
     return parsed.revisions.at(-1);
   }
@@ -117,7 +117,7 @@ export class FileStore implements ConfigStore {
   async remove(groupId: GroupId, input: { author: string; reason: string } & WriteOptions): Promise<void> {
     await this.locked(async () => {
       checkFence(input.epoch, await this.readFence(), `remove of group ${groupId}`);
-      const { file, parsed } = await this.readHistory(groupId);
+      const { file, parsed } = await this.readHistory(groupId, true);
       if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
       const last = parsed.revisions.at(-1);
       if (last === undefined || last.deleted === true) throw notFound(groupId);
@@ -236,9 +236,12 @@ export class FileStore implements ConfigStore {
     return out;
   }
 
-  private async readHistory(groupId: GroupId): Promise<{ file: string; parsed: ParsedHistory }> {
+  private async readHistory(
+    groupId: GroupId,
+    tailOnly = false,
+  ): Promise<{ file: string; parsed: ParsedHistory }> {
     const file = this.path('groups', groupId, '.jsonl');
-    const parsed = parseHistory((await readFileIfExists(file)) ?? '', file, groupId);
+    const parsed = parseHistory((await readFileIfExists(file)) ?? '', file, groupId, { tailOnly });
     for (const problem of parsed.problems) {
       this.logger.warn('history file damaged, intact revisions kept', { file, problem: problem.message });
     }

@@ -56,6 +56,7 @@ async function converged(config?: string, size = 5): Promise<GroupStatus | undef
 }
 
 test('a group of 5 processes heals, rolls, scales and is destroyed', { timeout: 300_000 }, async (t) => {
+  await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
   const applied = await manager.client.apply(spec('v1'), { reason: 'e2e' });
   const v1 = applied.groups[0]?.config;
   assert.ok(v1);

@@ -222,6 +222,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    verbose = False
+
+    def handle_error(self, request, client_address):
+        # A client that stalls or vanishes mid-request is the client's problem: drop it quietly.
+        if self.verbose:
+            super().handle_error(request, client_address)
 
 
 def remove_stale_socket(path):

@@ -67,7 +67,7 @@ export function openLeadership(config: UpConfig, address: string, logger: Logger
         name,
         address,
         ttlSeconds: config.leaseSeconds,
-        prefix: config.etcdPrefix,
+        electionKey: `${config.etcdPrefix}leader`,
       });
   }
 }

@@ -25,7 +25,7 @@ interface UpFlags {
   leaseTtl: string;
   pluginDir?: string;
   stateDir?: string;
-  spec: string | boolean;
+  spec?: string | false;
   tickInterval?: string;
   groupSocket: boolean;
   logLevel: LogLevel;
@@ -46,7 +46,7 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--leader-file <file>', 'shared file for file leadership (default: $TEND_HOME/leader)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints', 'http://127.0.0.1:2379')
-    .option('--etcd-prefix <prefix>', 'key prefix in etcd', '/tend')
+    .option('--etcd-prefix <prefix>', 'key prefix in etcd', 'tend/')
     .option('--lease-ttl <seconds>', 'leader lease for file and etcd leadership', '5')
     .option('--plugin-dir <dir>', 'plugin sockets (default: $TEND_PLUGIN_DIR, ~/.tend/plugins)')
     .option('--state-dir <dir>', 'state of the process plugin (default: $TEND_HOME/process)')
@@ -92,7 +92,8 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
     leaseSeconds: lease,
     pluginDir: flags.pluginDir ?? pluginDir(),
     stateDir: flags.stateDir ?? join(home, 'process'),
-    spec: flags.spec === true ? false : flags.spec === false ? false : flags.spec,
+    // '' means "the example, if the store is empty"; false means --no-spec.
+    spec: flags.spec === false ? false : (flags.spec ?? ''),
     tickIntervalMs: tick,
     groupSocket: flags.groupSocket,
   };
@@ -163,7 +164,8 @@ async function applyInitialSpec(config: UpConfig, client: ManagerClient, signal:
   for (let attempt = 0; !signal.aborted; attempt++) {
     const view = await client.leader().catch(() => undefined);
     if (view?.self.role === 'leader') break;
-    if (view?.leader !== null && view?.leader !== undefined) return; // another manager leads: leave it alone
+    // Another manager leads: the spec is its business (it is in the shared store already, or will be).
+    if (view !== undefined && view.leader !== null && view.leader.name !== view.self.name) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * (attempt + 1))));
   }
   if (signal.aborted) return;

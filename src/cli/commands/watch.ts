@@ -68,7 +68,8 @@ async function printEvents(options: WatchOptions, after: number): Promise<number
   let cursor = after;
   for (const event of events) {
     if (options.groups === undefined || options.groups.includes(event.groupId)) {
-      options.print(`${clock(event.at)}  ${event.groupId}  ${event.type}: ${event.message}`);
+      const text = event.message.startsWith(event.type) ? event.message : `${event.type}: ${event.message}`;
+      options.print(`${clock(event.at)}  ${event.groupId}  ${text}`);
     }
     cursor = event.seq;
   }

@@ -171,8 +171,8 @@ class ProcessInstancePlugin implements ProcessPlugin {
   }
 
   private async spawnInstance(spec: InstanceSpec, properties: ProcessProperties): Promise<InstanceId> {
-    await this.dir.ensure();
     if (properties.cwd !== undefined) await assertDirectory(properties.cwd);
+    await this.dir.ensure();
     const id = instanceId(newProcessId());
     const child = await this.startChild(id, spec, properties, () => {
       this.dir.remove(id, { withLog: false }).catch(() => undefined);

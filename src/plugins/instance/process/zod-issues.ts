@@ -9,7 +9,10 @@ export function formatIssues(error: z.ZodError, root: string): string {
     .flatMap((issue) => {
       const path = formatPath(root, issue.path);
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path}.${key}: unknown key`);
-      return [`${path}: ${issue.message.replace(/^Invalid input: /, '')}`];
+      // A bad record key is reported as "Invalid key in record"; the reason is one level down.
+      const message =
+        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return [`${path}: ${message.replace(/^Invalid input: /, '')}`];
     })
     .join('; ');
 }

@@ -1,0 +1,38 @@
+// The group controller: a pure planner (observed + spec → actions), the reconcile loop around it
+// with journaling, rate limits and a circuit breaker, and the group spec parser (spec/).
+
+export { createGroupController } from './controller.js';
+export type { ControllerJournal, GroupController, GroupControllerOptions } from './controller-api.js';
+export type { ControllerState } from './lifecycle.js';
+export {
+  createPluginLimiter,
+  type LimiterStats,
+  type PluginLimiter,
+  type PluginLimiterOptions,
+} from './limiter.js';
+export { type MemoryJournal, memoryJournal } from './memory-journal.js';
+export { plan } from './plan.js';
+export { opKey, parseOpKey } from './plan-helpers.js';
+export {
+  applyTransitions,
+  initialPlannerState,
+  parsePlannerState,
+  plannerStateToJson,
+} from './plan-state.js';
+export {
+  type Action,
+  type BreakerState,
+  type DestroyAction,
+  type DestroyReason,
+  defaultPlanLimits,
+  type ObservedInstance,
+  type PlanInput,
+  type PlanLimits,
+  type PlannerState,
+  type ProvisionAction,
+  type ProvisionReason,
+  type RolloutPhase,
+  type RolloutState,
+  type TransitionAction,
+} from './plan-types.js';
+export * from './spec/index.js';

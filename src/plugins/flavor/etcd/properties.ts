@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { type JsonValue, TendError } from '../../../spi/index.js';
+import { formatIssues } from './zod-issues.js';
+
+const port = z.number().int().min(1).max(65535);
+/** Names end up in `--initial-cluster a=url,b=url` and in paths, so `,`, `=` and `/` are out. */
+const memberName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a name of letters, digits, . _ -');
+/** Flags the flavor sets itself; letting `extraFlags` repeat them would split the truth in two. */
+const ownedFlags = [
+  '--name',
+  '--data-dir',
+  '--listen-peer-urls',
+  '--initial-advertise-peer-urls',
+  '--listen-client-urls',
+  '--advertise-client-urls',
+  '--initial-cluster',
+  '--initial-cluster-state',
+  '--initial-cluster-token',
+];
+
+const memberSchema = z.strictObject({
+  /** Address the member listens on and advertises; loopback by default. */
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'expected a host name or IPv4 address')
+    .default('127.0.0.1'),
+  peerPort: port,
+  clientPort: port,
+});
+
+const propertiesSchema = z
+  .strictObject({
+    /** Every logical ID the group may use, with its addresses. */
+    members: z
+      .record(memberName, memberSchema)
+      .refine((m) => Object.keys(m).length > 0, 'expected at least one member'),
+    /** Each member keeps its data in `<dataDir>/<logical ID>`. */
+    dataDir: z.string().startsWith('/', 'expected an absolute path'),
+    binary: z.string().startsWith('/', 'expected an absolute path').default('/usr/bin/etcd'),
+    clusterToken: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, . _ -'),
+    extraFlags: z
+      .array(
+        z
+          .string()
+          .regex(/^--[a-z0-9-]+(=.*)?$/, 'expected a flag like --heartbeat-interval=100')
+          .refine(
+            (flag) => !ownedFlags.includes(flag.split('=')[0] ?? ''),
+            'is set by the etcd flavor itself',
+          ),
+      )
+      .default([]),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Map<string, string>();
+    for (const [name, member] of Object.entries(value.members)) {
+      for (const key of ['peerPort', 'clientPort'] as const) {
+        const address = `${member.host}:${member[key]}`;
+        const owner = seen.get(address);
+        if (owner !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['members', name, key],
+            message: `${address} is also used by ${owner}`,
+          });
+        }
+        seen.set(address, `members.${name}.${key}`);
+      }
+    }
+  });
+
+export type EtcdProperties = z.infer<typeof propertiesSchema>;
+
+/** Where one member lives, derived from the properties. */
+export interface EtcdMemberAddress {
+  name: string;
+  peerUrl: string;
+  clientUrl: string;
+  dataDir: string;
+}
+
+export function parseEtcdProperties(properties: JsonValue | undefined): EtcdProperties {
+  const result = propertiesSchema.safeParse(properties ?? {});
+  if (!result.success) {
+    throw new TendError('invalid_spec', `etcd flavor: ${formatIssues(result.error, 'properties')}`);
+  }
+  return result.data;
+}
+
+export function memberAddress(properties: EtcdProperties, name: string): EtcdMemberAddress {
+  const member = properties.members[name];
+  if (member === undefined) {
+    const known = Object.keys(properties.members).join(', ');
+    throw new TendError(
+      'invalid_spec',
+      `etcd flavor: logical ID ${name} has no entry in properties.members (has ${known})`,
+    );
+  }
+  return {
+    name,
+    peerUrl: `http://${member.host}:${member.peerPort}`,
+    clientUrl: `http://${member.host}:${member.clientPort}`,
+    dataDir: `${properties.dataDir.replace(/\/+$/, '')}/${name}`,
+  };
+}

@@ -1,0 +1,106 @@
+// The `tend` CLI against a real manager process: every command once, in table and JSON form,
+// plus the errors a user meets first (bad spec, unknown group, no manager running).
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { e2eWorkspace, eventually, liveInstances, ManagerProcess, runCli } from '../support/manager.js';
+
+const spec = (greeting: string, size = 2) => `
+groups:
+  - id: cli
+    allocation: { size: ${size} }
+    instance: { plugin: process, properties: { env: { GREETING: ${greeting} } } }
+    flavor: { plugin: vanilla, properties: { init: ['echo $GREETING', 'while true; do sleep 1; done'] } }
+    health: { grace: 1s, unhealthyAfter: 2s }
+    update: { maxSurge: 1, maxUnavailable: 0, healthyFor: 300ms, timeout: 2m, onFailure: pause }
+`;
+
+let workspace: Awaited<ReturnType<typeof e2eWorkspace>>;
+let manager: ManagerProcess;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  workspace = await e2eWorkspace('cli');
+  manager = await ManagerProcess.start({ name: 'cli', dir: workspace.dir, stateDir: workspace.stateDir });
+  workspace.managers.push(manager);
+  env = { TEND_MANAGER: manager.url };
+  await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
+});
+
+after(async () => {
+  await workspace.cleanup();
+});
+
+async function tend(...args: string[]) {
+  const result = await runCli(args, env);
+  assert.equal(result.code, 0, `tend ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+test('apply, plan, status, describe, scale, rollout, history, destroy', { timeout: 300_000 }, async () => {
+  const v1 = join(workspace.dir, 'v1.yaml');
+  const v2 = join(workspace.dir, 'v2.yaml');
+  await writeFile(v1, spec('hello'));
+  await writeFile(v2, spec('bonjour'));
+
+  const applied = await tend('apply', '-f', v1, '--timeout', '2m');
+  assert.match(applied, /cli: created \(revision 1/);
+  assert.match(applied, /converged/);
+  assert.equal(liveInstances(workspace.stateDir, 'cli').length, 2);
+
+  const plan = await tend('plan', '-f', v2);
+  assert.match(plan, /rolling update of 2 instance\(s\)/);
+  const planJson = JSON.parse(await tend('-o', 'json', 'plan', '-f', v2));
+  assert.equal(planJson.dryRun, true);
+  assert.equal((await manager.client.history('cli')).revisions.length, 1, 'plan commits nothing');
+
+  assert.match(await tend('status'), /cli\s+2\s+2\s+2\s+\S+\s+converged/);
+  const status = JSON.parse(await tend('--output', 'json', 'status'));
+  assert.equal(status.groups[0].id, 'cli');
+  assert.match(await tend('describe', 'cli'), /INSTANCE\s+LOGICAL\s+HEALTH/);
+
+  await tend('apply', '-f', v2);
+  assert.match(await tend('rollout', 'status', 'cli'), /cli: /);
+  assert.match(await tend('scale', 'cli', '3'), /cli scaled to 3 \(revision 3\)/);
+  await eventually('3 instances', () =>
+    liveInstances(workspace.stateDir, 'cli').length === 3 ? true : undefined,
+  );
+  assert.match(await tend('rollout', 'pause', 'cli'), /paused/);
+  assert.match(await tend('rollout', 'resume', 'cli'), /resumed/);
+  assert.match(await tend('rollout', 'undo', 'cli'), /back to revision 2/);
+  const history = await tend('history', 'cli');
+  assert.equal(history.trim().split('\n').length, 5, history);
+
+  assert.match(await tend('destroy', 'cli'), /cli destroyed/);
+  await eventually('no instances', () =>
+    liveInstances(workspace.stateDir, 'cli').length === 0 ? true : undefined,
+  );
+});
+
+test('errors say what went wrong and exit 1', async () => {
+  const bad = join(workspace.dir, 'bad.yaml');
+  await writeFile(bad, 'groups: [{ id: x, allocation: { size: -2 } }]');
+  const invalid = await runCli(['apply', '-f', bad], env);
+  assert.equal(invalid.code, 1);
+  assert.match(invalid.stderr, /^tend: .*groups\[0\]\.allocation\.size/);
+
+  const missing = await runCli(['-o', 'json', 'describe', 'nope'], env);
+  assert.equal(missing.code, 1);
+  assert.deepEqual(JSON.parse(missing.stdout), { error: { message: 'no group nope', kind: 'not_found' } });
+
+  const down = await runCli(['status', '--manager', 'http://127.0.0.1:9'], {});
+  assert.equal(down.code, 1);
+  assert.match(
+    down.stderr,
+    /cannot reach a Tend manager at http:\/\/127\.0\.0\.1:9 \(start one with `tend up`\)/,
+  );
+});
+
+test('free forgets a group and leaves its instances running', async () => {
+  const file = join(workspace.dir, 'free.yaml');
+  await writeFile(file, spec('stay', 1).replace('id: cli', 'id: kept'));
+  await tend('apply', '-f', file);
+  assert.match(await tend('free', 'kept'), /kept freed; its instances keep running/);
+  assert.equal(liveInstances(workspace.stateDir, 'kept').length, 1);
+});
