@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         `run ${run}: elected ${electedMs.toFixed(0)} ms, first action ${firstActionMs.toFixed(0)} ms\n`,
       );
-      await start(`${leader.name}r${run}`);
+      await start(`m${run + 3}`);
     }
   } finally {
     await workspace.cleanup();

@@ -33,7 +33,7 @@ test('no more than `concurrency` calls run at once', async () => {
   assert.equal(limiter.stats().calls, 6);
 });
 
-test('throttled answers halve the rate down to the floor; successes add back slowly', async () => {
+test('throttled answers cut the rate down to the floor; successes add back slowly', async () => {
   const clock = new VirtualClock();
   const limiter = createPluginLimiter({
     ratePerSec: 100,
@@ -41,16 +41,21 @@ test('throttled answers halve the rate down to the floor; successes add back slo
     concurrency: 10,
     clock,
     minRatePerSec: 20,
+    increasePerSuccess: 1,
   });
   const throttle = () => limiter.run(() => Promise.reject(new TendError('throttled', 'slow down')));
   await assert.rejects(throttle(), (e) => TendError.is(e, 'throttled'));
-  assert.equal(limiter.stats().ratePerSec, 50);
+  assert.equal(limiter.stats().ratePerSec, 70);
   await assert.rejects(throttle());
-  await assert.rejects(throttle());
+  assert.equal(limiter.stats().ratePerSec, 70, 'the same congestion, reported twice, cuts once');
+  for (let i = 0; i < 6; i++) {
+    await clock.advance(1_000);
+    await assert.rejects(throttle());
+  }
   assert.equal(limiter.stats().ratePerSec, 20, 'never below the floor');
   await limiter.run(async () => 'ok');
   assert.equal(limiter.stats().ratePerSec, 21);
-  assert.equal(limiter.stats().throttled, 3);
+  assert.equal(limiter.stats().throttled, 8);
 });
 
 test('other failures leave the rate alone', async () => {

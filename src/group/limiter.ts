@@ -11,7 +11,7 @@ export interface PluginLimiterOptions {
   clock?: Clock;
   /** AIMD floor: a throttled plugin is never driven below this rate. Default ratePerSec / 20. */
   minRatePerSec?: number;
-  /** AIMD additive step per successful call. Default ratePerSec / 100. */
+  /** AIMD additive step per successful call. Default ratePerSec / 500. */
   increasePerSuccess?: number;
   /**
    * Throttled answers within this long of a decrease do not decrease again: calls already in
@@ -31,9 +31,12 @@ export interface LimiterStats {
 
 /**
  * One limiter per instance plugin, shared by every group that uses the plugin: a token bucket,
- * a concurrency limit, and AIMD on the rate — a `throttled` answer halves it, successes add back
- * slowly — the way TCP finds a link's capacity without knowing it.
+ * a concurrency limit, and AIMD on the rate — a `throttled` answer cuts it by 30%, successes add
+ * back slowly — the way TCP finds a link's capacity without knowing it.
  */
+/** Multiplicative decrease. 0.7 rather than TCP's 0.5: as AWS SDKs' adaptive retry, gentler. */
+const DECREASE_FACTOR = 0.7;
+
 export interface PluginLimiter {
   /** Runs `call` when a token and a slot are free. Rejects at once if `signal` aborts while queued. */
   run<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T>;
@@ -44,7 +47,7 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const clock = options.clock ?? systemClock;
   const maxRate = options.ratePerSec;
   const minRate = options.minRatePerSec ?? maxRate / 20;
-  const step = options.increasePerSuccess ?? maxRate / 100;
+  const step = options.increasePerSuccess ?? maxRate / 500;
   const decreaseInterval = options.decreaseIntervalMs ?? 1_000;
   const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
   let lastDecrease = Number.NEGATIVE_INFINITY;
@@ -67,7 +70,7 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
             throttled += 1;
             if (clock.now() - lastDecrease >= decreaseInterval) {
               lastDecrease = clock.now();
-              bucket.setRate(Math.max(minRate, bucket.ratePerSec / 2));
+              bucket.setRate(Math.max(minRate, bucket.ratePerSec * DECREASE_FACTOR));
             }
           }
           throw error;

@@ -180,3 +180,27 @@ async function leaderManagerOn(store: MemoryStore) {
   await until(() => manager.isLeader());
   return { manager, controllers, client: new ManagerClient({ url: manager.address }) };
 }
+
+test('the API refuses oversized bodies, bad JSON and wrong methods with JSON errors', async () => {
+  const { manager } = await leaderManager();
+  const post = (path: string, body: string) =>
+    fetch(`${manager.address}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+  const big = await post('/v1/apply', JSON.stringify({ document: 'x'.repeat(2 * 1024 * 1024) }));
+  assert.equal(big.status, 413);
+  const badJson = await post('/v1/apply', '{"document":');
+  assert.equal(badJson.status, 400);
+  assert.deepEqual(await badJson.json(), {
+    error: { kind: 'invalid_spec', message: 'request body is not valid JSON' },
+  });
+  const badBody = await post('/v1/groups/web/scale', JSON.stringify({ size: -1 }));
+  assert.equal(badBody.status, 400);
+  const wrongMethod = await fetch(`${manager.address}/v1/status`, { method: 'DELETE' });
+  assert.equal(wrongMethod.status, 405);
+  const traversal = await fetch(`${manager.address}/v1/groups/..%2F..%2Fetc%2Fpasswd/history`);
+  assert.equal(traversal.status, 404);
+  assert.equal(((await traversal.json()) as { error: { kind: string } }).error.kind, 'not_found');
+});

@@ -142,7 +142,7 @@ function haSuite(backend: Backend, kills: number) {
         await eventually(`round ${round}: a standby to finish the rollout`, () => settled(cluster, config), {
           attempts: 3000,
         });
-        await cluster.start(`${leader.name}r${round}`);
+        await cluster.start(`m${round + 3}`);
       }
     } finally {
       await sampler.stop();

@@ -1,5 +1,6 @@
 // Properties of the group controller on the simulator, over many seeds (TEND_PROPERTY_SEEDS,
-// default 200). Each seed: converge, a 40 s fault phase (maybe with a rollout), faults off,
+// default 200). Each seed: converge, a 40 s fault phase (maybe with a rollout and a leader
+// change), faults off,
 // converge again within convergenceBoundMs(size) — see harness.ts for the bound's derivation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 // A seeded scenario for the group controller on the simulator: converge, then a fault phase
-// (optionally with a rollout), then faults off and converge again — checking invariants after
+// (optionally with a rollout and a leader change), then faults off and converge again — checking invariants after
 // every provider call. Used by group-controller.property.test.ts.
 import {
   type ControllerJournal,
@@ -62,6 +62,8 @@ export interface Scenario {
   spec: GroupSpec;
   v2: GroupSpec;
   rollout: boolean;
+  /** A leader change happens during the fault phase. */
+  failover: boolean;
   /** Only call faults: no instance vanishes or sickens, so availability is the controller's doing. */
   calm: boolean;
   faults: SimulatorFaults;
@@ -103,7 +105,15 @@ export function scenario(seed: number): Scenario {
     vanishRate: calm ? 0 : rate(0.02),
     unhealthyRate: calm ? 0 : rate(0.02),
   };
-  return { seed, spec: spec('app:1'), v2: spec('app:2'), rollout: r() < 0.6, calm, faults };
+  return {
+    seed,
+    spec: spec('app:1'),
+    v2: spec('app:2'),
+    rollout: r() < 0.6,
+    failover: r() < 0.4,
+    calm,
+    faults,
+  };
 }
 
 export interface RunResult {
@@ -132,22 +142,28 @@ export async function run(s: Scenario): Promise<RunResult> {
   const plugin = instrumented(sim, s.spec.id, check, violations);
   const journal: ControllerJournal = memoryJournal();
   const limiter = createPluginLimiter({ ratePerSec: 20, burst: 20, concurrency: 8, clock });
-  const controller = createGroupController({
-    spec: s.spec,
-    instancePlugin: plugin,
-    flavorPlugin: testFlavor,
-    journal,
-    epoch: 1,
-    clock,
-    limiter,
-    random: createRandom(s.seed ^ 0x5eed),
-    tickIntervalMs: TIMING.tickMs,
-    breaker: { threshold: 5, coolDownMs: TIMING.coolDownMs },
-  });
-  const leadership = new AbortController();
-  controller.start(leadership.signal);
+  // A leader: a controller started with its own abort signal; failover starts the next one with
+  // the latest spec, the same journal and a higher epoch.
+  const lead = (spec: GroupSpec, epoch: number) => {
+    const leadership = new AbortController();
+    const controller = createGroupController({
+      spec,
+      instancePlugin: plugin,
+      flavorPlugin: testFlavor,
+      journal,
+      epoch,
+      clock,
+      limiter,
+      random: createRandom(s.seed ^ epoch),
+      tickIntervalMs: TIMING.tickMs,
+      breaker: { threshold: 5, coolDownMs: TIMING.coolDownMs },
+    });
+    controller.start(leadership.signal);
+    return { controller, leadership };
+  };
+  let leader = lead(s.spec, 1);
   const boundMs = convergenceBoundMs(size);
-  const first = await waitConverged(controller, sim, clock, size, boundMs);
+  const first = await waitConverged(leader.controller, sim, clock, size, boundMs);
   if (first === undefined) violations.push('initial convergence exceeded the bound');
 
   sim.setFaults(s.faults);
@@ -155,10 +171,20 @@ export async function run(s: Scenario): Promise<RunResult> {
   if (s.rollout) {
     check.rolling = true;
     await clock.advance(randomInt(r, 0, 5_000));
-    controller.update(s.v2);
+    leader.controller.update(s.v2);
   }
-  for (let t = 0; t < 40_000; t += 500) await clock.advance(500);
+  const failoverAt = s.failover ? randomInt(r, 1, 79) * 500 : -1;
+  for (let t = 0; t < 40_000; t += 500) {
+    if (t === failoverAt) {
+      // Leadership lost mid-flight: every call aborts; the successor resumes from the journal.
+      leader.leadership.abort();
+      await leader.controller.stop();
+      leader = lead(s.rollout ? s.v2 : s.spec, 2);
+    }
+    await clock.advance(500);
+  }
   sim.setFaults(noFaults);
+  const controller = leader.controller;
   const convergedAfterMs = await waitConverged(controller, sim, clock, size, boundMs);
   if (process.env.TEND_PROPERTY_DEBUG !== undefined && convergedAfterMs === undefined) {
     const { instances: _omit, ...status } = controller.status();
@@ -167,7 +193,7 @@ export async function run(s: Scenario): Promise<RunResult> {
     );
   }
   check.rolling = false;
-  leadership.abort();
+  leader.leadership.abort();
   await controller.stop();
   await sim.close();
   const stats = limiter.stats();

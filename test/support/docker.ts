@@ -2,7 +2,15 @@
 // removing every container a test run created, by label, even when the test failed.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
-import type { InstancePlugin, InstanceSpec } from '../../src/spi/index.js';
+import {
+  type FlavorPlugin,
+  type GroupSpec,
+  groupId,
+  type InstancePlugin,
+  type InstanceSpec,
+  type JsonValue,
+  TAG_GROUP,
+} from '../../src/spi/index.js';
 
 export const TEST_IMAGE = 'tend-test/busybox:1';
 export const TEST_IMAGE_2 = 'tend-test/busybox:2';
@@ -104,4 +112,61 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
   throw new Error(`gave up waiting: ${what}`);
+}
+
+/** A group's containers as the engine lists them (label `tend.group=group`); `all` adds stopped ones. */
+export async function groupContainers(
+  group: string,
+  options: { all?: boolean } = {},
+): Promise<Docker.ContainerInfo[]> {
+  return dockerClient().listContainers({
+    all: options.all === true,
+    filters: { label: [`${TAG_GROUP}=${group}`] },
+  });
+}
+
+/** A size group of docker containers running `init`, on no network: what the group e2e tests run. */
+export function dockerGroupSpec(id: string, options: { image?: string; size?: number } = {}): GroupSpec {
+  return {
+    id: groupId(id),
+    allocation: { size: options.size ?? 4 },
+    instance: { plugin: 'docker', properties: { image: options.image ?? TEST_IMAGE, networkMode: 'none' } },
+    flavor: { plugin: 'vanilla', properties: { init: ['sleep 3600'] } },
+    // Generous grace: under test every described container is healthy at once anyway.
+    health: { graceMs: 30_000, unhealthyAfterMs: 10_000, maxInFlight: 1 },
+    update: { maxSurge: 1, maxUnavailable: 0, healthyForMs: 500, timeoutMs: 300_000, onFailure: 'pause' },
+    scaleIn: { order: 'oldest' },
+  };
+}
+
+/**
+ * Stand-in for the vanilla flavor (src/plugins/flavor/vanilla) until it lands: `init` lines
+ * become the boot script, `tags` are added. Every described container counts as healthy, since
+ * the docker plugin describes only live ones; a rollout needs `healthy` to make progress.
+ */
+export function testVanillaFlavor(): FlavorPlugin {
+  return {
+    validate: async () => {},
+    prepare: async (properties, spec) => {
+      const { init, tags } = vanillaProperties(properties);
+      const lines = [spec.init, ...init].filter((line) => line !== '');
+      return { ...spec, init: lines.join('\n'), tags: { ...spec.tags, ...tags } };
+    },
+    healthy: async () => 'healthy',
+    drain: async () => {},
+  };
+}
+
+function vanillaProperties(properties: JsonValue | undefined): {
+  init: string[];
+  tags: Record<string, string>;
+} {
+  const out = { init: [] as string[], tags: {} as Record<string, string> };
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return out;
+  const { init, tags } = properties;
+  if (Array.isArray(init)) out.init = init.filter((line): line is string => typeof line === 'string');
+  if (typeof tags === 'object' && tags !== null && !Array.isArray(tags)) {
+    for (const [key, value] of Object.entries(tags)) if (typeof value === 'string') out.tags[key] = value;
+  }
+  return out;
 }

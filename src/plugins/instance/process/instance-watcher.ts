@@ -3,6 +3,12 @@ import type { InstanceEvent, InstanceId } from '../../../spi/index.js';
 
 type Listener = (event: InstanceEvent) => void;
 
+/** What one look at the state dir found: instances alive, and those recorded but ended. */
+export interface InstanceScan {
+  live: ReadonlySet<InstanceId>;
+  dead: ReadonlySet<InstanceId>;
+}
+
 /**
  * Tells listeners when an instance ends. Children of this plugin object report their own exit at
  * once (`notifyGone`); processes adopted from the state dir (started by an earlier manager) can
@@ -10,7 +16,7 @@ type Listener = (event: InstanceEvent) => void;
  */
 export class InstanceWatcher {
   private readonly pollIntervalMs: number;
-  private readonly scanLive: () => Promise<ReadonlySet<InstanceId>>;
+  private readonly scan: () => Promise<InstanceScan>;
   private readonly logger: Logger;
   private readonly listeners = new Set<Listener>();
   /** Believed alive, with the number of the scan running when it was tracked. */
@@ -24,11 +30,11 @@ export class InstanceWatcher {
 
   constructor(options: {
     pollIntervalMs: number;
-    scanLive: () => Promise<ReadonlySet<InstanceId>>;
+    scan: () => Promise<InstanceScan>;
     logger: Logger;
   }) {
     this.pollIntervalMs = options.pollIntervalMs;
-    this.scanLive = options.scanLive;
+    this.scan = options.scan;
     this.logger = options.logger;
   }
 
@@ -82,14 +88,17 @@ export class InstanceWatcher {
 
   private async poll(): Promise<void> {
     const seq = ++this.scanSeq;
-    let live: ReadonlySet<InstanceId>;
+    let scan: InstanceScan;
     try {
-      live = await this.scanLive();
+      scan = await this.scan();
     } catch (error) {
       this.logger.warn('watch scan failed', { error: String(error) });
       return;
     }
-    for (const id of this.gone) if (!live.has(id)) this.gone.delete(id);
+    const { live, dead } = scan;
+    for (const id of this.gone) if (!live.has(id) && !dead.has(id)) this.gone.delete(id);
+    // Dead with its state still on disk: it ended before any scan saw it alive.
+    for (const id of dead) this.notifyGone(id);
     for (const [id, trackedAt] of this.tracked) {
       // An instance tracked while this scan ran may have been written after the scan looked.
       if (trackedAt < seq && !live.has(id)) this.notifyGone(id);

@@ -97,15 +97,22 @@ describe('process instance plugin', () => {
     withStateDir(async ({ open }) => {
       const first = open();
       const kept = await first.provision(spec({ g: 'adopt', n: '1' }));
-      const killed = await first.provision(spec({ g: 'adopt', n: '2' }));
+      const diesBefore = await first.provision(spec({ g: 'adopt', n: '2' }));
+      const diesAfter = await first.provision(spec({ g: 'adopt', n: '3' }));
+      const pids = { before: await pidOf(first, diesBefore), after: await pidOf(first, diesAfter) };
       await first.close();
       const second = open();
       const ids = (await second.describeInstances({ g: 'adopt' })).map((d) => d.id).sort();
-      assert.deepEqual(ids, [kept, killed].sort());
+      assert.deepEqual(ids, [kept, diesBefore, diesAfter].sort());
 
-      const gone = nextGone(second, killed);
-      process.kill(await pidOf(second, killed), 'SIGKILL');
-      assert.deepEqual(await gone, { type: 'gone', id: killed });
+      // One ends before anyone watches (its state is still on disk), one while the watch polls.
+      process.kill(pids.before, 'SIGKILL');
+      await waitFor(() => !isRunning(pids.before));
+      const goneBefore = nextGone(second, diesBefore);
+      const goneAfter = nextGone(second, diesAfter);
+      assert.deepEqual(await goneBefore, { type: 'gone', id: diesBefore });
+      process.kill(pids.after, 'SIGKILL');
+      assert.deepEqual(await goneAfter, { type: 'gone', id: diesAfter });
 
       const pid = await pidOf(second, kept);
       await second.destroy(kept, { reason: 'terminate' });

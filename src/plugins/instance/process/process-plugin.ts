@@ -17,7 +17,7 @@ import {
   type Tags,
   TendError,
 } from '../../../spi/index.js';
-import { InstanceWatcher } from './instance-watcher.js';
+import { type InstanceScan, InstanceWatcher } from './instance-watcher.js';
 import { isProcessAlive, processStartTime } from './proc-stat.js';
 import { type ProcessProperties, parseProcessProperties } from './properties.js';
 import { newProcessId, type ProcessState, StateDir } from './state-dir.js';
@@ -56,6 +56,8 @@ class ProcessInstancePlugin implements ProcessPlugin {
   private readonly pendingOps = new Map<string, Promise<InstanceId>>();
   /** Per-instance queue, so concurrent labels do not lose each other's tags. */
   private readonly labelQueues = new Map<string, Promise<void>>();
+  /** Exit handlers of the children this object spawned; detached on close. */
+  private readonly children = new Map<InstanceId, { child: ChildProcess; onExit: () => void }>();
   private closed = false;
 
   constructor(options: ProcessPluginOptions) {
@@ -65,7 +67,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.watcher = new InstanceWatcher({
       pollIntervalMs: options.pollIntervalMs ?? 200,
-      scanLive: () => this.scanLive(),
+      scan: () => this.scan(),
       logger: this.logger,
     });
   }
@@ -146,6 +148,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
   /** Stops watching; the instances keep running for whichever manager comes next. */
   async close(): Promise<void> {
     this.closed = true;
+    // After close this object must not touch the state dir, even when one of its children ends.
+    for (const { child, onExit } of this.children.values()) child.off('exit', onExit);
+    this.children.clear();
     await this.watcher.stop();
   }
 
@@ -166,8 +171,11 @@ class ProcessInstancePlugin implements ProcessPlugin {
     return states.filter((_, i) => alive[i] === true);
   }
 
-  private async scanLive(): Promise<ReadonlySet<InstanceId>> {
-    return new Set((await this.keepLive(await this.dir.list())).map((s) => instanceId(s.id)));
+  private async scan(): Promise<InstanceScan> {
+    const states = await this.dir.list();
+    const live = new Set((await this.keepLive(states)).map((s) => instanceId(s.id)));
+    const dead = new Set(states.map((s) => instanceId(s.id)).filter((id) => !live.has(id)));
+    return { live, dead };
   }
 
   private async spawnInstance(spec: InstanceSpec, properties: ProcessProperties): Promise<InstanceId> {
@@ -175,6 +183,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
     await this.dir.ensure();
     const id = instanceId(newProcessId());
     const child = await this.startChild(id, spec, properties, () => {
+      this.children.delete(id);
       this.dir.remove(id, { withLog: false }).catch(() => undefined);
       this.watcher.notifyGone(id);
     });
@@ -224,6 +233,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
         ...(properties.cwd === undefined ? {} : { cwd: properties.cwd }),
       });
       child.once('exit', onExit);
+      this.children.set(id, { child, onExit });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+
+/**
+ * Turns zod issues into one path-precise line: `properties.env.PORT: expected string, received
+ * number`. Unknown keys get one entry each, naming the key.
+ */
+export function formatIssues(error: z.ZodError, root: string): string {
+  return error.issues
+    .flatMap((issue) => {
+      const path = formatPath(root, issue.path);
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path}.${key}: unknown key`);
+      // A bad record key is reported as "Invalid key in record"; the reason is one level down.
+      const message =
+        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return [`${path}: ${message.replace(/^Invalid input: /, '')}`];
+    })
+    .join('; ');
+}
+
+function formatPath(root: string, path: readonly PropertyKey[]): string {
+  let out = root;
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
+  return out;
+}
