@@ -5,6 +5,9 @@ import { recordFailure } from './plan-state.js';
 import type { Action, PlannerState } from './plan-types.js';
 import type { Emit } from './reconciler.js';
 
+/** Back-pressure and lost leadership say nothing about the replacement itself. */
+const notFailures = new Set(['throttled', 'not_leader', 'fenced']);
+
 /** Tells listeners about the planner's state transitions. */
 export function transitionEvents(actions: readonly Action[], emit: Emit): void {
   for (const a of actions) {
@@ -76,7 +79,7 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
     emit('provision-failed', `provision ${action.key} failed: ${error.message}`, {
       data: { key: action.key, kind: error.kind },
     });
-    if (error.kind !== 'throttled' && error.kind !== 'not_leader') fail(`provision failed: ${error.message}`);
+    if (!notFailures.has(error.kind)) fail(`provision failed: ${error.message}`);
   }
   if (input.steps.some((s) => (s.type === 'provision' || s.type === 'destroy') && s.reason === 'rollout')) {
     emit('rollout-step', `rollout step towards ${input.targetConfig}`);

@@ -2,8 +2,11 @@
 // removing every container a test run created, by label, even when the test failed.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
+import { createGroupController, type GroupController, memoryJournal } from '../../src/group/index.js';
+import { createDockerPlugin } from '../../src/plugins/instance/docker/index.js';
 import {
   type FlavorPlugin,
+  type GroupEvent,
   type GroupSpec,
   groupId,
   type InstancePlugin,
@@ -169,4 +172,63 @@ function vanillaProperties(properties: JsonValue | undefined): {
     for (const [key, value] of Object.entries(tags)) if (typeof value === 'string') out.tags[key] = value;
   }
   return out;
+}
+
+/** A group controller over its own docker plugin, started, with what it did recorded. */
+export interface DockerGroupRun {
+  controller: GroupController;
+  events: GroupEvent[];
+  /** Provider calls the controller made (counted when made, whatever their outcome). */
+  calls: { provision: number; destroy: number };
+  /** Stops the controller, closes the plugin, and removes the group's containers. */
+  stop(): Promise<void>;
+}
+
+export interface DockerGroupOptions {
+  /** Tags every container with `RUN_LABEL=runId` for cleanup. */
+  runId: string;
+  stateDir?: string;
+  /** Engine socket the plugin talks to (a test proxy, say). */
+  socketPath?: string;
+  tickIntervalMs?: number;
+}
+
+export function startDockerGroup(spec: GroupSpec, options: DockerGroupOptions): DockerGroupRun {
+  const plugin = withRunLabel(
+    createDockerPlugin({
+      stopTimeoutSeconds: 1,
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+      ...(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),
+    }),
+    options.runId,
+  );
+  const calls = { provision: 0, destroy: 0 };
+  const counted: InstancePlugin = new Proxy(plugin, {
+    get(target, key) {
+      if (key === 'provision' || key === 'destroy') calls[key] += 1;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const events: GroupEvent[] = [];
+  const controller = createGroupController({
+    spec,
+    instancePlugin: counted,
+    flavorPlugin: testVanillaFlavor(),
+    journal: memoryJournal(),
+    epoch: 1,
+    tickIntervalMs: options.tickIntervalMs ?? 500,
+    onEvent: (event) => events.push(event),
+  });
+  controller.start(new AbortController().signal);
+  return {
+    controller,
+    events,
+    calls,
+    stop: async () => {
+      await controller.stop();
+      await plugin.close();
+      await removeContainersByLabel(TAG_GROUP, spec.id);
+    },
+  };
 }

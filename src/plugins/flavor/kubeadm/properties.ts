@@ -5,7 +5,9 @@ import { formatIssues } from './zod-issues.js';
 const propertiesSchema = z.strictObject({
   role: z.enum(['control-plane', 'worker']),
   /** `host:port` of the API server every node joins through (a load balancer for HA). */
-  controlPlaneEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'expected host:port like 10.0.0.10:6443'),
+  controlPlaneEndpoint: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'expected host:port like 10.0.0.10:6443'),
   kubernetesVersion: z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, 'expected a version like v1.31.2'),
   /**
    * Pins the cluster CA for joining nodes (`--discovery-token-ca-cert-hash`): sha256 of the CA's
@@ -13,10 +15,22 @@ const propertiesSchema = z.strictObject({
    */
   caCertHashes: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>')).min(1),
   /** How long a bootstrap token lives; a fresh one is issued when it nears its end. */
-  tokenTtl: z.string().regex(/^[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?$/, 'expected a Go duration like 24h0m0s').default('24h0m0s'),
-  criSocket: z.string().startsWith('unix:///', 'expected unix:///path').default('unix:///var/run/containerd/containerd.sock'),
-  podSubnet: z.string().regex(/^[0-9.]+\/[0-9]{1,2}$/, 'expected a CIDR like 10.244.0.0/16').optional(),
-  serviceSubnet: z.string().regex(/^[0-9.]+\/[0-9]{1,2}$/, 'expected a CIDR like 10.96.0.0/12').optional(),
+  tokenTtl: z
+    .string()
+    .regex(/^[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?$/, 'expected a Go duration like 24h0m0s')
+    .default('24h0m0s'),
+  criSocket: z
+    .string()
+    .startsWith('unix:///', 'expected unix:///path')
+    .default('unix:///var/run/containerd/containerd.sock'),
+  podSubnet: z
+    .string()
+    .regex(/^[0-9.]+\/[0-9]{1,2}$/, 'expected a CIDR like 10.244.0.0/16')
+    .optional(),
+  serviceSubnet: z
+    .string()
+    .regex(/^[0-9.]+\/[0-9]{1,2}$/, 'expected a CIDR like 10.96.0.0/12')
+    .optional(),
   /** Where the init script writes the kubeadm configuration on the node (mode 0600). */
   configDir: z.string().startsWith('/', 'expected an absolute path').default('/etc/tend/kubeadm'),
   kubeadm: z.string().startsWith('/', 'expected an absolute path').default('/usr/bin/kubeadm'),

@@ -22,7 +22,9 @@ const arg = z.strictObject({ name: z.string(), value: z.string() });
 const nodeRegistration = z.strictObject({
   name: z.string().optional(),
   criSocket: z.string().optional(),
-  taints: z.array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.string() })).optional(),
+  taints: z
+    .array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.string() }))
+    .optional(),
   /** v1beta4 turned extra args from a map into a list of name/value pairs. */
   kubeletExtraArgs: z.array(arg).optional(),
   ignorePreflightErrors: z.array(z.string()).optional(),
@@ -84,7 +86,9 @@ export const joinConfigurationSchema = z.strictObject({
     file: z.strictObject({ kubeConfigPath: z.string() }).optional(),
     tlsBootstrapToken: z.string().optional(),
   }),
-  controlPlane: z.strictObject({ localAPIEndpoint: apiEndpoint.optional(), certificateKey: certificateKey.optional() }).optional(),
+  controlPlane: z
+    .strictObject({ localAPIEndpoint: apiEndpoint.optional(), certificateKey: certificateKey.optional() })
+    .optional(),
   skipPhases: z.array(z.string()).optional(),
 });
 

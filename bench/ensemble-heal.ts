@@ -1,0 +1,131 @@
+// Time from a member's kill -9 to its ensemble healthy again (all 3 members healthy by the flavor's
+// own check), median of 5 kills on rotating members, for etcd and for ZooKeeper. Replacement is
+// done as the controller would (prepare for the same logical ID, retried while refused, then start),
+// without the controller's tick delay. Prints a table and one final JSON line.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEtcdFlavor } from '../src/plugins/flavor/etcd/index.js';
+import { createZookeeperFlavor } from '../src/plugins/flavor/zookeeper/index.js';
+import {
+  type FlavorPlugin,
+  instanceId,
+  type JsonValue,
+  type LogicalId,
+  logicalId,
+  TendError,
+} from '../src/spi/index.js';
+import { freePort, killAndWait, type RunningInit, startInit, waitFor } from '../test/support/ensemble.js';
+
+const kills = 5;
+const ids: LogicalId[] = ['a', 'b', 'c'].map(logicalId);
+
+interface Ensemble {
+  name: string;
+  flavor: FlavorPlugin;
+  properties(root: string): Promise<JsonValue>;
+}
+
+const ensembles: Ensemble[] = [
+  {
+    name: 'etcd',
+    flavor: createEtcdFlavor({ requestTimeoutMs: 3000 }),
+    properties: async (root) => {
+      const members: Record<string, JsonValue> = {};
+      for (const id of ids) members[id] = { peerPort: await freePort(), clientPort: await freePort() };
+      return {
+        members,
+        dataDir: join(root, 'data'),
+        clusterToken: 'bench',
+        extraFlags: ['--heartbeat-interval=100', '--election-timeout=1000'],
+      };
+    },
+  },
+  {
+    name: 'zookeeper',
+    flavor: createZookeeperFlavor({ requestTimeoutMs: 3000 }),
+    properties: async (root) => {
+      const members: Record<string, JsonValue> = {};
+      for (const id of ids) {
+        members[id] = {
+          clientPort: await freePort(),
+          peerPort: await freePort(),
+          electionPort: await freePort(),
+        };
+      }
+      return { members, dataDir: join(root, 'data'), tickTime: 500, initLimit: 20, syncLimit: 10 };
+    },
+  },
+];
+
+async function measure(ensemble: Ensemble): Promise<number[]> {
+  const root = await mkdtemp(join(tmpdir(), `tend-bench-${ensemble.name}-`));
+  const running = new Map<string, RunningInit>();
+  const { flavor } = ensemble;
+  const properties = await ensemble.properties(root);
+  let generation = 0;
+  const prepare = async (id: LogicalId) => {
+    const spec = { tags: {}, init: '', logicalId: id, attachments: [] };
+    return (await flavor.prepare(properties, spec, { logicalIds: ids }, { group: 'bench', sequence: 0 }))
+      .init;
+  };
+  const start = (id: LogicalId, init: string) =>
+    running.set(id, startInit(init, join(root, `${id}.${generation++}.log`)));
+  const allHealthy = async () => {
+    const health = await Promise.all(
+      ids.map((id) => flavor.healthy(properties, { id: instanceId(id), logicalId: id, tags: {} })),
+    );
+    return health.every((h) => h === 'healthy');
+  };
+  try {
+    const inits: string[] = [];
+    for (const id of ids) inits.push(await prepare(id));
+    for (const [i, id] of ids.entries()) start(id, inits[i] ?? '');
+    await waitFor(`${ensemble.name} healthy`, allHealthy);
+    const times: number[] = [];
+    for (let k = 0; k < kills; k++) {
+      const id = ids[k % ids.length] ?? logicalId('a');
+      const member = running.get(id);
+      if (member === undefined) throw new Error(`no member ${id}`);
+      const killedAt = performance.now();
+      await killAndWait(member);
+      let init = '';
+      await waitFor(`a prepare of ${id}`, async () => {
+        try {
+          init = await prepare(id);
+          return true;
+        } catch (error) {
+          if (TendError.is(error, 'unavailable') || TendError.is(error, 'conflict')) return false;
+          throw error;
+        }
+      });
+      start(id, init);
+      await waitFor(`${ensemble.name} healthy after kill ${k + 1}`, allHealthy);
+      times.push(performance.now() - killedAt);
+    }
+    return times;
+  } finally {
+    await Promise.all([...running.values()].map((m) => killAndWait(m)));
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const results: Record<string, { medianMs: number; samplesMs: number[] }> = {};
+for (const ensemble of ensembles) {
+  const samples = await measure(ensemble);
+  results[ensemble.name] = {
+    medianMs: Math.round(median(samples)),
+    samplesMs: samples.map((s) => Math.round(s)),
+  };
+}
+console.log('ensemble    median ms  samples ms');
+for (const [name, r] of Object.entries(results)) {
+  console.log(`${name.padEnd(11)} ${String(r.medianMs).padStart(9)}  ${r.samplesMs.join(', ')}`);
+}
+console.log(JSON.stringify({ bench: 'ensemble-heal', kills, members: 3, ...results }));
