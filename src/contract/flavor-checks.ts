@@ -11,12 +11,18 @@ import {
   TAG_CONFIG,
   TAG_GROUP,
   TAG_OP,
+  TendError,
 } from '../spi/index.js';
 import type { ContractCheck } from './check.js';
 
 export interface FlavorContractOptions {
   /** The flavor's own properties, as a group spec would give them. */
   properties?: JsonValue;
+  /**
+   * `logical-ids-only` for ensemble flavors (etcd, zookeeper): members need names, so the contract
+   * then requires a size allocation to be refused with kind `invalid_spec` instead of accepted.
+   */
+  allocations?: 'any' | 'logical-ids-only';
 }
 
 const healthValues: readonly string[] = ['unknown', 'healthy', 'unhealthy'];
@@ -49,13 +55,7 @@ function instanceFrom(spec: InstanceSpec): InstanceDescription {
 export function flavorChecks(options: FlavorContractOptions): ContractCheck<FlavorPlugin>[] {
   const { properties } = options;
   return [
-    {
-      name: 'validate accepts the properties with a size allocation',
-      run: async (plugin, signal) => {
-        await plugin.validate(properties, bySize, { signal });
-        return undefined;
-      },
-    },
+    options.allocations === 'logical-ids-only' ? refusesSizeCheck(properties) : acceptsSizeCheck(properties),
     {
       name: 'validate accepts the properties with logical IDs',
       run: async (plugin, signal) => {
@@ -106,4 +106,27 @@ export function flavorChecks(options: FlavorContractOptions): ContractCheck<Flav
       },
     },
   ];
+}
+
+function acceptsSizeCheck(properties: JsonValue | undefined): ContractCheck<FlavorPlugin> {
+  return {
+    name: 'validate accepts the properties with a size allocation',
+    run: async (plugin, signal) => {
+      await plugin.validate(properties, bySize, { signal });
+      return undefined;
+    },
+  };
+}
+
+function refusesSizeCheck(properties: JsonValue | undefined): ContractCheck<FlavorPlugin> {
+  return {
+    name: 'validate refuses a size allocation (logical IDs only) with invalid_spec',
+    run: async (plugin, signal) => {
+      await assert.rejects(plugin.validate(properties, bySize, { signal }), (error: unknown) => {
+        assert.ok(TendError.is(error, 'invalid_spec'), `expected kind invalid_spec, got ${String(error)}`);
+        return true;
+      });
+      return undefined;
+    },
+  };
 }

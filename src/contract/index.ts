@@ -1,12 +1,13 @@
 // Shared contract suites every plugin implementation must pass: `verify*` returns named results
 // (for `tend plugin verify`), `run*` registers the same checks as node:test tests.
-import type { FlavorPlugin, InstancePlugin, JsonValue } from '../spi/index.js';
+import type { FlavorPlugin, InstancePlugin } from '../spi/index.js';
 import { type ContractCheckResult, registerChecks, verifyChecks } from './check.js';
-import { flavorChecks } from './flavor-checks.js';
+import { type FlavorContractOptions, flavorChecks } from './flavor-checks.js';
 import { instanceChecks } from './instance-checks.js';
 import type { InstanceContractOptions } from './instance-scope.js';
 
 export type { ContractCheckResult } from './check.js';
+export type { FlavorContractOptions } from './flavor-checks.js';
 export type { InstanceContractOptions } from './instance-scope.js';
 
 /**
@@ -23,7 +24,7 @@ export function verifyInstancePlugin(
 /** Runs every flavor check against `plugin`; never throws. */
 export function verifyFlavorPlugin(
   plugin: FlavorPlugin,
-  options: { properties?: JsonValue } = {},
+  options: FlavorContractOptions = {},
 ): Promise<ContractCheckResult[]> {
   return verifyChecks(flavorChecks(options), plugin);
 }
@@ -41,7 +42,7 @@ export function runInstancePluginContract(
 export function runFlavorPluginContract(
   name: string,
   create: () => Promise<{ plugin: FlavorPlugin; cleanup?: () => Promise<void> }>,
-  options: { properties?: JsonValue } = {},
+  options: FlavorContractOptions = {},
 ): void {
   registerChecks(`flavor plugin contract: ${name}`, flavorChecks(options), create);
 }

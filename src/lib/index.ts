@@ -5,4 +5,6 @@ export * from './clock.js';
 export * from './file-lock.js';
 export * from './logger.js';
 export * from './random.js';
+export * from './shell-quote.js';
 export * from './token-bucket.js';
+export * from './zod-issues.js';

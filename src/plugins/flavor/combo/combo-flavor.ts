@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatIssues } from '../../../lib/index.js';
 import {
   type FlavorPlugin,
   type Health,
@@ -6,7 +7,6 @@ import {
   TendError,
   toTendError,
 } from '../../../spi/index.js';
-import { formatIssues } from './zod-issues.js';
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([

@@ -1,5 +1,5 @@
+import { shellQuote } from '../../../lib/index.js';
 import type { EtcdMemberAddress, EtcdProperties } from './properties.js';
-import { shellQuote } from './shell-quote.js';
 
 export type ClusterState = 'new' | 'existing';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { formatIssues } from '../../../lib/index.js';
 import { type JsonValue, TendError } from '../../../spi/index.js';
-import { formatIssues } from './zod-issues.js';
 
 const port = z.number().int().min(1).max(65535);
 /** Names end up in `--initial-cluster a=url,b=url` and in paths, so `,`, `=` and `/` are out. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
+import { type Clock, type Logger, shellQuote, silentLogger, systemClock } from '../../../lib/index.js';
 import {
   type Allocation,
   type CallOptions,
@@ -20,7 +20,6 @@ import {
   type RandomBytes,
   redactSecrets,
 } from './secrets.js';
-import { shellQuote } from './shell-quote.js';
 import { kubeadmDocumentSchema } from './v1beta4-schema.js';
 
 export interface KubeadmFlavorOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { formatIssues } from '../../../lib/index.js';
 import { type JsonValue, TendError } from '../../../spi/index.js';
-import { formatIssues } from './zod-issues.js';
 
 const propertiesSchema = z.strictObject({
   role: z.enum(['control-plane', 'worker']),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { formatIssues } from '../../../lib/index.js';
 import type { Attachment, FlavorPlugin, Health, InstanceSpec, JsonValue } from '../../../spi/index.js';
 import { TendError } from '../../../spi/index.js';
-import { formatIssues } from './zod-issues.js';
 
 /** Tend's and InfraKit's own tags: a flavor setting them could move an instance out of its group. */
 const reservedTagPrefixes = ['tend.', 'infrakit.'];

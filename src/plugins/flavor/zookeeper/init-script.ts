@@ -1,5 +1,5 @@
+import { shellQuote } from '../../../lib/index.js';
 import type { ZookeeperMember, ZookeeperProperties } from './properties.js';
-import { shellQuote } from './shell-quote.js';
 
 /**
  * `zoo.cfg` for one member. The four-letter commands the health check needs are whitelisted;
