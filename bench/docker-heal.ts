@@ -91,7 +91,7 @@ console.log(
   `docker kill → replacement running (group of ${size}, tick ${tickIntervalMs} ms, ${samples.length} rounds)`,
 );
 console.log(`round ms: ${samples.map((s) => Math.round(s)).join(' ')}`);
-console.log('median ms |  p90 ms |  min ms |  max ms');
+console.log(['median ms', 'p90 ms', 'min ms', 'max ms'].map((h) => h.padStart(9)).join(' | '));
 console.log(
   [stat.medianMs, stat.p90Ms, stat.minMs, stat.maxMs].map((v) => String(v).padStart(9)).join(' | '),
 );

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import { createComboFlavor } from '../plugins/flavor/combo/index.js';
 import { createVanillaFlavor } from '../plugins/flavor/vanilla/index.js';
@@ -11,6 +11,11 @@ import type { FlavorPlugin, InstancePlugin, PluginResolver } from '../spi/index.
 export interface BuiltinPluginsOptions {
   /** State directory of the `process` plugin (its instances' state files and logs). */
   stateDir: string;
+  /**
+   * State directory of the `docker` plugin (its label overrides). Default: `docker` beside
+   * `stateDir`, so both plugins keep their state under the same Tend home.
+   */
+  dockerStateDir?: string;
   /** Where plugins running as separate processes put their sockets. */
   pluginDir: string;
   logger?: Logger;
@@ -26,7 +31,10 @@ type Factory<P> = () => Promise<P>;
  * directory. A built-in name wins over a socket of the same name.
  */
 export class BuiltinPluginResolver implements PluginResolver {
-  private readonly options: Required<Omit<BuiltinPluginsOptions, 'seed'>> & { seed: number };
+  private readonly options: Required<Omit<BuiltinPluginsOptions, 'seed' | 'dockerStateDir'>> & {
+    seed: number;
+    dockerStateDir: string;
+  };
   private readonly instances = new Map<string, Promise<InstancePlugin>>();
   private readonly flavors = new Map<string, Promise<FlavorPlugin>>();
   private readonly builtinInstances: Record<string, Factory<InstancePlugin>>;
@@ -35,21 +43,33 @@ export class BuiltinPluginResolver implements PluginResolver {
   constructor(options: BuiltinPluginsOptions) {
     this.options = {
       stateDir: options.stateDir,
+      dockerStateDir: options.dockerStateDir ?? join(dirname(options.stateDir), 'docker'),
       pluginDir: options.pluginDir,
       logger: options.logger ?? silentLogger,
       clock: options.clock ?? systemClock,
       seed: options.seed ?? 1,
     };
-    const { logger, clock, seed, stateDir } = this.options;
+    const { logger, clock, seed, stateDir, dockerStateDir } = this.options;
     this.builtinInstances = {
       process: async () => createProcessPlugin({ stateDir, logger, clock }),
       simulator: async () => createSimulatorPlugin({ clock, seed }),
       // Loaded only when a group uses it: the Docker client is a large module.
-      docker: async () => (await import('../plugins/instance/docker/index.js')).createDockerPlugin(),
+      docker: async () =>
+        (await import('../plugins/instance/docker/index.js')).createDockerPlugin({
+          stateDir: dockerStateDir,
+          logger,
+          clock,
+        }),
     };
+    // The ensemble flavors are loaded on first use too: most managers never run one.
     this.builtinFlavors = {
       vanilla: async () => createVanillaFlavor(),
       combo: async () => createComboFlavor({ resolve: (name: string) => this.flavor(name) }),
+      etcd: async () => (await import('../plugins/flavor/etcd/index.js')).createEtcdFlavor({ logger }),
+      zookeeper: async () =>
+        (await import('../plugins/flavor/zookeeper/index.js')).createZookeeperFlavor({ logger }),
+      kubeadm: async () =>
+        (await import('../plugins/flavor/kubeadm/index.js')).createKubeadmFlavor({ logger, clock }),
     };
   }
 

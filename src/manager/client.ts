@@ -1,4 +1,4 @@
-import { type GroupId, isTendErrorKind, TendError } from '../spi/index.js';
+import { type GroupId, isTendErrorKind, TendError, toTendError } from '../spi/index.js';
 import type {
   ActionBody,
   ApplyView,
@@ -10,6 +10,9 @@ import type {
   OkView,
   StatusView,
 } from './api-types.js';
+import type { AuditEntry } from './audit-log.js';
+import { readEventStream, type StreamHandlers } from './event-stream-reader.js';
+import type { Principal, Role, TokenInfo } from './token-store.js';
 
 export interface ManagerClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:7420`. */
@@ -48,8 +51,48 @@ export class ManagerClient {
     return this.get(`/v1/groups/${encodeURIComponent(id)}/history`);
   }
 
-  events(after = 0, limit?: number): Promise<EventsView> {
-    return this.get(`/v1/events?after=${after}${limit === undefined ? '' : `&limit=${limit}`}`);
+  events(after = 0, limit?: number, filter: EventFilter = {}): Promise<EventsView> {
+    return this.get(`/v1/events?${eventParams({ ...filter, after, limit })}`);
+  }
+
+  /**
+   * Follows `GET /v1/events/stream` until `signal` aborts or the server ends it. Resolves when
+   * the stream ends; the caller decides whether to reconnect (with `after` = last seq seen).
+   */
+  async stream(
+    options: StreamHandlers & EventFilter & { after?: number; signal: AbortSignal },
+  ): Promise<void> {
+    const response = await this.send(
+      'GET',
+      `/v1/events/stream?${eventParams(options)}`,
+      undefined,
+      options.signal,
+      {
+        accept: 'text/event-stream',
+      },
+    );
+    if (!response.ok) throw toError(response.status, parseJson(await response.text()), '');
+    await readEventStream(response, options);
+  }
+
+  whoami(): Promise<Principal> {
+    return this.get('/v1/whoami');
+  }
+
+  tokens(): Promise<{ tokens: TokenInfo[] }> {
+    return this.get('/v1/tokens');
+  }
+
+  createToken(name: string, role: Role): Promise<TokenInfo & { token: string }> {
+    return this.post('/v1/tokens', { name, role });
+  }
+
+  revokeToken(name: string): Promise<{ ok: true; name: string; message: string }> {
+    return this.request('DELETE', `/v1/tokens/${encodeURIComponent(name)}`, undefined, undefined);
+  }
+
+  audit(limit = 100): Promise<{ entries: AuditEntry[] }> {
+    return this.get(`/v1/audit?limit=${limit}`);
   }
 
   apply(document: string, options: CommitMeta & { dryRun?: boolean } = {}): Promise<ApplyView> {
@@ -90,18 +133,32 @@ export class ManagerClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const response = await this.send(method, path, body, signal, { accept: 'application/json' });
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (response.ok) return parsed as T;
+    throw toError(response.status, parsed, text);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    extra: Record<string, string>,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    let response: Response;
     try {
-      response = await fetch(`${this.url}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
+      if (signal?.aborted === true) throw toTendError(signal.reason ?? error, 'timeout');
       throw new TendError(
         'unavailable',
         `cannot reach a Tend manager at ${this.url} (start one with \`tend up\`)`,
@@ -110,11 +167,23 @@ export class ManagerClient {
         },
       );
     }
-    const text = await response.text();
-    const parsed = parseJson(text);
-    if (response.ok) return parsed as T;
-    throw toError(response.status, parsed, text);
   }
+}
+
+export interface EventFilter {
+  group?: string | undefined;
+  instance?: string | undefined;
+}
+
+function eventParams(
+  options: EventFilter & { after?: number | undefined; limit?: number | undefined },
+): string {
+  const params = new URLSearchParams();
+  if (options.after !== undefined) params.set('after', String(options.after));
+  if (options.limit !== undefined) params.set('limit', String(options.limit));
+  if (options.group !== undefined) params.set('group', options.group);
+  if (options.instance !== undefined) params.set('instance', options.instance);
+  return params.toString();
 }
 
 function parseJson(text: string): unknown {

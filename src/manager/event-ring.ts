@@ -5,29 +5,47 @@ export interface SequencedEvent extends GroupEvent {
   seq: number;
 }
 
-/**
- * The last `capacity` group events, in memory. The durable event log comes later; until then a
- * bounded ring keeps a long-running manager's memory flat.
- */
+export interface EventQuery {
+  /** Only events with `seq > after`. */
+  after?: number | undefined;
+  /** At most this many: the newest ones. */
+  limit?: number | undefined;
+  group?: string | undefined;
+  instance?: string | undefined;
+}
+
+/** The last `capacity` events in memory, oldest first; the durable copy is `EventLog`'s files. */
 export class EventRing {
   private readonly capacity: number;
   private readonly items: SequencedEvent[] = [];
-  private nextSeq = 1;
 
   constructor(options: { capacity?: number } = {}) {
     this.capacity = Math.max(1, options.capacity ?? 1000);
   }
 
-  push(event: GroupEvent): SequencedEvent {
-    const stored = { ...event, seq: this.nextSeq++ };
-    this.items.push(stored);
-    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
-    return stored;
+  add(event: SequencedEvent): void {
+    this.items.push(event);
+    // Trim in chunks: splicing one item off the front per push is quadratic at 10,000 events.
+    if (this.items.length > this.capacity + 256) this.items.splice(0, this.items.length - this.capacity);
   }
 
-  /** Events with `seq > after`, oldest first, at most `limit` (the newest ones). */
-  since(after = 0, limit = this.capacity): SequencedEvent[] {
-    const newer = this.items.filter((e) => e.seq > after);
-    return newer.slice(Math.max(0, newer.length - limit));
+  get lastSeq(): number {
+    return this.items.at(-1)?.seq ?? 0;
+  }
+
+  query(query: EventQuery = {}): SequencedEvent[] {
+    const after = query.after ?? 0;
+    const limit = Math.min(query.limit ?? this.capacity, this.capacity);
+    const found: SequencedEvent[] = [];
+    // Newest first, stopping at the cursor or the limit: cheap for "what is new since N".
+    const oldest = Math.max(0, this.items.length - this.capacity);
+    for (let i = this.items.length - 1; i >= oldest && found.length < limit; i--) {
+      const event = this.items[i];
+      if (event === undefined || event.seq <= after) break;
+      if (query.group !== undefined && event.groupId !== query.group) continue;
+      if (query.instance !== undefined && event.instanceId !== query.instance) continue;
+      found.push(event);
+    }
+    return found.reverse();
   }
 }

@@ -11,6 +11,8 @@ export interface GroupSocketOptions {
   name: string;
   /** The manager's own API: requests go through it, so a standby forwards to the leader. */
   managerUrl: string;
+  /** The manager's own process-lifetime token (the socket is mode 0600: local owner only). */
+  token: string;
   logger: Logger;
 }
 
@@ -19,7 +21,7 @@ export async function serveGroupSocket(options: GroupSocketOptions): Promise<() 
   const server = await servePlugin({
     dir: options.dir,
     name: options.name,
-    group: groupPluginOverApi(new ManagerClient({ url: options.managerUrl })),
+    group: groupPluginOverApi(new ManagerClient({ url: options.managerUrl, token: options.token })),
     logger: options.logger.child({ component: 'group-socket' }),
   });
   return () => server.close({ signal: AbortSignal.timeout(5000) });

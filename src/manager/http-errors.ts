@@ -14,21 +14,34 @@ const statusByKind: Record<TendErrorKind, number> = {
   internal: 500,
 };
 
-/** An error the HTTP layer itself raises (bad route, body too large), with its own status. */
+/** Kinds only the HTTP layer has: who is calling is not a Tend (controller) concern. */
+export type HttpErrorKind = TendErrorKind | 'unauthorized' | 'forbidden' | 'too_large';
+
+/** An error the HTTP layer itself raises (bad route, body too large, no token), with its own status. */
 export class HttpError extends Error {
   readonly status: number;
-  readonly kind: TendErrorKind;
+  readonly kind: HttpErrorKind;
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, kind: TendErrorKind, message: string) {
+  constructor(status: number, kind: HttpErrorKind, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.kind = kind;
+    this.headers = headers;
   }
 }
 
-export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+export function errorResponse(error: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers?: Readonly<Record<string, string>>;
+} {
   if (error instanceof HttpError) {
-    return { status: error.status, body: { error: { kind: error.kind, message: error.message } } };
+    return {
+      status: error.status,
+      body: { error: { kind: error.kind, message: error.message } },
+      headers: error.headers,
+    };
   }
   if (error instanceof ZodError) {
     const message = error.issues

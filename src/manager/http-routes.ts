@@ -1,9 +1,11 @@
 import { groupId, instanceId } from '../spi/index.js';
 import { actionBody, applyBody, destroyInstancesBody, scaleBody } from './api-types.js';
+import { adminRoutes } from './http-admin-routes.js';
 import type { Manager } from './manager.js';
+import type { Principal, Role } from './token-store.js';
 
-/** The role a caller needs; enforced in one place (`authorize`) once bearer tokens arrive. */
-export type Access = 'viewer' | 'operator' | 'admin';
+/** The role a caller needs; enforced in one place (`authorize` in http-auth.ts). */
+export type Access = Role;
 
 /**
  * `local`: any manager answers from the store. `leader`: only the leader can; a standby forwards.
@@ -16,10 +18,12 @@ export interface RouteRequest {
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
   body: unknown;
+  /** Who is calling (from the bearer token). */
+  principal: Principal;
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Segments; `:name` captures one segment. Matched exactly: no prefixes, no wildcards. */
   path: string;
   access: Access;
@@ -50,7 +54,12 @@ export const routes: readonly Route[] = [
     access: 'viewer',
     placement: 'prefer-leader',
     handle: async (m, r) => ({
-      events: m.recentEvents(intParam(r.query, 'after'), intParam(r.query, 'limit')),
+      events: m.recentEvents({
+        after: intParam(r.query, 'after'),
+        limit: intParam(r.query, 'limit'),
+        group: r.query.get('group') ?? undefined,
+        instance: r.query.get('instance') ?? undefined,
+      }),
     }),
   },
   {
@@ -70,7 +79,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/apply',
-    access: 'operator',
+    // Applying can create, replace or remove instances of any group: an admin decision.
+    access: 'admin',
     placement: 'leader',
     handle: (m, r) => {
       const body = applyBody.parse(r.body);
@@ -99,13 +109,14 @@ export const routes: readonly Route[] = [
     });
   }),
   action('/v1/groups/:id/free', 'admin', (m, r) => m.freeGroup(id(r), actionBody.parse(r.body))),
+  ...adminRoutes,
 ];
 
 function action(path: string, access: Access, handle: Route['handle']): Route {
   return { method: 'POST', path, access, placement: 'leader', handle };
 }
 
-function intParam(query: URLSearchParams, name: string): number | undefined {
+export function intParam(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null || !/^\d{1,9}$/.test(raw)) return undefined;
   return Number(raw);

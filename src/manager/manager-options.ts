@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, userInfo } from 'node:os';
 import {
   createGroupController,
@@ -6,7 +7,11 @@ import {
   type PluginLimiterOptions,
 } from '../group/index.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
-import type { ConfigStore, Leadership, PluginResolver } from '../spi/index.js';
+import { type ConfigStore, type Leadership, type PluginResolver, TendError } from '../spi/index.js';
+import type { TokenStore } from './token-store.js';
+
+/** Serves a GET outside `/v1/` and `/metrics` (the dashboard); resolves true when it answered. */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 export interface ManagerOptions {
   /** This manager's name, as leadership and the API report it. */
@@ -21,13 +26,27 @@ export interface ManagerOptions {
   resolver: PluginResolver;
   /** Where the HTTP API listens. Defaults to 127.0.0.1:7420; port 0 picks a free port. */
   listen?: { host?: string; port?: number };
+  /** PEM files; the API serves https with them. Required to listen on anything but loopback. */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * Holds `tokens.json`, `audit.log` and `events-<name>.jsonl`. In memory only when absent.
+   * Managers in HA must see the same `tokens.json` (a shared directory), or a token made on one
+   * is unknown to the others.
+   */
+  dataDir?: string;
+  /** Bearer tokens; by default opened from `dataDir` (or kept in memory). */
+  tokens?: TokenStore;
+  /** `/metrics` without a token from a loopback peer while the API is on loopback (default true). */
+  anonymousMetricsOnLoopback?: boolean;
+  /** The dashboard. */
+  staticHandler?: StaticHandler;
   clock?: Clock;
   logger?: Logger;
   /** Passed to every group controller. */
   tickIntervalMs?: number;
   /** Serve InfraKit's `Group.*` on a unix socket (default name `group`) in this plugin directory. */
   groupSocket?: { dir: string; name?: string };
-  /** How many recent events `GET /v1/events` keeps. */
+  /** How many recent events the durable event log keeps (default 10,000). */
   eventCapacity?: number;
   /** Request bodies larger than this are refused with 413. */
   bodyLimitBytes?: number;
@@ -49,6 +68,11 @@ export interface ResolvedManagerOptions {
   ownsLeadership: boolean;
   resolver: PluginResolver;
   listen: { host: string; port: number };
+  tls: { certFile: string; keyFile: string } | undefined;
+  dataDir: string | undefined;
+  tokens: TokenStore | undefined;
+  anonymousMetricsOnLoopback: boolean;
+  staticHandler: StaticHandler | undefined;
   clock: Clock;
   logger: Logger;
   tickIntervalMs: number | undefined;
@@ -64,13 +88,25 @@ export interface ResolvedManagerOptions {
 export const DEFAULT_PORT = 7420;
 
 export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerOptions {
+  const host = options.listen?.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && options.tls === undefined) {
+    throw new TendError(
+      'invalid_spec',
+      `refusing to listen on ${host}: the API serves tokens and writes, so an address other than loopback needs TLS (--tls-cert FILE --tls-key FILE)`,
+    );
+  }
   return {
     name: options.name,
     store: options.store,
     leadership: typeof options.leadership === 'function' ? options.leadership : constant(options.leadership),
     ownsLeadership: typeof options.leadership === 'function',
     resolver: options.resolver,
-    listen: { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? DEFAULT_PORT },
+    listen: { host, port: options.listen?.port ?? DEFAULT_PORT },
+    tls: options.tls,
+    dataDir: options.dataDir,
+    tokens: options.tokens,
+    anonymousMetricsOnLoopback: options.anonymousMetricsOnLoopback ?? true,
+    staticHandler: options.staticHandler,
     clock: options.clock ?? systemClock,
     // Each part binds its own `component`; binding one here too would repeat the key in every line.
     logger: (options.logger ?? silentLogger).child({ manager: options.name }),
@@ -79,7 +115,7 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
       options.groupSocket === undefined
         ? undefined
         : { dir: options.groupSocket.dir, name: options.groupSocket.name ?? 'group' },
-    eventCapacity: options.eventCapacity ?? 1000,
+    eventCapacity: options.eventCapacity ?? 10_000,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryIntervalMs: options.retryIntervalMs ?? 5000,
     defaultAuthor: options.defaultAuthor ?? defaultAuthor(),
@@ -98,4 +134,12 @@ function defaultAuthor(): string {
 
 function constant(leadership: Leadership): () => Leadership {
   return () => leadership;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. `0.0.0.0` and `::` are every interface, so not loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1'
+  );
 }

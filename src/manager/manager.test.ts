@@ -38,7 +38,13 @@ async function leaderManager() {
   cleanups.push(() => manager.stop());
   manager.start();
   await until(() => manager.isLeader());
-  return { manager, store, controllers, resolver, client: new ManagerClient({ url: manager.address }) };
+  return {
+    manager,
+    store,
+    controllers,
+    resolver,
+    client: new ManagerClient({ url: manager.address, token: manager.localToken }),
+  };
 }
 
 async function rejectsKind(promise: Promise<unknown>, kind: string): Promise<void> {
@@ -178,15 +184,20 @@ async function leaderManagerOn(store: MemoryStore) {
   cleanups.push(() => manager.stop());
   manager.start();
   await until(() => manager.isLeader());
-  return { manager, controllers, client: new ManagerClient({ url: manager.address }) };
+  return {
+    manager,
+    controllers,
+    client: new ManagerClient({ url: manager.address, token: manager.localToken }),
+  };
 }
 
 test('the API refuses oversized bodies, bad JSON and wrong methods with JSON errors', async () => {
   const { manager } = await leaderManager();
+  const authorization = `Bearer ${manager.localToken}`;
   const post = (path: string, body: string) =>
     fetch(`${manager.address}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body,
     });
   const big = await post('/v1/apply', JSON.stringify({ document: 'x'.repeat(2 * 1024 * 1024) }));
@@ -198,9 +209,14 @@ test('the API refuses oversized bodies, bad JSON and wrong methods with JSON err
   });
   const badBody = await post('/v1/groups/web/scale', JSON.stringify({ size: -1 }));
   assert.equal(badBody.status, 400);
-  const wrongMethod = await fetch(`${manager.address}/v1/status`, { method: 'DELETE' });
+  const wrongMethod = await fetch(`${manager.address}/v1/status`, {
+    method: 'DELETE',
+    headers: { authorization },
+  });
   assert.equal(wrongMethod.status, 405);
-  const traversal = await fetch(`${manager.address}/v1/groups/..%2F..%2Fetc%2Fpasswd/history`);
-  assert.equal(traversal.status, 404);
-  assert.equal(((await traversal.json()) as { error: { kind: string } }).error.kind, 'not_found');
+  const traversal = await fetch(`${manager.address}/v1/groups/..%2F..%2Fetc%2Fpasswd/history`, {
+    headers: { authorization },
+  });
+  assert.equal(traversal.status, 400);
+  assert.equal(((await traversal.json()) as { error: { kind: string } }).error.kind, 'invalid_spec');
 });

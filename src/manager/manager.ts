@@ -21,7 +21,8 @@ import type {
   OkView,
   StatusView,
 } from './api-types.js';
-import { EventRing, type SequencedEvent } from './event-ring.js';
+import { campaignLoop, leaderChangedEvent, runTerm } from './campaign.js';
+import type { EventQuery, SequencedEvent } from './event-ring.js';
 import {
   applyDocument,
   destroyInstances,
@@ -32,12 +33,14 @@ import {
   undoRollout,
 } from './group-operations.js';
 import { type ApiServer, startApiServer } from './http-server.js';
+import { instrumentedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
 import {
   type ManagerOptions,
   type ResolvedManagerOptions,
   resolveManagerOptions,
 } from './manager-options.js';
+import { type ManagerServices, openServices } from './manager-services.js';
 import { SerialQueue } from './serial-queue.js';
 import { standbyStatus } from './standby-view.js';
 
@@ -61,7 +64,6 @@ const transitions: Record<ManagerState, readonly ManagerState[]> = {
 export class Manager {
   private readonly options: ResolvedManagerOptions;
   private readonly log: Logger;
-  private readonly events: EventRing;
   private readonly writes = new SerialQueue();
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
@@ -72,19 +74,33 @@ export class Manager {
   private api: ApiServer | undefined;
   private leadershipBackend: Leadership | undefined;
   private closeGroupSocket: (() => Promise<void>) | undefined;
+  private servicesValue: ManagerServices | undefined;
+  /**
+   * An admin token that lives as long as this process, for the manager's own clients (the Group
+   * socket, `tend up`'s progress view). Never written anywhere.
+   */
+  localToken = '';
 
   private constructor(options: ResolvedManagerOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'manager' });
-    this.events = new EventRing({ capacity: options.eventCapacity });
   }
 
   /** Builds a manager and binds its HTTP API (and Group socket), without campaigning yet. */
   static async create(options: ManagerOptions): Promise<Manager> {
     const manager = new Manager(resolveManagerOptions(options));
-    const { listen, bodyLimitBytes } = manager.options;
+    const { listen, bodyLimitBytes, tls, staticHandler, anonymousMetricsOnLoopback } = manager.options;
+    manager.servicesValue = await openServices({
+      ...manager.options,
+      snapshot: () => manager.metricsSnapshot(),
+      status: () => manager.status(),
+    });
+    manager.localToken = manager.services.tokens.mintEphemeral(`manager:${manager.name}`, 'admin');
     manager.api = await startApiServer(manager, {
       ...listen,
+      tls,
+      staticHandler,
+      anonymousMetricsOnLoopback,
       bodyLimitBytes,
       logger: manager.options.logger,
     });
@@ -94,6 +110,7 @@ export class Manager {
       manager.closeGroupSocket = await serveGroupSocket({
         ...manager.options.groupSocket,
         managerUrl: manager.address,
+        token: manager.localToken,
         logger: manager.options.logger,
       });
     }
@@ -106,6 +123,12 @@ export class Manager {
 
   get name(): string {
     return this.options.name;
+  }
+
+  /** Tokens, audit log, event log, metrics. */
+  get services(): ManagerServices {
+    if (this.servicesValue === undefined) throw new TendError('unavailable', 'manager is not created yet');
+    return this.servicesValue;
   }
 
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:7420`. */
@@ -127,7 +150,13 @@ export class Manager {
   /** Starts campaigning for leadership in the background. */
   start(): void {
     this.transition('running');
-    this.loop = this.campaignLoop().catch((error: unknown) => {
+    this.loop = campaignLoop({
+      leadership: this.leadership,
+      clock: this.options.clock,
+      logger: this.log,
+      signal: this.stopController.signal,
+      lead: (term) => this.lead(term),
+    }).catch((error: unknown) => {
       this.log.error('manager failed', { error: toTendError(error).message });
       this.transition('failed');
     });
@@ -141,7 +170,9 @@ export class Manager {
     await this.loop;
     if (this.options.ownsLeadership) await this.leadershipBackend?.close().catch(() => undefined);
     await this.closeGroupSocket?.();
+    this.servicesValue?.statusFeed.stop();
     await this.api?.close();
+    await this.servicesValue?.events.close();
     this.transition('stopped');
     this.log.info('stopped');
   }
@@ -185,8 +216,8 @@ export class Manager {
     return { id, revisions };
   }
 
-  recentEvents(after?: number, limit?: number): SequencedEvent[] {
-    return this.events.since(after, limit);
+  recentEvents(query: EventQuery = {}): SequencedEvent[] {
+    return this.services.events.query(query);
   }
 
   apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView> {
@@ -266,28 +297,14 @@ export class Manager {
   }
 
   private record(event: GroupEvent): void {
-    this.events.push(event);
+    this.services.events.push(event);
+    this.services.metrics.event(event.type);
   }
 
-  private async campaignLoop(): Promise<void> {
-    const stop = this.stopController.signal;
-    let failures = 0;
-    while (!stop.aborted) {
-      let term: LeaderTerm;
-      try {
-        this.log.info('campaigning');
-        term = await this.leadership.campaign({ signal: stop });
-      } catch (error) {
-        if (stop.aborted) return;
-        failures += 1;
-        this.log.warn('campaign failed', { error: toTendError(error).message });
-        await this.backoff(failures);
-        continue;
-      }
-      const clean = await this.lead(term);
-      failures = clean ? 0 : failures + 1;
-      if (!clean) await this.backoff(failures);
-    }
+  private metricsSnapshot() {
+    const session = this.session;
+    const leading = session !== undefined && !session.signal.aborted;
+    return { leading, epoch: leading ? session.epoch : 0, groups: leading ? session.statuses() : [] };
   }
 
   /** One leader term; resolves true if it ended without an error of ours. */
@@ -297,7 +314,7 @@ export class Manager {
       term,
       store: this.options.store,
       resolver: this.options.resolver,
-      createController: this.options.createController,
+      createController: instrumentedControllers(this.options.createController, this.services.metrics),
       limiterFor: (plugin) => this.limiterFor(plugin),
       clock: this.options.clock,
       logger: this.options.logger,
@@ -306,36 +323,18 @@ export class Manager {
       onEvent: (event) => this.record(event),
       stopSignal: this.stopController.signal,
     });
-    this.log.info('became leader', { epoch: term.epoch });
-    let clean = true;
-    try {
-      await session.activate();
-      // Only an activated session takes writes: before the fence is raised this may not lead.
-      this.session = session;
-      await session.ended();
-      if (TendError.is(session.signal.reason, 'fenced')) clean = false;
-    } catch (error) {
-      clean = false;
-      const failure = toTendError(error);
-      this.log.error('leader term failed', { epoch: term.epoch, kind: failure.kind, error: failure.message });
-      session.fail(failure);
-    } finally {
-      this.session = undefined;
-      await session.stop();
-      if (!term.signal.aborted) await term.resign().catch(() => undefined);
-      this.log.info('stepped down', { epoch: term.epoch });
-    }
-    return clean;
-  }
-
-  /** Full-jitter exponential backoff, so a manager that keeps failing does not spin. */
-  private async backoff(failures: number): Promise<void> {
-    const cap = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-    try {
-      await this.options.clock.sleep(Math.random() * cap, this.stopController.signal);
-    } catch {
-      // stopping
-    }
+    return runTerm(session, term, {
+      logger: this.log,
+      onActive: () => {
+        this.session = session;
+        this.record(leaderChangedEvent(this.name, term.epoch, 'elected', this.options.clock.now()));
+      },
+      onEnded: (wasActive) => {
+        this.session = undefined;
+        if (wasActive)
+          this.record(leaderChangedEvent(this.name, term.epoch, 'stepped-down', this.options.clock.now()));
+      },
+    });
   }
 
   private transition(next: ManagerState): void {

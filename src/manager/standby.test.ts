@@ -6,6 +6,7 @@ import { MemoryStore } from '../store/index.js';
 import { ManagerClient } from './client.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './manager-fixtures.js';
+import { TokenStore } from './token-store.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -20,8 +21,16 @@ async function until(predicate: () => boolean | Promise<boolean>): Promise<void>
   throw new Error('condition never held');
 }
 
+// Managers in HA share one token set (the leader checks forwarded tokens again).
+const sharedTokens = new Map<MemoryStore, Promise<TokenStore>>();
+
 async function managerOn(store: MemoryStore, name: string) {
   const controllers = fakeControllers();
+  let tokens = sharedTokens.get(store);
+  if (tokens === undefined) {
+    tokens = TokenStore.open();
+    sharedTokens.set(store, tokens);
+  }
   let leadership: ManualLeadership | undefined;
   const manager = await Manager.create({
     name,
@@ -33,11 +42,17 @@ async function managerOn(store: MemoryStore, name: string) {
     },
     listen: { port: 0 },
     createController: controllers.create,
+    tokens: await tokens,
   });
   cleanups.push(() => manager.stop());
   manager.start();
   if (leadership === undefined) throw new Error('leadership not built');
-  return { manager, controllers, leadership, client: new ManagerClient({ url: manager.address }) };
+  return {
+    manager,
+    controllers,
+    leadership,
+    client: new ManagerClient({ url: manager.address, token: manager.localToken }),
+  };
 }
 
 test('a standby forwards writes to the leader and serves history itself', async () => {
@@ -64,7 +79,7 @@ test('with no leader known a standby answers writes with 503 not_leader and read
   const m1 = await managerOn(store, 'm1');
   const response = await fetch(`${m1.manager.address}/v1/apply`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${m1.manager.localToken}` },
     body: JSON.stringify({ document: sampleSpec('web', 1) }),
   });
   assert.equal(response.status, 503);

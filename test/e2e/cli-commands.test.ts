@@ -24,7 +24,7 @@ before(async () => {
   workspace = await e2eWorkspace('cli');
   manager = await ManagerProcess.start({ name: 'cli', dir: workspace.dir, stateDir: workspace.stateDir });
   workspace.managers.push(manager);
-  env = { TEND_MANAGER: manager.url };
+  env = { TEND_MANAGER: manager.url, TEND_TOKEN: manager.token };
   await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
 });
 

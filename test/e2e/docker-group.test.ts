@@ -148,7 +148,11 @@ if (skip !== undefined) {
         assert.ok(min >= 4, `running dropped to ${min}`);
         assert.ok(max <= 5, `running reached ${max}`);
         assert.ok(final.every((c) => c.Image === TEST_IMAGE_2));
-        assert.equal(run.controller.status().phase, 'converged');
+        await eventually(
+          'status converged',
+          async () => (run.controller.status().phase === 'converged' ? true : undefined),
+          patient,
+        );
       } finally {
         await run.stop();
       }

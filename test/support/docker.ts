@@ -3,15 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { createGroupController, type GroupController, memoryJournal } from '../../src/group/index.js';
+import { createVanillaFlavor } from '../../src/plugins/flavor/vanilla/index.js';
 import { createDockerPlugin } from '../../src/plugins/instance/docker/index.js';
 import {
-  type FlavorPlugin,
   type GroupEvent,
   type GroupSpec,
   groupId,
   type InstancePlugin,
   type InstanceSpec,
-  type JsonValue,
   TAG_GROUP,
 } from '../../src/spi/index.js';
 
@@ -142,38 +141,6 @@ export function dockerGroupSpec(id: string, options: { image?: string; size?: nu
   };
 }
 
-/**
- * Stand-in for the vanilla flavor (src/plugins/flavor/vanilla) until it lands: `init` lines
- * become the boot script, `tags` are added. Every described container counts as healthy, since
- * the docker plugin describes only live ones; a rollout needs `healthy` to make progress.
- */
-export function testVanillaFlavor(): FlavorPlugin {
-  return {
-    validate: async () => {},
-    prepare: async (properties, spec) => {
-      const { init, tags } = vanillaProperties(properties);
-      const lines = [spec.init, ...init].filter((line) => line !== '');
-      return { ...spec, init: lines.join('\n'), tags: { ...spec.tags, ...tags } };
-    },
-    healthy: async () => 'healthy',
-    drain: async () => {},
-  };
-}
-
-function vanillaProperties(properties: JsonValue | undefined): {
-  init: string[];
-  tags: Record<string, string>;
-} {
-  const out = { init: [] as string[], tags: {} as Record<string, string> };
-  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return out;
-  const { init, tags } = properties;
-  if (Array.isArray(init)) out.init = init.filter((line): line is string => typeof line === 'string');
-  if (typeof tags === 'object' && tags !== null && !Array.isArray(tags)) {
-    for (const [key, value] of Object.entries(tags)) if (typeof value === 'string') out.tags[key] = value;
-  }
-  return out;
-}
-
 /** A group controller over its own docker plugin, started, with what it did recorded. */
 export interface DockerGroupRun {
   controller: GroupController;
@@ -214,7 +181,7 @@ export function startDockerGroup(spec: GroupSpec, options: DockerGroupOptions): 
   const controller = createGroupController({
     spec,
     instancePlugin: counted,
-    flavorPlugin: testVanillaFlavor(),
+    flavorPlugin: createVanillaFlavor(),
     journal: memoryJournal(),
     epoch: 1,
     tickIntervalMs: options.tickIntervalMs ?? 500,

@@ -27,12 +27,24 @@ export interface ManagerProcessOptions {
   leaseTtlSeconds?: number;
   tickIntervalMs?: number;
   extraArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+function readAdminToken(dir: string): string | undefined {
+  try {
+    const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+    return token === '' ? undefined : token;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A `tend up` child process. Its stdout is kept in `lines`; its stderr goes to a log file. */
 export class ManagerProcess {
   readonly name: string;
   readonly url: string;
+  /** The admin token the first `tend up` in `dir` created (its TEND_HOME is `dir`). */
+  readonly token: string;
   readonly client: ManagerClient;
   readonly lines: string[];
   readonly logFile: string;
@@ -42,6 +54,7 @@ export class ManagerProcess {
   private constructor(fields: {
     name: string;
     url: string;
+    token: string;
     lines: string[];
     logFile: string;
     child: ChildProcess;
@@ -49,7 +62,8 @@ export class ManagerProcess {
   }) {
     this.name = fields.name;
     this.url = fields.url;
-    this.client = new ManagerClient({ url: fields.url });
+    this.token = fields.token;
+    this.client = new ManagerClient({ url: fields.url, token: fields.token });
     this.lines = fields.lines;
     this.logFile = fields.logFile;
     this.child = fields.child;
@@ -66,7 +80,14 @@ export class ManagerProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'up', ...upArgs(options)], {
       cwd: root,
       stdio: ['ignore', 'pipe', log],
-      env: { ...process.env, TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info', TEND_MANAGER: '' },
+      env: {
+        ...process.env,
+        TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info',
+        TEND_MANAGER: '',
+        TEND_TOKEN: '',
+        TEND_HOME: options.dir,
+        ...options.env,
+      },
     });
     closeSync(log);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -75,7 +96,7 @@ export class ManagerProcess {
       const reader = createInterface({ input: child.stdout ?? process.stdin });
       reader.on('line', (line) => {
         lines.push(line);
-        const match = /API on (http:\/\/\S+)/.exec(line);
+        const match = /API on (https?:\/\/\S+)/.exec(line);
         if (match?.[1] !== undefined) resolve(match[1]);
       });
       exited.then(
@@ -84,7 +105,11 @@ export class ManagerProcess {
         reject,
       );
     });
-    return new ManagerProcess({ name: options.name, url, lines, logFile, child, exited });
+    // Managers sharing `dir` share the token: whichever started first wrote it.
+    const token = await eventually('the admin token file', () => readAdminToken(options.dir), {
+      attempts: 300,
+    });
+    return new ManagerProcess({ name: options.name, url, token, lines, logFile, child, exited });
   }
 
   /** Sends a signal (SIGKILL for a crash, SIGSTOP/SIGCONT for a freeze). */

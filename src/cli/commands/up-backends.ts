@@ -12,6 +12,9 @@ export interface UpConfig {
   listen: { host: string; port: number };
   store: 'file' | 'etcd';
   storeDir: string;
+  /** tokens.json, audit.log, events-<name>.jsonl. Managers in HA must share tokens.json. */
+  dataDir: string;
+  tls: { certFile: string; keyFile: string } | undefined;
   leadership: 'static' | 'file' | 'etcd';
   leaderFile: string;
   etcdEndpoints: string[];

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { createLogger, type Logger, type LogLevel } from '../../lib/index.js';
-import { Manager, ManagerClient } from '../../manager/index.js';
+import { isLoopbackHost, Manager, ManagerClient } from '../../manager/index.js';
 import { pluginDir } from '../../rpc/index.js';
 import { TendError, toTendError } from '../../spi/index.js';
+import { createDashboardHandler } from '../../web/index.js';
 import { BuiltinPluginResolver } from '../builtin-plugins.js';
 import { printLine } from '../output.js';
+import { adminTokenFile } from './connection.js';
 import { openLeadership, openStore, parseListen, tendHome, type UpConfig } from './up-backends.js';
 import { watchGroups } from './watch.js';
 
@@ -18,6 +20,9 @@ interface UpFlags {
   listen: string;
   store: 'file' | 'etcd';
   storeDir?: string;
+  dataDir?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   leadership: 'static' | 'file' | 'etcd';
   leaderFile?: string;
   etcdEndpoints: string;
@@ -39,6 +44,12 @@ export function registerUpCommand(program: Command): void {
     .option('--listen <host:port>', 'HTTP API address', '127.0.0.1:7420')
     .addOption(new Option('--store <backend>', 'spec store').choices(['file', 'etcd']).default('file'))
     .option('--store-dir <dir>', 'file store directory (default: $TEND_HOME/store, ~/.tend/store)')
+    .option(
+      '--data-dir <dir>',
+      'tokens, audit log and event log (default: the store dir); HA managers must share its tokens.json',
+    )
+    .option('--tls-cert <file>', 'PEM certificate: serve https (required to listen beyond loopback)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .addOption(
       new Option('--leadership <backend>', 'leader election')
         .choices(['static', 'file', 'etcd'])
@@ -77,11 +88,27 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
   if (tick !== undefined && !(Number.isInteger(tick) && tick > 0)) {
     throw new TendError('invalid_spec', '--tick-interval: expected milliseconds > 0');
   }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new TendError('invalid_spec', '--tls-cert and --tls-key go together');
+  }
+  const listen = parseListen(flags.listen);
+  if (!isLoopbackHost(listen.host) && flags.tlsCert === undefined) {
+    throw new TendError(
+      'invalid_spec',
+      `--listen ${flags.listen}: an address other than loopback needs TLS; pass --tls-cert FILE and --tls-key FILE`,
+    );
+  }
+  const storeDir = flags.storeDir ?? join(home, 'store');
   return {
     name: flags.name ?? hostname(),
-    listen: parseListen(flags.listen),
+    listen,
     store: flags.store,
-    storeDir: flags.storeDir ?? join(home, 'store'),
+    storeDir,
+    dataDir: flags.dataDir ?? storeDir,
+    tls:
+      flags.tlsCert === undefined || flags.tlsKey === undefined
+        ? undefined
+        : { certFile: flags.tlsCert, keyFile: flags.tlsKey },
     leadership: flags.leadership,
     leaderFile: flags.leaderFile ?? join(home, 'leader'),
     etcdEndpoints: flags.etcdEndpoints
@@ -112,6 +139,9 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
     leadership: ({ address }) => openLeadership(config, address, logger),
     resolver,
     listen: config.listen,
+    dataDir: config.dataDir,
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
+    staticHandler: createDashboardHandler(),
     logger,
     ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
     ...(config.groupSocket ? { groupSocket: { dir: config.pluginDir } } : {}),
@@ -125,9 +155,10 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    await ensureAdminToken(manager);
     manager.start();
     printHeader(config, manager.address);
-    const client = new ManagerClient({ url: manager.address });
+    const client = new ManagerClient({ url: manager.address, token: manager.localToken });
     const initial = applyInitialSpec(config, client, stopping.signal).catch((error: unknown) => {
       printLine(`tend: could not apply the initial spec: ${toTendError(error).message}`);
     });
@@ -141,6 +172,27 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
     await store.close();
     printLine('manager stopped');
   }
+}
+
+/**
+ * The first start makes an admin token, shows it once, and saves it (0600) where the CLI looks
+ * by default. Another manager sharing the token file may have made it first: then nothing to do.
+ */
+async function ensureAdminToken(manager: Manager): Promise<void> {
+  const tokens = manager.services.tokens;
+  if (!(await tokens.isEmpty())) return;
+  let token: string;
+  try {
+    token = (await tokens.create('admin', 'admin')).token;
+  } catch (error) {
+    if (TendError.is(error, 'conflict')) return;
+    throw error;
+  }
+  const file = adminTokenFile();
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  printLine(`created the first admin token (shown once; saved to ${file}):`);
+  printLine(`  ${token}`);
 }
 
 function printHeader(config: UpConfig, url: string): void {

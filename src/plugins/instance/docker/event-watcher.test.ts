@@ -158,3 +158,32 @@ test('the stream closes with its last listener and reopens with the next', async
   await watcher.close();
   assert.throws(() => watcher.subscribe(() => {}), /after close/);
 });
+
+test('a gone event reaches listeners only once settle is done, even when settle fails', async () => {
+  const stream = new FakeStream();
+  const gates: Array<() => void> = [];
+  const watcher = new EventWatcher({
+    clock: new VirtualClock(),
+    logger: silentLogger,
+    open: async () => stream,
+    // The engine's list may lag its `die` event; the plugin waits for it to catch up here.
+    settle: (event) =>
+      new Promise<void>((resolve, reject) => {
+        gates.push(event.id === 'c2' ? () => reject(new Error('inspect failed')) : resolve);
+      }),
+  });
+  const seen: InstanceEvent[] = [];
+  watcher.subscribe((event) => seen.push(event));
+  await settle();
+  stream.push(raw('die', 'c1') + raw('kill', 'c1', { signal: '1' }) + raw('destroy', 'c2'));
+  await settle();
+  assert.deepEqual(seen, [{ type: 'changed', id: 'c1' }], 'changed is not held back');
+  assert.equal(gates.length, 2);
+  for (const open of gates) open();
+  await settle();
+  assert.deepEqual(
+    seen.map((e) => `${e.type} ${e.id}`),
+    ['changed c1', 'gone c1', 'gone c2'],
+  );
+  await watcher.close();
+});

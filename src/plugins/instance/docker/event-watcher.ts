@@ -18,6 +18,11 @@ export interface EventWatcherOptions {
   /** Reconnect backoff: full jitter over min(capMs, baseMs·2^attempt). */
   backoff?: { baseMs: number; capMs: number };
   random?: () => number;
+  /**
+   * Runs once per `gone` event before any listener hears of it, so that what listeners do next
+   * (describe) already sees the change. Its failure is ignored: the event is delivered anyway.
+   */
+  settle?: (event: InstanceEvent) => Promise<void>;
 }
 
 type Listener = (event: InstanceEvent) => void;
@@ -32,12 +37,14 @@ export class EventWatcher {
   private readonly options: Required<EventWatcherOptions>;
   private readonly listeners = new Set<Listener>();
   private loop: { abort: AbortController; done: Promise<void> } | undefined;
+  private readonly settling = new Set<Promise<void>>();
   private closed = false;
 
   constructor(options: EventWatcherOptions) {
     this.options = {
       backoff: { baseMs: 200, capMs: 30_000 },
       random: Math.random,
+      settle: async () => {},
       ...options,
     };
   }
@@ -68,6 +75,7 @@ export class EventWatcher {
     if (loop === undefined) return;
     loop.abort.abort();
     await loop.done;
+    await Promise.allSettled([...this.settling]);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -86,7 +94,7 @@ export class EventWatcher {
           delivered = true;
           if (typeof event.timeNano === 'number') sinceSeconds = event.timeNano / 1e9;
           const mapped = toInstanceEvent(event);
-          if (mapped !== undefined) this.emit(mapped);
+          if (mapped !== undefined) this.deliver(mapped);
         }
         if (!signal.aborted) logger.warn('docker event stream ended; reconnecting', { attempt });
       } catch (error) {
@@ -104,6 +112,19 @@ export class EventWatcher {
         break;
       }
     }
+  }
+
+  private deliver(event: InstanceEvent): void {
+    if (event.type !== 'gone') {
+      this.emit(event);
+      return;
+    }
+    const job = this.options
+      .settle(event)
+      .catch(() => {})
+      .then(() => this.emit(event))
+      .finally(() => this.settling.delete(job));
+    this.settling.add(job);
   }
 
   private emit(event: InstanceEvent): void {

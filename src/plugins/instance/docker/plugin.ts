@@ -23,7 +23,7 @@ import { abortable, engineError, statusCode } from './engine-call.js';
 import { EventWatcher, GONE_ACTIONS } from './event-watcher.js';
 import { LabelStore } from './label-store.js';
 import { type DockerProperties, parseDockerProperties } from './properties.js';
-import { Reaper } from './reaper.js';
+import { isDeadState, Reaper } from './reaper.js';
 
 export interface DockerPluginOptions {
   /** Engine socket; default `$DOCKER_HOST` when it is `unix://…`, else `/var/run/docker.sock`. */
@@ -83,6 +83,7 @@ export class DockerInstancePlugin implements InstancePlugin {
       clock,
       logger: this.logger,
       ...(options.eventBackoff === undefined ? {} : { backoff: options.eventBackoff }),
+      settle: (event) => this.settle(event.id),
       open: async (since, signal) => {
         const stream = await this.events.getEvents({
           ...(since === undefined ? {} : { since }),
@@ -109,7 +110,13 @@ export class DockerInstancePlugin implements InstancePlugin {
     const op = spec.tags[TAG_OP];
     if (op !== undefined && op !== '') {
       const existing = await this.findByOp(op, signal);
-      if (existing !== undefined) return this.adopt(existing.Id, existing.State, signal);
+      if (existing !== undefined && !isDeadState(existing.State)) {
+        return this.adopt(existing.Id, existing.State, signal);
+      }
+      // The operation's container ran and died unseen (the controller asks again with the same
+      // key when it never observed that instance): a corpse, not an instance to hand back.
+      // Removing it frees its name for a live one.
+      if (existing !== undefined) await this.reaper.removeNow(existing.Id, 'dead before it was seen');
     }
     const create = containerCreateOptions(spec, properties);
     // Init (docker-init/tini) as PID 1 forwards SIGTERM, so destroy is a prompt, clean stop.
@@ -226,6 +233,18 @@ export class DockerInstancePlugin implements InstancePlugin {
     await this.reaper.close();
   }
 
+  /**
+   * Engines up to 20.10 (Debian's docker.io) send `die` before the container list shows the
+   * container stopped, so a describe made on the event still reports it running and the heal
+   * waits for the next tick. Inspect takes the container's lock, which the engine holds until
+   * the exit is recorded in the list: once it answers, the list agrees with the event.
+   */
+  private async settle(id: InstanceId): Promise<void> {
+    await this.call(`inspect container ${id}`, undefined, (abortSignal) =>
+      this.docker.getContainer(id).inspect({ abortSignal }),
+    );
+  }
+
   private async findByOp(
     op: string,
     signal: AbortSignal | undefined,
@@ -252,6 +271,12 @@ export class DockerInstancePlugin implements InstancePlugin {
 
   /** An existing container for this operation: finish a provision that stopped after create. */
   private async adopt(id: string, state: string, signal: AbortSignal | undefined): Promise<InstanceId> {
+    if (isDeadState(state)) {
+      throw new TendError(
+        'unavailable',
+        `container ${id} of this operation has exited and is not removed yet`,
+      );
+    }
     if (state === 'created') await this.start(id, signal);
     this.logger.info('instance provision replayed', { instance: id, state });
     return instanceId(id);

@@ -15,6 +15,11 @@ export interface ReaperOptions {
 
 const DEAD_STATES = new Set(['exited', 'dead']);
 
+/** A container in this engine state has stopped for good (unless someone restarts it by hand). */
+export function isDeadState(state: string): boolean {
+  return DEAD_STATES.has(state);
+}
+
 /**
  * Removes Tend's containers that stopped running. Describe reports only live containers, and
  * nobody else would ever remove the dead ones, so without this every crash would leak a
@@ -35,11 +40,18 @@ export class Reaper {
     const stale =
       container.State === 'created' && this.options.clock.now() - createdMs >= this.options.createdGraceMs;
     if (!DEAD_STATES.has(container.State) && !stale) return;
-    if (this.inFlight.has(container.Id)) return;
-    const job = this.remove(container.Id, `state ${container.State}`).finally(() => {
-      this.inFlight.delete(container.Id);
+    void this.removeNow(container.Id, `state ${container.State}`);
+  }
+
+  /** Removes `id` and waits, joining a background removal of it already under way. Never throws. */
+  removeNow(id: string, reason: string): Promise<void> {
+    const running = this.inFlight.get(id);
+    if (running !== undefined) return running;
+    const job = this.remove(id, reason).finally(() => {
+      this.inFlight.delete(id);
     });
-    this.inFlight.set(container.Id, job);
+    this.inFlight.set(id, job);
+    return job;
   }
 
   /** Force-removes one container; never throws (a failure is logged and retried next describe). */

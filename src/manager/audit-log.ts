@@ -1,0 +1,84 @@
+import { appendFile, open, rename, stat } from 'node:fs/promises';
+import { errorCode, readFileIfExists } from '../lib/index.js';
+
+/** One write through the API: who (token name), what (route and group), when, and how it ended. */
+export interface AuditEntry {
+  at: string;
+  who: string;
+  role: string;
+  /** `METHOD /route/pattern`, never the raw URL (a query string could carry a token). */
+  what: string;
+  group?: string;
+  /** For token operations: the token's name (never its secret). */
+  target?: string;
+  result: 'ok' | 'error';
+  /** The error kind when `result` is `error`. */
+  kind?: string;
+  /** Set when a standby replayed the request on the leader. */
+  forwardedTo?: string;
+}
+
+export interface AuditLogOptions {
+  /** `audit.log`; in memory only when absent (tests). */
+  file?: string;
+  /** Rotate to `audit.log.1` past this size (default 16 MiB). */
+  maxBytes?: number;
+}
+
+/**
+ * Append-only JSON lines. Appends go through one queue so lines never interleave; a failed
+ * append is reported to the caller (the write itself already happened and stays done).
+ */
+export class AuditLog {
+  private readonly file: string | undefined;
+  private readonly maxBytes: number;
+  private readonly memory: AuditEntry[] = [];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(options: AuditLogOptions = {}) {
+    this.file = options.file;
+    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  }
+
+  append(entry: AuditEntry): Promise<void> {
+    const run = this.queue.then(() => this.write(entry));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The newest `limit` entries, oldest first. */
+  async recent(limit: number): Promise<AuditEntry[]> {
+    await this.queue;
+    if (this.file === undefined) return this.memory.slice(-limit);
+    const text = (await readFileIfExists(this.file)) ?? '';
+    const lines = text.split('\n').filter((line) => line !== '');
+    return lines.slice(-limit).flatMap((line) => {
+      try {
+        return [JSON.parse(line) as AuditEntry];
+      } catch {
+        return []; // a torn last line after a crash
+      }
+    });
+  }
+
+  private async write(entry: AuditEntry): Promise<void> {
+    if (this.file === undefined) {
+      this.memory.push(entry);
+      if (this.memory.length > 10_000) this.memory.splice(0, this.memory.length - 10_000);
+      return;
+    }
+    await this.rotateIfLarge(this.file);
+    await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  }
+
+  private async rotateIfLarge(file: string): Promise<void> {
+    try {
+      if ((await stat(file)).size < this.maxBytes) return;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+      throw error;
+    }
+    await rename(file, `${file}.1`);
+    await (await open(file, 'a', 0o600)).close();
+  }
+}

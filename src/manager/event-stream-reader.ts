@@ -1,0 +1,42 @@
+import type { StatusView } from './api-types.js';
+import type { SequencedEvent } from './event-ring.js';
+
+export interface StreamHandlers {
+  onEvent?: (event: SequencedEvent) => void;
+  onStatus?: (status: StatusView) => void;
+}
+
+/** Parses a `text/event-stream` body (the subset the manager sends) and dispatches each message. */
+export async function readEventStream(response: Response, handlers: StreamHandlers): Promise<void> {
+  const body = response.body;
+  if (body === null) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        dispatch(buffer.slice(0, end), handlers);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') return; // the caller stopped following
+    throw error;
+  }
+}
+
+function dispatch(message: string, handlers: StreamHandlers): void {
+  let type = 'message';
+  const data: string[] = [];
+  for (const line of message.split('\n')) {
+    if (line.startsWith('event:')) type = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  if (data.length === 0) return;
+  const value: unknown = JSON.parse(data.join('\n'));
+  if (type === 'group-event') handlers.onEvent?.(value as SequencedEvent);
+  else if (type === 'status') handlers.onStatus?.(value as StatusView);
+}

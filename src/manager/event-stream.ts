@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/index.js';
+import type { StatusView } from './api-types.js';
+import type { EventLog } from './event-log.js';
+import type { EventQuery, SequencedEvent } from './event-ring.js';
+
+/** A slow reader holding this much unsent data is dropped rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+export type StatusListener = (json: string) => void;
+
+/**
+ * One status computation per second for all stream readers, sent only when it changed: two
+ * hundred dashboards must not mean two hundred status computations a second.
+ */
+export class StatusFeed {
+  private readonly listeners = new Set<StatusListener>();
+  private readonly compute: () => Promise<StatusView>;
+  private readonly intervalMs: number;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private last: string | undefined;
+  private running = false;
+
+  constructor(options: { compute: () => Promise<StatusView>; intervalMs?: number; logger: Logger }) {
+    this.compute = options.compute;
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.log = options.logger;
+  }
+
+  subscribe(listener: StatusListener): () => void {
+    this.listeners.add(listener);
+    if (this.last !== undefined) listener(this.last);
+    else void this.poll();
+    this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+    this.timer.unref();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.last = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const json = JSON.stringify(await this.compute());
+      if (json === this.last) return;
+      this.last = json;
+      for (const listener of this.listeners) listener(json);
+    } catch (error) {
+      this.log.warn('status for stream failed', { error: String(error) });
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export interface StreamOptions {
+  events: EventLog;
+  status: StatusFeed;
+  query: EventQuery;
+  /** Ends the stream (manager stopping). */
+  signal: AbortSignal;
+}
+
+/**
+ * `GET /v1/events/stream`: `event: group-event` (the GroupEvent JSON, `id` = its seq, so a
+ * reconnecting EventSource resumes with `Last-Event-ID`) and `event: status` (the full status).
+ */
+export function serveEventStream(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: StreamOptions,
+): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  response.write('retry: 2000\n\n');
+  const lastId = Number(request.headers['last-event-id']);
+  const after = Number.isInteger(lastId) && lastId > 0 ? lastId : options.query.after;
+  const matches = (event: SequencedEvent) =>
+    (options.query.group === undefined || event.groupId === options.query.group) &&
+    (options.query.instance === undefined || event.instanceId === options.query.instance);
+
+  let closed = false;
+  const send = (chunk: string) => {
+    if (closed) return;
+    if (response.writableLength > MAX_BUFFERED_BYTES) {
+      finish();
+      return;
+    }
+    response.write(chunk);
+  };
+  const sendEvent = (event: SequencedEvent) => {
+    if (matches(event)) send(`id: ${event.seq}\nevent: group-event\ndata: ${JSON.stringify(event)}\n\n`);
+  };
+  if (after !== undefined)
+    for (const event of options.events.query({ ...options.query, after })) sendEvent(event);
+  const unsubscribeEvents = options.events.subscribe(sendEvent);
+  const unsubscribeStatus = options.status.subscribe((json) => send(`event: status\ndata: ${json}\n\n`));
+  const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+
+  function finish(): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribeEvents();
+    unsubscribeStatus();
+    options.signal.removeEventListener('abort', finish);
+    response.end();
+  }
+  options.signal.addEventListener('abort', finish, { once: true });
+  request.on('close', finish);
+  response.on('error', finish);
+}

@@ -1,0 +1,258 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/index.js';
+import { TendError } from '../spi/index.js';
+import type { AuditEntry } from './audit-log.js';
+import { serveEventStream } from './event-stream.js';
+import { FORWARDED_HEADER, forwardToLeader } from './forward.js';
+import { authenticate, authorize } from './http-auth.js';
+import { errorResponse, HttpError } from './http-errors.js';
+import { intParam, matchRoute, type Route } from './http-routes.js';
+import type { ApiServerOptions } from './http-server.js';
+import type { Manager } from './manager.js';
+import { isLoopbackHost } from './manager-options.js';
+import type { Principal } from './token-store.js';
+
+export interface HandlerContext {
+  manager: Manager;
+  options: ApiServerOptions;
+  log: Logger;
+  /** Aborts when the server closes. */
+  closing: AbortSignal;
+}
+
+interface PendingAudit {
+  principal: Principal;
+  route: Route;
+  params: Readonly<Record<string, string>>;
+  target?: string | undefined;
+}
+
+/** One request: path guard → dashboard → /metrics, the event stream, or a JSON route. */
+export async function handleRequest(
+  ctx: HandlerContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const method = request.method ?? 'GET';
+  let audit: PendingAudit | undefined;
+  try {
+    const url = parseUrl(request.url ?? '/');
+    const api = url.pathname.startsWith('/v1/') || url.pathname === '/metrics';
+    if (!api && method === 'GET' && ctx.options.staticHandler !== undefined) {
+      if (await ctx.options.staticHandler(request, response)) return;
+    }
+    if (url.pathname === '/metrics' || url.pathname === '/v1/events/stream') {
+      if (method !== 'GET') throw methodNotAllowed(response, method, url.pathname, ['GET']);
+      await serveSpecial(ctx, request, response, url);
+      return;
+    }
+    const match = matchRoute(method, url.pathname);
+    if (match.kind === 'not-found') throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
+    if (match.kind === 'method-not-allowed')
+      throw methodNotAllowed(response, method, url.pathname, match.allowed);
+    const { route, params } = match;
+    const principal = await authenticate({
+      request,
+      url,
+      tokens: ctx.manager.services.tokens,
+      queryToken: false,
+      anonymousLoopback: false,
+    });
+    if (route.method !== 'GET') audit = { principal, route, params };
+    authorize(principal, route.access);
+    const raw = route.method === 'GET' ? undefined : await readBody(request, ctx.options.bodyLimitBytes);
+    const body = parseJson(raw);
+    if (audit !== undefined) audit.target = params.name ?? nameOf(body);
+    const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
+    if (forwarded !== undefined) {
+      // The leader executed it and wrote the audit line; writing one here too would count it twice.
+      sendRaw(response, forwarded.status, forwarded.body);
+      return;
+    }
+    const result = await route.handle(ctx.manager, { params, query: url.searchParams, body, principal });
+    if (audit !== undefined) await recordAudit(ctx, audit, undefined);
+    send(response, 200, result);
+  } catch (error) {
+    const { status, body, headers } = errorResponse(error);
+    if (audit !== undefined) await recordAudit(ctx, audit, body.error.kind);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers ?? {})) response.setHeader(name, value);
+    send(response, status, body);
+  }
+}
+
+async function serveSpecial(
+  ctx: HandlerContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const services = ctx.manager.services;
+  const metrics = url.pathname === '/metrics';
+  const principal = await authenticate({
+    request,
+    url,
+    tokens: services.tokens,
+    queryToken: !metrics,
+    anonymousLoopback: metrics && ctx.options.anonymousMetricsOnLoopback && isLoopbackHost(ctx.options.host),
+  });
+  authorize(principal, 'viewer');
+  if (metrics) {
+    const text = await services.metrics.render();
+    response.writeHead(200, { 'content-type': services.metrics.contentType, 'cache-control': 'no-store' });
+    response.end(text);
+    return;
+  }
+  const q = url.searchParams;
+  serveEventStream(request, response, {
+    events: services.events,
+    status: services.statusFeed,
+    query: {
+      after: intParam(q, 'after'),
+      group: q.get('group') ?? undefined,
+      instance: q.get('instance') ?? undefined,
+    },
+    signal: ctx.closing,
+  });
+}
+
+async function recordAudit(ctx: HandlerContext, pending: PendingAudit, errorKind: string | undefined) {
+  const entry: AuditEntry = {
+    at: new Date().toISOString(),
+    who: pending.principal.name,
+    role: pending.principal.role,
+    what: `${pending.route.method} ${pending.route.path}`,
+    ...(pending.params.id === undefined ? {} : { group: pending.params.id }),
+    ...(pending.target === undefined ? {} : { target: pending.target }),
+    result: errorKind === undefined ? 'ok' : 'error',
+    ...(errorKind === undefined ? {} : { kind: errorKind }),
+  };
+  await ctx.manager.services.audit.append(entry).catch((error: unknown) => {
+    ctx.log.error('audit append failed', { what: entry.what, error: String(error) });
+  });
+}
+
+/**
+ * Refuses dot segments and encoded separators anywhere in the raw path, before anything (the
+ * dashboard included) sees it: `new URL` would quietly resolve `/v1/../../etc` to `/etc`.
+ */
+export function parseUrl(raw: string): URL {
+  const [path = '/'] = raw.split('?', 1);
+  if (!path.startsWith('/') || path.includes('\\')) throw badPath();
+  for (const segment of path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw badPath();
+    }
+    if (decoded === '.' || decoded === '..' || /[/\\\0]/.test(decoded)) throw badPath();
+  }
+  return new URL(raw, 'http://manager.invalid');
+}
+
+function badPath(): HttpError {
+  return new HttpError(400, 'invalid_spec', 'path not allowed: no dot segments or encoded separators');
+}
+
+function methodNotAllowed(
+  response: ServerResponse,
+  method: string,
+  path: string,
+  allowed: string[],
+): HttpError {
+  response.setHeader('allow', allowed.join(', '));
+  return new HttpError(405, 'invalid_spec', `${method} is not allowed on ${path}`);
+}
+
+/** A standby hands leader work to the leader; a forwarded request is never forwarded again. */
+async function maybeForward(
+  manager: Manager,
+  route: Route,
+  request: IncomingMessage,
+  url: URL,
+  raw: string | undefined,
+): Promise<{ status: number; body: string } | undefined> {
+  if (route.placement === 'local' || manager.isLeader()) return undefined;
+  const alreadyForwarded = request.headers[FORWARDED_HEADER] !== undefined;
+  const leader = alreadyForwarded ? undefined : await manager.leaderInfo();
+  if (leader === undefined || leader.name === manager.name) {
+    if (route.placement === 'prefer-leader') return undefined;
+    throw new TendError(
+      'not_leader',
+      leader === undefined
+        ? `${manager.name} is not the leader and no leader is known`
+        : 'leadership is changing',
+      { details: leader === undefined ? {} : { leader } },
+    );
+  }
+  try {
+    // The caller's own Authorization goes along: the leader checks the token (and audits) again.
+    return await forwardToLeader(
+      leader,
+      {
+        method: route.method,
+        path: url.pathname + url.search,
+        body: raw,
+        authorization: request.headers.authorization,
+      },
+      manager.name,
+    );
+  } catch (error) {
+    if (route.placement === 'prefer-leader') return undefined;
+    throw error;
+  }
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, 'too_large', `request body is larger than ${limit} bytes`);
+  if (Number(request.headers['content-length'] ?? 0) > limit) {
+    request.resume(); // drain, so the 413 gets through on a kept-alive connection
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      if (size > limit) return; // already refused; let the rest drain so the 413 gets through
+      size += chunk.length;
+      if (size > limit) {
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseJson(raw: string | undefined): unknown {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_spec', 'request body is not valid JSON');
+  }
+}
+
+function nameOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('name' in body)) return undefined;
+  return typeof body.name === 'string' ? body.name.slice(0, 64) : undefined;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  sendRaw(response, status, JSON.stringify(body));
+}
+
+function sendRaw(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  response.end(body);
+}

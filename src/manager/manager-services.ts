@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { Logger } from '../lib/index.js';
+import type { StatusView } from './api-types.js';
+import { AuditLog } from './audit-log.js';
+import { EventLog } from './event-log.js';
+import { StatusFeed } from './event-stream.js';
+import { ManagerMetrics, type MetricsSnapshot } from './metrics.js';
+import { TokenStore } from './token-store.js';
+
+/** The operator-facing parts of a manager: who may call, what they did, what happened, how it runs. */
+export interface ManagerServices {
+  tokens: TokenStore;
+  audit: AuditLog;
+  events: EventLog;
+  metrics: ManagerMetrics;
+  statusFeed: StatusFeed;
+}
+
+export interface ServicesOptions {
+  name: string;
+  /** Holds tokens.json, audit.log and events-<name>.jsonl; everything in memory when absent. */
+  dataDir: string | undefined;
+  tokens: TokenStore | undefined;
+  eventCapacity: number;
+  logger: Logger;
+  snapshot: () => MetricsSnapshot;
+  status: () => Promise<StatusView>;
+}
+
+export async function openServices(options: ServicesOptions): Promise<ManagerServices> {
+  const dir = options.dataDir;
+  return {
+    tokens:
+      options.tokens ?? (await TokenStore.open(dir === undefined ? {} : { file: join(dir, 'tokens.json') })),
+    audit: new AuditLog(dir === undefined ? {} : { file: join(dir, 'audit.log') }),
+    events: await EventLog.open({
+      dir,
+      name: options.name,
+      capacity: options.eventCapacity,
+      logger: options.logger,
+    }),
+    metrics: new ManagerMetrics(options.snapshot),
+    statusFeed: new StatusFeed({
+      compute: options.status,
+      logger: options.logger.child({ component: 'api' }),
+    }),
+  };
+}

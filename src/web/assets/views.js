@@ -1,0 +1,243 @@
+// Rendering of the dashboard's parts from plain data (a status view, a list of events). Each
+// function replaces the children of one container; the controls that hold user input live
+// outside these containers so a live update never wipes what the user is typing.
+import { age, badge, clock, EVENT_TONE, h, PHASE_TONE, shortConfig } from './dom.js';
+
+export function renderLeader(element, status) {
+  if (!status) {
+    element.replaceChildren();
+    return;
+  }
+  const leader = status.leader;
+  const parts = [
+    h('span', { class: 'label' }, 'Leader'),
+    leader ? h('strong', null, leader.name) : badge('none', 'bad'),
+    leader ? h('span', { class: 'muted' }, `epoch ${leader.epoch}`) : null,
+    status.self && status.self.name !== leader?.name
+      ? h('span', { class: 'muted' }, `· via ${status.self.name} (${status.self.role})`)
+      : null,
+  ];
+  element.replaceChildren(...parts.filter((part) => part !== null));
+}
+
+export function renderGroups(tbody, groups, selected, onSelect) {
+  const rows = groups.map((group) =>
+    h(
+      'tr',
+      {
+        class: group.id === selected ? 'selected clickable' : 'clickable',
+        dataset: { group: group.id },
+        onclick: () => onSelect(group.id),
+      },
+      h('td', null, h('button', { type: 'button', class: 'link mono' }, group.id)),
+      h('td', null, badge(group.paused && group.phase !== 'paused' ? 'paused' : group.phase, tone(group))),
+      h(
+        'td',
+        { class: 'num counts' },
+        h('span', { class: countTone(group), dataset: { testid: 'healthy' } }, group.healthy),
+        h('span', { class: 'muted' }, ' / '),
+        h('span', { dataset: { testid: 'desired' } }, group.desired),
+        group.observed === group.healthy ? null : h('span', { class: 'muted' }, ` (${group.observed} seen)`),
+      ),
+      h('td', null, configChips(group)),
+      h('td', null, rolloutCell(group.rollout)),
+      h('td', null, breakerCell(group.breaker)),
+    ),
+  );
+  tbody.replaceChildren(...rows);
+  if (rows.length === 0) tbody.append(h('tr', null, h('td', { colspan: 6, class: 'empty' }, 'No groups.')));
+}
+
+function tone(group) {
+  if (group.breaker?.open) return 'bad';
+  if (group.paused) return 'warn';
+  return PHASE_TONE[group.phase] ?? 'muted';
+}
+
+function countTone(group) {
+  if (group.healthy >= group.desired) return 'ok-text';
+  return group.healthy === 0 && group.desired > 0 ? 'bad-text' : 'warn-text';
+}
+
+function configChips(group) {
+  const entries = Object.entries(group.byConfig ?? {}).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return h('span', { class: 'muted' }, shortConfig(group.config));
+  return h(
+    'span',
+    { class: 'chips' },
+    entries.map(([config, count]) =>
+      h(
+        'span',
+        { class: config === group.config ? 'chip current' : 'chip', title: config },
+        h('span', { class: 'mono' }, shortConfig(config)),
+        h('span', { class: 'count' }, `×${count}`),
+      ),
+    ),
+  );
+}
+
+function rolloutCell(rollout) {
+  if (!rollout) return h('span', { class: 'muted' }, '—');
+  const total = Math.max(1, rollout.total);
+  const bar = h('span', { class: 'bar-fill' });
+  // CSSOM writes are allowed under the strict CSP (style attributes in markup are not).
+  bar.style.width = `${Math.min(100, Math.round((rollout.updated / total) * 100))}%`;
+  return h(
+    'span',
+    {
+      class: `rollout ${rollout.state}`,
+      title: `${shortConfig(rollout.fromConfig)} → ${shortConfig(rollout.toConfig)}`,
+    },
+    h(
+      'span',
+      {
+        class: 'bar',
+        role: 'progressbar',
+        'aria-valuemin': 0,
+        'aria-valuemax': rollout.total,
+        'aria-valuenow': rollout.updated,
+      },
+      bar,
+    ),
+    h('span', { class: 'rollout-text' }, `${rollout.updated}/${rollout.total} ${rollout.state}`),
+    rollout.reason ? h('span', { class: 'muted small' }, rollout.reason) : null,
+  );
+}
+
+function breakerCell(breaker) {
+  if (!breaker) return h('span', { class: 'muted' }, '—');
+  if (breaker.open)
+    return h('span', { title: breaker.reason ?? '' }, badge('open', 'bad'), ' ', breaker.reason ?? '');
+  const failures = breaker.consecutiveFailures > 0 ? ` (${breaker.consecutiveFailures} failures)` : '';
+  return h('span', { class: 'muted' }, `closed${failures}`);
+}
+
+const HEALTH_TONE = { healthy: 'ok', unhealthy: 'bad', unknown: 'muted' };
+
+export function renderInstances(tbody, group, selectedInstance, onSelect, now) {
+  const instances = [...(group?.instances ?? [])].sort(
+    (a, b) => (a.logicalId ?? '').localeCompare(b.logicalId ?? '') || (a.createdAt ?? 0) - (b.createdAt ?? 0),
+  );
+  tbody.replaceChildren(
+    ...instances.map((instance) =>
+      h(
+        'tr',
+        {
+          class: instance.id === selectedInstance ? 'selected clickable' : 'clickable',
+          dataset: { instance: instance.id },
+          title: 'Show this instance’s events',
+          onclick: () => onSelect(instance.id),
+        },
+        h('td', null, h('button', { type: 'button', class: 'link mono' }, instance.id)),
+        h('td', { class: 'mono' }, instance.logicalId ?? '—'),
+        h(
+          'td',
+          null,
+          h('span', { class: `dot ${HEALTH_TONE[instance.health] ?? 'muted'}` }),
+          instance.health,
+        ),
+        h(
+          'td',
+          { class: instance.config === group.config ? 'mono' : 'mono stale', title: instance.config },
+          shortConfig(instance.config),
+        ),
+        h('td', { class: 'num' }, age(instance.createdAt, now)),
+        h('td', null, tagChips(instance.tags)),
+      ),
+    ),
+  );
+}
+
+/** Tend's own tags repeat what the other columns show; they stay one hover away. */
+function tagChips(tags) {
+  const entries = Object.entries(tags ?? {});
+  const own = entries.filter(([key]) => key.startsWith('tend.') || key.startsWith('infrakit.'));
+  const user = entries.filter((entry) => !own.includes(entry));
+  return h(
+    'span',
+    { class: 'chips' },
+    user.map(([key, value]) => h('span', { class: 'chip tag' }, `${key}=${value}`)),
+    own.length > 0
+      ? h(
+          'span',
+          { class: 'muted small', title: own.map(([k, v]) => `${k}=${v}`).join('\n') },
+          `+${own.length} tend`,
+        )
+      : null,
+  );
+}
+
+export function eventMatches(event, filter) {
+  if (filter.group && event.groupId !== filter.group) return false;
+  if (!filter.instance) return true;
+  return event.instanceId === filter.instance || event.data?.replaced === filter.instance;
+}
+
+export function renderTimeline(list, events, filter, onInstance) {
+  const shown = events
+    .filter((event) => eventMatches(event, filter))
+    .slice(-200)
+    .reverse();
+  list.replaceChildren(
+    ...shown.map((event) =>
+      h(
+        'li',
+        {
+          dataset: {
+            type: event.type,
+            group: event.groupId,
+            instance: event.instanceId ?? '',
+            replaced: typeof event.data?.replaced === 'string' ? event.data.replaced : '',
+          },
+        },
+        h('time', { datetime: new Date(event.at).toISOString() }, clock(event.at)),
+        badge(event.type, EVENT_TONE[event.type] ?? 'muted'),
+        h(
+          'span',
+          { class: 'event-body' },
+          filter.group ? null : h('span', { class: 'mono group-name' }, event.groupId),
+          h('span', { class: 'message' }, event.message),
+          event.instanceId && event.instanceId !== filter.instance
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link mono instance-link',
+                  title: 'Show only this instance’s events',
+                  onclick: () => onInstance(event.instanceId),
+                },
+                event.instanceId,
+              )
+            : null,
+        ),
+      ),
+    ),
+  );
+  return shown.length;
+}
+
+export function renderFilters(element, filter, onClear) {
+  const chip = (label, value, key) =>
+    h(
+      'span',
+      { class: 'chip filter', dataset: { filter: key } },
+      `${label}: `,
+      h('span', { class: 'mono' }, value),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost',
+          'aria-label': `clear ${label} filter`,
+          onclick: () => onClear(key),
+        },
+        '×',
+      ),
+    );
+  element.replaceChildren(
+    ...[
+      filter.group ? chip('group', filter.group, 'group') : h('span', { class: 'muted' }, 'all groups'),
+      filter.instance ? chip('instance', filter.instance, 'instance') : null,
+    ].filter((child) => child !== null),
+  );
+}

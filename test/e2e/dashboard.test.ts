@@ -1,0 +1,202 @@
+// Issue #7 browser acceptance: Debian chromium (playwright-core) against a real `tend up` process
+// running a group on the `process` plugin. A viewer signs in and watches the group converge live,
+// sees an instance killed with SIGKILL and replaced in the timeline, and is refused a scale; an
+// operator's scale goes through. Screenshots of each step land in test-artifacts/dashboard/.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ManagerClient } from '../../src/manager/index.js';
+import { type BrowserSession, browserSkipReason, launchBrowser } from '../support/browser.js';
+import { e2eWorkspace, eventually, liveInstances, ManagerProcess } from '../support/manager.js';
+
+const spec = (size: number) => `
+groups:
+  - id: workers
+    allocation: { size: ${size} }
+    instance: { plugin: process }
+    flavor:
+      plugin: vanilla
+      properties:
+        init:
+          - while true; do sleep 1; done
+        tags: { role: worker }
+    health: { grace: 1s, unhealthyAfter: 2s, maxInFlight: 2 }
+`;
+
+const skip = browserSkipReason();
+let workspace: Awaited<ReturnType<typeof e2eWorkspace>> | undefined;
+let manager: ManagerProcess;
+let admin: ManagerClient;
+let browser: BrowserSession | undefined;
+const tokens = { viewer: '', operator: '' };
+
+before(async () => {
+  if (skip !== undefined) return;
+  workspace = await e2eWorkspace('dashboard');
+  // `tend up` saves its first admin token under $TEND_HOME; keep it inside the workspace. Each
+  // test file runs in its own process, so this reaches only the manager started here.
+  process.env.TEND_HOME = workspace.dir;
+  manager = await ManagerProcess.start({
+    name: 'dash',
+    dir: workspace.dir,
+    stateDir: workspace.stateDir,
+    tickIntervalMs: 200,
+  });
+  workspace.managers.push(manager);
+  const adminToken = (await readFile(join(workspace.dir, 'admin.token'), 'utf8')).trim();
+  admin = new ManagerClient({ url: manager.url, token: adminToken });
+  tokens.viewer = (await admin.createToken('vera', 'viewer')).token;
+  tokens.operator = (await admin.createToken('otto', 'operator')).token;
+  await eventually('the manager to lead', async () =>
+    (await admin.leader()).self.role === 'leader' ? true : undefined,
+  );
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  try {
+    await browser?.close();
+  } finally {
+    await workspace?.cleanup();
+  }
+});
+
+async function signIn(page: BrowserSession['page'], token: string, name: string): Promise<void> {
+  await page.fill('#token', token);
+  await page.click('#login-form button[type=submit]');
+  await page.getByTestId('whoami').filter({ hasText: name }).waitFor();
+  await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
+}
+
+/** The numbers the page shows for the group, read from the DOM. */
+async function shown(page: BrowserSession['page']) {
+  const row = page.locator('tr[data-group="workers"]');
+  return {
+    healthy: Number(await row.getByTestId('healthy').textContent()),
+    desired: Number(await row.getByTestId('desired').textContent()),
+    instances: await page.locator('#instances-body tr').count(),
+  };
+}
+
+test('dashboard on a real manager: live convergence, healing, roles', {
+  skip: skip ?? false,
+  timeout: 600_000,
+}, async (t) => {
+  assert.ok(browser);
+  const { page } = browser;
+  const row = page.locator('tr[data-group="workers"]');
+
+  await t.test('a viewer signs in before any group exists', async () => {
+    await page.goto(manager.url);
+    await page.locator('#login-form').waitFor();
+    await browser?.screenshot('01-login');
+    await signIn(page, tokens.viewer, 'vera');
+    assert.match((await page.getByTestId('whoami').textContent()) ?? '', /vera\s*viewer/);
+    assert.match((await page.getByTestId('leader').textContent()) ?? '', /Leader\s*dash/);
+    assert.equal(await row.count(), 0);
+  });
+
+  await t.test('the group converges live on the page', async () => {
+    // Applied behind the page's back: only the event stream can bring it to the screen.
+    await admin.apply(spec(3), { reason: 'dashboard e2e' });
+    await row.waitFor();
+    await browser?.screenshot('02-converging');
+    await row.locator('.badge', { hasText: 'converged' }).waitFor();
+    await eventually('the page to show 3 of 3 healthy', async () => {
+      const now = await shown(page);
+      return now.healthy === 3 && now.desired === 3 && now.instances === 3 ? now : undefined;
+    });
+    await page.locator('#timeline li[data-type="created"]').nth(2).waitFor();
+    assert.equal(liveInstances(workspace?.stateDir ?? '', 'workers').length, 3);
+    await browser?.screenshot('03-converged');
+  });
+
+  await t.test('an instance killed with SIGKILL is replaced, and the timeline says so', async () => {
+    const before = liveInstances(workspace?.stateDir ?? '', 'workers');
+    const victim = before[0];
+    assert.ok(victim);
+    process.kill(-victim.pid, 'SIGKILL');
+    const about = `#timeline li[data-instance="${victim.id}"], #timeline li[data-replaced="${victim.id}"]`;
+    await page.locator(about).first().waitFor();
+    await page.locator(`#instances-body tr[data-instance="${victim.id}"]`).waitFor({ state: 'detached' });
+    await eventually('the page to show 3 of 3 healthy again', async () => {
+      const now = await shown(page);
+      return now.healthy === 3 && now.desired === 3 && now.instances === 3 ? now : undefined;
+    });
+    const types = await page
+      .locator(about)
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-type')));
+    assert.ok(
+      types.some((type) => type === 'replaced' || type === 'destroyed'),
+      `events about ${victim.id}: ${types.join(', ')}`,
+    );
+    // A replacement was created: some instance alive now was not there before the kill.
+    const ids = new Set(before.map((i) => i.id));
+    const fresh = liveInstances(workspace?.stateDir ?? '', 'workers').filter((i) => !ids.has(i.id));
+    assert.ok(fresh.length >= 1);
+    await page.locator(`#timeline li[data-type="created"][data-instance="${fresh[0]?.id}"]`).waitFor();
+    await browser?.screenshot('04-replaced');
+    // Filtering the timeline by the killed instance keeps only its story.
+    await page
+      .locator(`${about.split(',')[0]} button.instance-link`)
+      .first()
+      .click();
+    await page.locator('[data-filter="instance"]').waitFor();
+    const filtered = await page.locator('#timeline li').count();
+    assert.equal(filtered, await page.locator(about).count());
+    await browser?.screenshot('05-instance-timeline');
+    await page.click('[data-filter="instance"] button');
+  });
+
+  await t.test("a viewer's scale is refused", async () => {
+    assert.equal(await page.locator('#scale').isDisabled(), true);
+    assert.match((await page.locator('#actions-note').textContent()) ?? '', /role is viewer/);
+    assert.equal(await page.locator('#destroy').isVisible(), false);
+    // The request the page would make, with the page's own token: the server says no.
+    const answer = (await page.evaluate(`(async () => {
+      const response = await fetch('/v1/groups/workers/scale', {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer ' + sessionStorage.getItem('tend.token'),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ size: 5 }),
+      });
+      return { status: response.status, body: await response.json() };
+    })()`)) as { status: number; body: { error?: { kind?: string; message?: string } } };
+    assert.equal(answer.status, 403);
+    assert.match(answer.body.error?.message ?? '', /operator/);
+    // And forced through the disabled button (as dev tools allow), the refusal is on screen.
+    await page.evaluate(
+      `for (const id of ['scale-size', 'scale']) document.getElementById(id).disabled = false`,
+    );
+    await page.fill('#scale-size', '5');
+    await page.click('#scale');
+    await page.getByTestId('banner').filter({ hasText: 'Scale refused (403' }).waitFor();
+    assert.match((await page.getByTestId('banner').textContent()) ?? '', /operator/);
+    await browser?.screenshot('06-viewer-refused');
+    assert.equal((await admin.group('workers')).status?.desired, 3);
+  });
+
+  await t.test("an operator's scale works", async () => {
+    await page.click('#logout');
+    await page.locator('#login-form').waitFor();
+    await signIn(page, tokens.operator, 'otto');
+    assert.equal(await page.locator('#scale').isDisabled(), false);
+    await page.fill('#scale-size', '4');
+    await page.click('#scale');
+    await page.getByTestId('banner').filter({ hasText: 'Scaling workers to 4' }).waitFor();
+    await eventually('the page to show 4 of 4 healthy', async () => {
+      const now = await shown(page);
+      return now.healthy === 4 && now.desired === 4 && now.instances === 4 ? now : undefined;
+    });
+    assert.equal((await admin.group('workers')).status?.desired, 4);
+    assert.equal(liveInstances(workspace?.stateDir ?? '', 'workers').length, 4);
+    await browser?.screenshot('07-operator-scaled');
+  });
+
+  await t.test('the page ran without script errors or CSP violations', () => {
+    assert.deepEqual(browser?.problems, []);
+  });
+});
