@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { TAG_CONFIG, TAG_EPOCH, TAG_GROUP, TAG_OP, TendError } from '../spi/index.js';
 import { kit } from './controller-test-kit.js';
 import { testSpec } from './plan-fixtures.js';
+import { parsePlannerState } from './plan-state.js';
 import { configHash } from './spec/index.js';
 
 test('a tick creates the missing instances with Tend tags, journaling each call', async () => {
@@ -186,4 +187,19 @@ test('status reports counts by config and phase', async () => {
   assert.deepEqual(later.byConfig, { [configHash(testSpec())]: 3 });
   assert.equal(later.phase, 'converged');
   assert.equal(later.instances.length, 3);
+});
+
+test('an instance that dies before the next describe is replaced under a fresh key', async () => {
+  const { controller, cloud, journal } = kit();
+  await controller.tick();
+  const hash = configHash(testSpec());
+  const doomed = [...cloud.instances.values()].find((i) => i.tags[TAG_OP] === `g:${hash}:2:0`);
+  assert.ok(doomed !== undefined);
+  // Gone before the controller ever described it: only the provision's success tells of it.
+  cloud.instances.delete(doomed.id);
+  assert.deepEqual(parsePlannerState(journal.state()).generations, { '0': 0, '1': 0, '2': 0 });
+  await controller.tick();
+  const provisions = cloud.calls.filter((c) => c.startsWith('provision'));
+  assert.equal(provisions.at(-1), `provision g:${hash}:2:1`, 'the dead instance’s key is not reused');
+  assert.equal(cloud.instances.size, 3);
 });

@@ -11,11 +11,25 @@ import {
   TendError,
 } from '../spi/index.js';
 
+export type ProvisionFault = 'fail' | 'lose' | 'throttle' | 'unavailable' | 'timeout' | 'invalid';
+
+/** What each rejecting fault throws; messages are what status should pass on. */
+const rejections: Partial<Record<ProvisionFault, () => TendError>> = {
+  fail: () => new TendError('internal', 'quota exceeded'),
+  throttle: () => new TendError('throttled', 'slow down'),
+  unavailable: () => new TendError('unavailable', 'platform unreachable'),
+  timeout: () => new TendError('timeout', 'provision timed out'),
+  invalid: () => new TendError('invalid_spec', 'image "nope" not found'),
+};
+
 export interface FakeCloud extends InstancePlugin {
   instances: Map<InstanceId, InstanceDescription>;
   calls: string[];
-  /** Next provisions: 'fail' rejects without creating, 'lose' creates then rejects, 'throttle' rejects throttled. */
-  faults: Array<'fail' | 'lose' | 'throttle'>;
+  /**
+   * Next provisions: 'fail' rejects (`internal`) without creating, 'lose' creates then rejects,
+   * 'throttle', 'unavailable', 'timeout' and 'invalid' (`invalid_spec`) reject with that kind.
+   */
+  faults: Array<ProvisionFault>;
   describeFails: boolean;
   /** Describe never answers (until aborted). */
   describeHangs: boolean;
@@ -37,8 +51,8 @@ export function fakeCloud(): FakeCloud {
     async provision(spec) {
       cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
       const fault = cloud.faults.shift();
-      if (fault === 'fail') throw new TendError('unavailable', 'provision failed');
-      if (fault === 'throttle') throw new TendError('throttled', 'slow down');
+      const reject = fault === undefined ? undefined : rejections[fault];
+      if (reject !== undefined) throw reject();
       const existing = [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
       const id = existing?.id ?? instanceId(`i-${++seq}`);
       const description: InstanceDescription = { id, tags: spec.tags };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inst, testSpec } from './plan-fixtures.js';
+import { plan } from './plan.js';
+import { input, inst, testSpec } from './plan-fixtures.js';
 import {
   applyTransitions,
   initialPlannerState,
@@ -8,6 +9,7 @@ import {
   plannerStateToJson,
   recordFailure,
   recordGenerations,
+  recordProvisioned,
   recordSuccess,
 } from './plan-state.js';
 import type { PlannerState } from './plan-types.js';
@@ -82,4 +84,18 @@ test('state survives a JSON round trip; garbage starts fresh', () => {
   assert.deepEqual(parsePlannerState(plannerStateToJson(state)), state);
   assert.deepEqual(parsePlannerState({ paused: 'yes' }), initialPlannerState);
   assert.deepEqual(parsePlannerState(undefined), initialPlannerState);
+});
+
+test('successful provisions raise their slot’s generation; the next key is fresh', () => {
+  const spec = testSpec({ size: 3 });
+  const state = recordProvisioned(initialPlannerState, 'g', [
+    { config: 'new', key: 'g:new:2:0' },
+    { config: 'new', key: 'g:new:0:4' },
+    { config: 'new', key: 'other:new:1:9' },
+  ]);
+  assert.deepEqual(state.generations, { '0': 4, '2': 0 }, 'foreign keys are ignored');
+  const observed = [inst('a', { slot: 0, generation: 4 }), inst('b', { slot: 1 })];
+  const keys = plan(input(spec, observed, 100_000, state)).flatMap((a) => (a.type === 'provision' ? [a.key] : []));
+  assert.deepEqual(keys, ['g:new:2:1']);
+  assert.equal(recordProvisioned(state, 'g', [{ config: 'new', key: 'g:new:2:0' }]), state);
 });

@@ -1,5 +1,5 @@
 import { type Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
-import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
+import { type Clock, connectEtcd, etcdCall, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import {
   type CallOptions,
   type LeaderInfo,
@@ -7,7 +7,6 @@ import {
   type LeaderTerm,
   TendError,
 } from '../spi/index.js';
-import { connectEtcd, etcdCall } from './etcd-client.js';
 import { campaignCancelled, HeldTerm } from './term.js';
 
 export interface EtcdLeadershipOptions {

@@ -1,6 +1,6 @@
 import type { DeleteBuilder, Etcd3, IKeyValue, Namespace, PutBuilder } from 'etcd3';
 import type { z } from 'zod';
-import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
+import { type Clock, connectEtcd, etcdCall, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import {
   type CommitInput,
   type ConfigStore,
@@ -11,7 +11,6 @@ import {
   TendError,
   type WriteOptions,
 } from '../spi/index.js';
-import { connectEtcd, etcdCall } from './etcd-client.js';
 import {
   checkExpected,
   checkFence,

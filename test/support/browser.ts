@@ -60,7 +60,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
     await rm(profile, { recursive: true, force: true });
     throw error;
   }
-  context.setDefaultTimeout(60_000);
+  // Hang guards for a loaded CI machine, not timing assertions.
+  context.setDefaultTimeout(120_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -196,24 +196,48 @@ export function renderTimeline(list, events, filter, onInstance) {
           'span',
           { class: 'event-body' },
           filter.group ? null : h('span', { class: 'mono group-name' }, event.groupId),
-          h('span', { class: 'message' }, event.message),
-          event.instanceId && event.instanceId !== filter.instance
-            ? h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'link mono instance-link',
-                  title: 'Show only this instance’s events',
-                  onclick: () => onInstance(event.instanceId),
-                },
-                event.instanceId,
-              )
-            : null,
+          message(event, filter, onInstance),
         ),
       ),
     ),
   );
   return shown.length;
+}
+
+/**
+ * The message with instance IDs as links that filter the timeline by that instance: the one the
+ * event is about and, for a replacement, the one it replaced.
+ */
+function message(event, filter, onInstance) {
+  const ids = [event.instanceId, event.data?.replaced].filter(
+    (id) => typeof id === 'string' && id !== '' && id !== filter.instance,
+  );
+  const parts = [event.message];
+  for (const id of ids) {
+    const link = () =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link mono',
+          title: 'Show only this instance’s events',
+          onclick: () => onInstance(id),
+        },
+        id,
+      );
+    const at = parts.findIndex((part) => typeof part === 'string' && part.includes(id));
+    if (at === -1) {
+      parts.push(' ', link());
+      continue;
+    }
+    const [before, ...rest] = parts[at].split(id);
+    parts.splice(at, 1, before, link(), rest.join(id));
+  }
+  return h(
+    'span',
+    { class: 'message' },
+    parts.filter((part) => part !== ''),
+  );
 }
 
 export function renderFilters(element, filter, onClear) {
