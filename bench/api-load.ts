@@ -1,27 +1,44 @@
 // API load vs rollout pace (issue #7): a real `tend up` manager rolls a group of local processes
 // while a SECOND PROCESS on loopback runs 200 concurrent readers (GET /v1/status and
-// /v1/groups/:id in a loop) plus one SSE stream. The rollout's pace (instances updated per second)
-// under load is compared with its pace without load, in the same run. Not a pass/fail test.
-// Run: node --import tsx bench/api-load.ts [--seconds N] [--readers N]   (last line: JSON)
+// /v1/groups/:id in a closed loop) plus one SSE stream. The rollout's pace (instances updated per
+// second) under load is compared with its pace without load, in the same run. Not a pass/fail test.
+//
+// Fairness: the readers live in their own process; loaded rollouts count only once the readers
+// report they are running and only if they end before the readers stop; baseline rollouts run
+// both before and after the load, so drift in the machine's other load shows in the two baselines
+// instead of in the ratio. A rollout is timed from the client sending the apply to the manager's
+// own `rollout-done` event timestamp, so the observer's polling latency (slower under load) is
+// not counted, while the apply's own latency under load is. `healthyFor` and the tick interval
+// are short (default 0 ms / 100 ms) so the rollout's time is reconcile work rather than fixed
+// waits that no load can stretch (with the old 300 ms / 200 ms, ~70% of a rollout was waiting).
+// Run: node --import tsx bench/api-load.ts [--seconds N] [--readers N] [--healthy-for MS]
+//        [--tick MS] [--cpu-prof DIR]   (last line: JSON)
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ManagerClient } from '../src/manager/index.js';
 import { e2eWorkspace, eventually, ManagerProcess } from '../test/support/manager.js';
 
 const GROUP = 'load';
 const SIZE = 6;
+const BASELINE_ROLLOUTS = 2;
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     readers: { type: 'string', default: '200' },
+    'healthy-for': { type: 'string', default: '0' },
+    tick: { type: 'string', default: '100' },
     reader: { type: 'boolean', default: false },
     url: { type: 'string' },
     token: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const readers = Number(values.readers);
+const healthyForMs = Number(values['healthy-for']);
+const tickMs = Number(values.tick);
 
 const spec = (version: number) => `
 groups:
@@ -30,7 +47,7 @@ groups:
     instance: { plugin: process }
     flavor: { plugin: vanilla, properties: { init: ["echo v${version}", "while true; do sleep 1; done"] } }
     health: { grace: 1s, unhealthyAfter: 5s }
-    update: { maxSurge: 1, maxUnavailable: 0, healthyFor: 300ms, timeout: 5m, onFailure: pause }
+    update: { maxSurge: 1, maxUnavailable: 0, healthyFor: ${healthyForMs}ms, timeout: 5m, onFailure: pause }
 `;
 
 interface LoadStats {
@@ -41,6 +58,11 @@ interface LoadStats {
   sseEvents: number;
   sseStatus: number;
   sseErrors: number;
+}
+
+interface Rollout {
+  seconds: number;
+  pace: number;
 }
 
 if (values.reader) await readerMain();
@@ -84,7 +106,9 @@ async function readerMain(): Promise<void> {
     .catch(() => {
       if (!stop.signal.aborted) sse.errors += 1;
     });
-  await Promise.all(Array.from({ length: readers }, (_, i) => loop(i)));
+  const loops = Promise.all(Array.from({ length: readers }, (_, i) => loop(i)));
+  process.stdout.write('readers running\n');
+  await loops;
   stop.abort();
   await stream;
   latencies.sort((a, b) => a - b);
@@ -110,44 +134,59 @@ async function main(): Promise<void> {
       name: 'load',
       dir: workspace.dir,
       stateDir: workspace.stateDir,
-      tickIntervalMs: 200,
+      tickIntervalMs: tickMs,
       env: { TEND_LOG_LEVEL: 'warn' },
+      ...(values['cpu-prof'] === undefined
+        ? {}
+        : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] }),
     });
     workspace.managers.push(manager);
     const client = manager.client;
     await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
-    await rollout(client, version);
+    await rollout(client, version); // warm-up: the group exists, code paths are compiled
 
-    // Baseline: two rollouts with nobody reading.
-    const baseline: number[] = [];
-    for (let i = 0; i < 2; i++) baseline.push(await rollout(client, ++version));
+    const before: Rollout[] = [];
+    for (let i = 0; i < BASELINE_ROLLOUTS; i++) before.push(await rollout(client, ++version));
 
-    // Under load: rollouts back to back for as long as the readers run (at least one).
-    const loadDone = runReaders(manager.url, manager.token);
-    let finished = false;
-    void loadDone.then(() => {
-      finished = true;
-    });
-    const loaded: number[] = [];
-    while (!finished || loaded.length === 0) loaded.push(await rollout(client, ++version));
-    const stats = await loadDone;
+    const load = startReaders(manager.url, manager.token);
+    await load.running;
+    const loaded: Rollout[] = [];
+    let discarded = 0;
+    while (!load.finished()) {
+      const done = await rollout(client, ++version);
+      if (load.finished())
+        discarded += 1; // ended after the readers stopped: not fully loaded
+      else loaded.push(done);
+    }
+    const stats = await load.stats;
 
-    const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-    const paceBaseline = mean(baseline);
-    const paceLoaded = mean(loaded);
+    const after: Rollout[] = [];
+    for (let i = 0; i < BASELINE_ROLLOUTS; i++) after.push(await rollout(client, ++version));
+
+    const pace = (xs: readonly Rollout[]) =>
+      (xs.length * SIZE) /
+      Math.max(
+        1e-9,
+        xs.reduce((sum, r) => sum + r.seconds, 0),
+      );
+    const paceBaseline = pace([...before, ...after]);
+    const paceLoaded = pace(loaded);
     const paceRatio = paceLoaded / paceBaseline;
+    const list = (xs: readonly Rollout[]) => xs.map((r) => r.pace.toFixed(2)).join(' ');
     const rows: Array<[string, string]> = [
       ['readers', `${readers} + 1 SSE stream, ${seconds} s, second process on loopback`],
+      ['rollout', `${SIZE} instances, maxSurge 1, healthyFor ${healthyForMs} ms, tick ${tickMs} ms`],
       ['requests', String(stats.requests)],
       ['requests/s', (stats.requests / seconds).toFixed(0)],
       ['errors', String(stats.errors)],
       ['latency p50 / p99', `${stats.p50Ms} ms / ${stats.p99Ms} ms`],
       ['SSE messages', `${stats.sseEvents} events, ${stats.sseStatus} status, ${stats.sseErrors} errors`],
+      ['pace before load', `${pace(before).toFixed(3)} instances/s (${list(before)})`],
+      ['pace after load', `${pace(after).toFixed(3)} instances/s (${list(after)})`],
       [
-        'pace without load',
-        `${paceBaseline.toFixed(3)} instances/s (${baseline.length} rollouts of ${SIZE})`,
+        'pace under load',
+        `${paceLoaded.toFixed(3)} instances/s (${loaded.length} rollouts, ${discarded} discarded)`,
       ],
-      ['pace under load', `${paceLoaded.toFixed(3)} instances/s (${loaded.length} rollouts of ${SIZE})`],
       ['pace ratio', paceRatio.toFixed(3)],
     ];
     for (const [k, v] of rows) console.log(`${k.padEnd(20)} ${v}`);
@@ -156,9 +195,14 @@ async function main(): Promise<void> {
         bench: 'api-load',
         seconds,
         readers,
+        healthyForMs,
+        tickMs,
         paceRatio: Number(paceRatio.toFixed(3)),
         paceBaseline: Number(paceBaseline.toFixed(3)),
+        paceBefore: Number(pace(before).toFixed(3)),
+        paceAfter: Number(pace(after).toFixed(3)),
         paceLoaded: Number(paceLoaded.toFixed(3)),
+        loadedRollouts: loaded.length,
         ...stats,
       }),
     );
@@ -166,53 +210,70 @@ async function main(): Promise<void> {
     await workspace.cleanup();
   }
 
-  /** Applies version `v` and waits until every instance runs it; returns instances updated per second. */
-  async function rollout(client: ManagerClient, v: number): Promise<number> {
-    const started = performance.now();
-    const config = (await client.apply(spec(v), { reason: `bench v${v}` })).groups[0]?.config;
-    await eventually(
+  /**
+   * Applies version `v` and waits until every instance runs it. Timed from sending the apply to
+   * the manager's `rollout-done` event for it (the manager's clock; same host).
+   */
+  async function rollout(client: ManagerClient, v: number): Promise<Rollout> {
+    const cursor = (await client.events(0, 1)).events.at(-1)?.seq ?? 0;
+    const started = Date.now();
+    const config = (await client.apply(spec(v), { reason: `bench v${v}` })).groups[0]?.config ?? '';
+    const done = await eventually(
       `rollout to v${v}`,
       async () => {
-        const group = (await client.status()).groups.find((g) => g.id === GROUP);
-        const done =
-          group !== undefined &&
-          group.config === config &&
-          group.phase === 'converged' &&
-          group.healthy === SIZE &&
-          group.observed === SIZE;
-        return done ? true : undefined;
+        const { events } = await client.events(cursor, undefined, { group: GROUP });
+        return events.find((e) => e.type === 'rollout-done');
       },
-      { intervalMs: 50, attempts: 20 * 60 * 10 },
+      { intervalMs: 100, attempts: 10 * 60 * 10 },
     );
-    return SIZE / ((performance.now() - started) / 1000);
+    await eventually(`v${v} converged`, async () => {
+      const group = (await client.status()).groups.find((g) => g.id === GROUP);
+      const converged =
+        group?.config === config &&
+        group.phase === 'converged' &&
+        group.healthy === SIZE &&
+        group.observed === SIZE;
+      return converged ? true : undefined;
+    });
+    const elapsed = (done.at - started) / 1000;
+    return { seconds: elapsed, pace: SIZE / elapsed };
   }
 }
 
-function runReaders(url: string, token: string): Promise<LoadStats> {
-  const args = [
-    '--import',
-    'tsx',
-    new URL(import.meta.url).pathname,
-    '--reader',
-    '--url',
-    url,
-    '--token',
-    token,
-  ];
-  args.push('--seconds', String(seconds), '--readers', String(readers));
+/** Spawns the reader process; `running` resolves once its readers have started. */
+function startReaders(
+  url: string,
+  token: string,
+): { running: Promise<void>; finished: () => boolean; stats: Promise<LoadStats> } {
+  const args = ['--import', 'tsx', new URL(import.meta.url).pathname, '--reader', '--url', url];
+  args.push('--token', token, '--seconds', String(seconds), '--readers', String(readers));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
+  const lines: string[] = [];
+  let finished = false;
+  let onRunning: () => void = () => {};
+  const running = new Promise<void>((resolve) => {
+    onRunning = resolve;
   });
-  return new Promise((resolve, reject) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    if (line === 'readers running') onRunning();
+  });
+  const stats = new Promise<LoadStats>((resolve, reject) => {
     child.on('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
+      finished = true;
+      onRunning();
       try {
-        resolve(JSON.parse(line) as LoadStats);
+        resolve(JSON.parse(lines.at(-1) ?? '') as LoadStats);
       } catch {
-        reject(new Error(`reader process exited ${code} without stats: ${out.slice(0, 500)}`));
+        reject(new Error(`reader process exited ${code} without stats: ${lines.join('\n').slice(0, 500)}`));
       }
     });
   });
+  // The readers stop at their deadline; the process exits a moment later.
+  void running.then(() => {
+    setTimeout(() => {
+      finished = true;
+    }, seconds * 1000).unref();
+  });
+  return { running, finished: () => finished, stats };
 }

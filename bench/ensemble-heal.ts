@@ -1,7 +1,10 @@
 // Time from a member's kill -9 to its ensemble healthy again (all 3 members healthy by the flavor's
-// own check), median of 5 kills on rotating members, for etcd and for ZooKeeper. Replacement is
-// done as the controller would (prepare for the same logical ID, retried while refused, then start),
-// without the controller's tick delay. Prints a table and one final JSON line.
+// own check), median of 5 kills on rotating members, for etcd and for ZooKeeper, two ways:
+// - `direct`: replacement done by hand as the controller would (prepare for the same logical ID,
+//   retried while refused, then start), without the controller's tick delay;
+// - `controller`: a real `tend up` manager process runs the group on the `process` plugin and
+//   heals it on its own (tick 250 ms; the process plugin reports the exit at once).
+// Prints a table and one final JSON line.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +19,7 @@ import {
   TendError,
 } from '../src/spi/index.js';
 import { freePort, killAndWait, type RunningInit, startInit, waitFor } from '../test/support/ensemble.js';
+import { e2eWorkspace, liveInstances, ManagerProcess } from '../test/support/manager.js';
 
 const kills = 5;
 const ids: LogicalId[] = ['a', 'b', 'c'].map(logicalId);
@@ -25,6 +29,8 @@ interface Ensemble {
   flavor: FlavorPlugin;
   properties(root: string): Promise<JsonValue>;
 }
+
+const healthSpec = { grace: '60s', unhealthyAfter: '5s', maxInFlight: 1 };
 
 const ensembles: Ensemble[] = [
   {
@@ -110,22 +116,99 @@ async function measure(ensemble: Ensemble): Promise<number[]> {
   }
 }
 
+/** The same kills, healed by a manager process running the group through the built-in flavor. */
+async function measureThroughController(ensemble: Ensemble): Promise<number[]> {
+  const workspace = await e2eWorkspace(`bench-${ensemble.name}-controller`);
+  const { flavor } = ensemble;
+  const properties = await ensemble.properties(workspace.dir);
+  const group = `bench-${ensemble.name}`;
+  const allHealthy = async () => {
+    const health = await Promise.all(
+      ids.map((id) => flavor.healthy(properties, { id: instanceId(id), logicalId: id, tags: {} })),
+    );
+    return health.every((h) => h === 'healthy');
+  };
+  const memberOf = (id: string) =>
+    liveInstances(workspace.stateDir, group).find((i) => i.tags['tend.logical'] === id);
+  try {
+    const manager = await ManagerProcess.start({
+      name: 'bench',
+      dir: workspace.dir,
+      stateDir: workspace.stateDir,
+      tickIntervalMs: 250,
+    });
+    workspace.managers.push(manager);
+    await waitFor('the manager to lead', () => manager.isLeader());
+    // JSON is YAML: the spec goes in as one JSON document.
+    const spec = {
+      groups: [
+        {
+          id: group,
+          allocation: { logicalIds: ids },
+          instance: { plugin: 'process' },
+          flavor: { plugin: ensemble.name, properties },
+          health: healthSpec,
+          update: { maxSurge: 0, maxUnavailable: 1, healthyFor: '2s', timeout: '5m', onFailure: 'pause' },
+        },
+      ],
+    };
+    await manager.client.apply(JSON.stringify(spec), { reason: 'bench ensemble-heal' });
+    await waitFor(`${ensemble.name} healthy through the controller`, allHealthy, 240_000);
+    const times: number[] = [];
+    for (let k = 0; k < kills; k++) {
+      const id = ids[k % ids.length] ?? logicalId('a');
+      const victim = memberOf(id);
+      if (victim === undefined) throw new Error(`no running member ${id}`);
+      const killedAt = performance.now();
+      process.kill(-victim.pid, 'SIGKILL');
+      await waitFor(
+        `${ensemble.name} healed by the controller after kill ${k + 1}`,
+        async () => {
+          const now = memberOf(id);
+          return now !== undefined && now.id !== victim.id && (await allHealthy());
+        },
+        240_000,
+      );
+      times.push(performance.now() - killedAt);
+    }
+    return times;
+  } finally {
+    await workspace.cleanup();
+  }
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-const results: Record<string, { medianMs: number; samplesMs: number[] }> = {};
+interface Result {
+  medianMs: number;
+  samplesMs: number[];
+}
+
+const summarize = (samples: readonly number[]): Result => ({
+  medianMs: Math.round(median(samples)),
+  samplesMs: samples.map((s) => Math.round(s)),
+});
+
+const results: Record<string, { direct: Result; controller: Result }> = {};
 for (const ensemble of ensembles) {
-  const samples = await measure(ensemble);
   results[ensemble.name] = {
-    medianMs: Math.round(median(samples)),
-    samplesMs: samples.map((s) => Math.round(s)),
+    direct: summarize(await measure(ensemble)),
+    controller: summarize(await measureThroughController(ensemble)),
   };
 }
-console.log('ensemble    median ms  samples ms');
+console.log('ensemble    path        median ms  samples ms');
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name.padEnd(11)} ${String(r.medianMs).padStart(9)}  ${r.samplesMs.join(', ')}`);
+  for (const [path, v] of [
+    ['direct', r.direct],
+    ['controller', r.controller],
+  ] as const) {
+    console.log(
+      `${name.padEnd(11)} ${path.padEnd(10)} ${String(v.medianMs).padStart(10)}  ${v.samplesMs.join(', ')}`,
+    );
+  }
 }
 console.log(JSON.stringify({ bench: 'ensemble-heal', kills, members: 3, ...results }));

@@ -203,3 +203,36 @@ test('an instance that dies before the next describe is replaced under a fresh k
   assert.equal(provisions.at(-1), `provision g:${hash}:2:1`, 'the dead instance’s key is not reused');
   assert.equal(cloud.instances.size, 3);
 });
+
+test('a deposed leader’s provision that did happen spends its key, even if the instance dies', async () => {
+  const k = kit(testSpec({ size: 1 }));
+  const hash = configHash(testSpec({ size: 1 }));
+  const key = `g:${hash}:0:0`;
+  await k.cloud.provision({
+    tags: { [TAG_GROUP]: 'g', [TAG_CONFIG]: hash, [TAG_OP]: key },
+    init: '',
+    attachments: [],
+  });
+  await k.journal.putIntent({
+    key,
+    groupId: testSpec().id,
+    operation: 'provision',
+    config: hash,
+    epoch: 6,
+    at: '',
+  });
+  const lookup = k.cloud.describeInstances.bind(k.cloud);
+  k.cloud.describeInstances = async (tags, options) => {
+    const found = await lookup(tags, options);
+    // The instance dies right after the new leader found it through the intent.
+    if (tags[TAG_OP] === key) k.cloud.instances.clear();
+    return found;
+  };
+  k.controller.start(new AbortController().signal);
+  await k.clock.advance(0);
+  await k.controller.stop();
+  assert.deepEqual(
+    k.cloud.calls.filter((c) => c.startsWith('provision')),
+    [`provision ${key}`, `provision g:${hash}:0:1`],
+  );
+});

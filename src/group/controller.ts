@@ -98,6 +98,10 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
           logger.error('tick failed', { error: String(error) });
           return { acted: false, failed: true };
         });
+        // The platform is back after an outage: the backoff it earned must not delay recovery.
+        // Watch events need no reset: they cut the nap short already, and events our own
+        // failing calls cause must not defeat the backoff.
+        if (result.recovered === true) backoff.reset();
         if (result.failed) await nap(tickIntervalMs + backoff.next());
         else {
           backoff.reset();

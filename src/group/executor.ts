@@ -35,11 +35,42 @@ export interface ExecutorContext {
   described: ReadonlyMap<InstanceId, InstanceDescription>;
 }
 
+/** Which plugin failed, doing what: status names it (`docker provision failed: …`). */
+export interface CallSite {
+  plugin: string;
+  operation: string;
+}
+
 export interface ExecutionOutcome {
   provisioned: Array<{ action: ProvisionAction; id: InstanceId }>;
-  failedProvisions: Array<{ action: ProvisionAction; error: TendError }>;
+  failedProvisions: Array<{ action: ProvisionAction; error: TendError; site: CallSite }>;
   destroyed: DestroyAction[];
-  failedDestroys: Array<{ action: DestroyAction; error: TendError }>;
+  failedDestroys: Array<{ action: DestroyAction; error: TendError; site: CallSite }>;
+}
+
+/** A failure tagged with the call it came from; unwrapped again in `execute`. */
+class SiteFailure extends Error {
+  readonly site: CallSite;
+  readonly error: TendError;
+  constructor(site: CallSite, error: TendError) {
+    super(error.message);
+    this.site = site;
+    this.error = error;
+  }
+}
+
+async function at<T>(plugin: string, operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new SiteFailure({ plugin, operation }, toTendError(error));
+  }
+}
+
+/** Anything untagged failed outside a plugin call: a journal write. */
+function failure(error: unknown): { error: TendError; site: CallSite } {
+  if (error instanceof SiteFailure) return { error: error.error, site: error.site };
+  return { error: toTendError(error), site: { plugin: 'journal', operation: 'write' } };
 }
 
 /** Throttled calls are retried in place a few times; anything else waits for the next tick. */
@@ -64,7 +95,7 @@ export async function execute(ctx: ExecutorContext, actions: readonly Action[]):
         await destroyOne(ctx, action);
         outcome.destroyed.push(action);
       } catch (error) {
-        outcome.failedDestroys.push({ action, error: toTendError(error) });
+        outcome.failedDestroys.push({ action, ...failure(error) });
       }
     }),
   );
@@ -78,7 +109,7 @@ export async function execute(ctx: ExecutorContext, actions: readonly Action[]):
       try {
         outcome.provisioned.push({ action, id: await provisionOne(ctx, action) });
       } catch (error) {
-        outcome.failedProvisions.push({ action, error: toTendError(error) });
+        outcome.failedProvisions.push({ action, ...failure(error) });
       }
     }),
   );
@@ -98,18 +129,22 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
   if (spec.instance.properties !== undefined) base.properties = spec.instance.properties;
   if (action.logicalId !== undefined) base.logicalId = action.logicalId;
   const sequence = action.slot ?? logicalIndex(spec, action.logicalId);
-  const prepared = await ctx.flavorPlugin.prepare(
-    spec.flavor.properties,
-    base,
-    spec.allocation,
-    { group: spec.id, sequence },
-    { signal: ctx.signal },
+  const prepared = await at(spec.flavor.plugin, 'prepare', () =>
+    ctx.flavorPlugin.prepare(
+      spec.flavor.properties,
+      base,
+      spec.allocation,
+      { group: spec.id, sequence },
+      { signal: ctx.signal },
+    ),
   );
   // The flavor may add tags, never drop or change Tend's: they are how the group finds its own.
   const final: InstanceSpec = { ...prepared, tags: { ...prepared.tags, ...tags } };
   await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
   try {
-    return await callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal }));
+    return await at(spec.instance.plugin, 'provision', () =>
+      callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal })),
+    );
   } finally {
     // Also after a failure: the next describe tells the truth, and the planner reuses the key.
     await clear(ctx, action.key);
@@ -123,8 +158,10 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
       await ctx.flavorPlugin.drain(ctx.spec.flavor.properties, description, { signal: ctx.signal });
     } catch (error) {
       // A sick or stray instance often cannot drain; a healthy one that fails to drain stays.
-      if (action.reason === 'rollout' || action.reason === 'scale-in') throw toTendError(error);
-      if (ctx.signal.aborted) throw toTendError(error);
+      const drain = { plugin: ctx.spec.flavor.plugin, operation: 'drain' };
+      if (action.reason === 'rollout' || action.reason === 'scale-in')
+        throw new SiteFailure(drain, toTendError(error));
+      if (ctx.signal.aborted) throw new SiteFailure(drain, toTendError(error));
       ctx.logger.warn('drain failed, destroying anyway', {
         instance: action.instanceId,
         reason: action.reason,
@@ -134,8 +171,10 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
   const key = `${ctx.spec.id}:destroy:${action.instanceId}`;
   await ctx.journal.putIntent({ ...intent(ctx, key, 'destroy'), instanceId: action.instanceId });
   try {
-    await callProvider(ctx, () =>
-      ctx.instancePlugin.destroy(action.instanceId, { reason: action.reason }, { signal: ctx.signal }),
+    await at(ctx.spec.instance.plugin, 'destroy', () =>
+      callProvider(ctx, () =>
+        ctx.instancePlugin.destroy(action.instanceId, { reason: action.reason }, { signal: ctx.signal }),
+      ),
     );
   } finally {
     await clear(ctx, key);

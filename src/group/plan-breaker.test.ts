@@ -48,3 +48,18 @@ test('a trial heal carries the destroy that makes its room', () => {
     ['destroy', 'provision'],
   );
 });
+
+test('the reason names the last failure; a rejected config gets no trial after the cool-down', () => {
+  const failing = {
+    status: 'closed' as const,
+    consecutiveFailures: 5,
+    lastFailure: 'provision failed: boom',
+  };
+  const [open] = plan({ ...input(spec, [], t, { breaker: failing }), limits });
+  assert.deepEqual(open, {
+    type: 'breaker-open',
+    reason: '5 replacements failed in a row; last: provision failed: boom',
+  });
+  const rejected = { status: 'open' as const, consecutiveFailures: 1, openedAt: 0, rejectedConfig: 'new' };
+  assert.deepEqual(plan({ ...input(spec, [], t + 3_600_000, { breaker: rejected }), limits }), []);
+});

@@ -20,11 +20,14 @@ export function gateByBreaker(
   const { breaker } = state;
   if (breaker.status === 'closed') {
     if (breaker.consecutiveFailures < limits.breakerThreshold) return [...steps];
-    const reason = `${breaker.consecutiveFailures} replacements failed in a row`;
+    const count = `${breaker.consecutiveFailures} replacements failed in a row`;
+    const reason = breaker.lastFailure === undefined ? count : `${count}; last: ${breaker.lastFailure}`;
     return [{ type: 'breaker-open', reason }, ...steps.filter((s) => !isRemediation(s))];
   }
   const passive = steps.filter((s) => !isRemediation(s));
   if (breaker.status === 'open') {
+    // A spec the platform called invalid gets no trial: only a new spec or a resume lifts it.
+    if (breaker.rejectedConfig !== undefined) return passive;
     if (now - (breaker.openedAt ?? now) < limits.breakerCoolDownMs) return passive;
     return [{ type: 'breaker-half-open' }, ...passive, ...probe(steps)];
   }

@@ -11,6 +11,8 @@ import {
   recordGenerations,
   recordProvisioned,
   recordSuccess,
+  rejectConfig,
+  releaseRejection,
 } from './plan-state.js';
 import type { PlannerState } from './plan-types.js';
 
@@ -49,7 +51,7 @@ test('a paused rollout pauses the group', () => {
 
 test('breaker: failures count, a failed probe re-opens, a success closes', () => {
   let breaker = recordFailure(initialPlannerState.breaker, 'x', 1);
-  assert.deepEqual(breaker, { status: 'closed', consecutiveFailures: 1 });
+  assert.deepEqual(breaker, { status: 'closed', consecutiveFailures: 1, lastFailure: 'x' });
   const state = applyTransitions(
     { ...initialPlannerState, breaker },
     [{ type: 'breaker-open', reason: 'r' }],
@@ -78,7 +80,14 @@ test('state survives a JSON round trip; garbage starts fresh', () => {
   const state: PlannerState = {
     paused: true,
     rollout: { fromConfig: 'a', toConfig: 'b', startedAt: 1, state: 'running', previousSpec: testSpec() },
-    breaker: { status: 'open', consecutiveFailures: 6, openedAt: 9, reason: 'r' },
+    breaker: {
+      status: 'open',
+      consecutiveFailures: 6,
+      openedAt: 9,
+      reason: 'r (not retried: fix the spec)',
+      lastFailure: 'r',
+      rejectedConfig: 'b',
+    },
     generations: { '0': 2 },
   };
   assert.deepEqual(parsePlannerState(plannerStateToJson(state)), state);
@@ -95,7 +104,27 @@ test('successful provisions raise their slot’s generation; the next key is fre
   ]);
   assert.deepEqual(state.generations, { '0': 4, '2': 0 }, 'foreign keys are ignored');
   const observed = [inst('a', { slot: 0, generation: 4 }), inst('b', { slot: 1 })];
-  const keys = plan(input(spec, observed, 100_000, state)).flatMap((a) => (a.type === 'provision' ? [a.key] : []));
+  const keys = plan(input(spec, observed, 100_000, state)).flatMap((a) =>
+    a.type === 'provision' ? [a.key] : [],
+  );
   assert.deepEqual(keys, ['g:new:2:1']);
   assert.equal(recordProvisioned(state, 'g', [{ config: 'new', key: 'g:new:2:0' }]), state);
+});
+
+test('a rejected config keeps the breaker open until the target changes or the operator resumes', () => {
+  const breaker = rejectConfig(initialPlannerState.breaker, 'bad', 'provision failed: no image', 5);
+  assert.deepEqual(breaker, {
+    status: 'open',
+    consecutiveFailures: 1,
+    openedAt: 5,
+    reason: 'provision failed: no image (not retried: fix the spec)',
+    lastFailure: 'provision failed: no image',
+    rejectedConfig: 'bad',
+  });
+  const state = { ...initialPlannerState, breaker };
+  assert.equal(releaseRejection(state, 'bad'), state, 'same target: still stopped');
+  assert.deepEqual(releaseRejection(state, 'good').breaker, { status: 'closed', consecutiveFailures: 0 });
+  assert.deepEqual(releaseRejection(state).breaker, { status: 'closed', consecutiveFailures: 0 });
+  const open = { ...initialPlannerState, breaker: { status: 'open' as const, consecutiveFailures: 5 } };
+  assert.equal(releaseRejection(open, 'good'), open, 'an ordinary open breaker waits for its trial');
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GroupSpec, JsonValue } from '../spi/index.js';
 import { parseOpKey } from './plan-helpers.js';
 import type { Action, BreakerState, ObservedInstance, PlannerState } from './plan-types.js';
+import { configHash } from './spec/index.js';
 
 export const initialPlannerState: PlannerState = {
   paused: false,
@@ -67,13 +68,41 @@ function failRollout(state: PlannerState, onFailure: 'pause' | 'rollback', reaso
 }
 
 export function openBreaker(breaker: BreakerState, reason: string, now: number): BreakerState {
-  return { status: 'open', consecutiveFailures: breaker.consecutiveFailures, openedAt: now, reason };
+  const open: BreakerState = {
+    status: 'open',
+    consecutiveFailures: breaker.consecutiveFailures,
+    openedAt: now,
+    reason,
+  };
+  if (breaker.lastFailure !== undefined) open.lastFailure = breaker.lastFailure;
+  return open;
 }
 
 /** A replacement failed: count it; a failed half-open probe re-opens the breaker at once. */
 export function recordFailure(breaker: BreakerState, reason: string, now: number): BreakerState {
-  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1 };
+  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: reason };
   return breaker.status === 'half-open' ? openBreaker(counted, reason, now) : counted;
+}
+
+/** The platform called `config` invalid: open at once, and no trial until the target changes. */
+export function rejectConfig(
+  breaker: BreakerState,
+  config: string,
+  failure: string,
+  now: number,
+): BreakerState {
+  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: failure };
+  return { ...openBreaker(counted, `${failure} (not retried: fix the spec)`, now), rejectedConfig: config };
+}
+
+/**
+ * Lifts a rejection once the target config is another one (a new spec, or a rollback) — or, with
+ * no `targetConfig`, because the operator resumed. Other breaker states are left alone.
+ */
+export function releaseRejection(state: PlannerState, targetConfig?: string): PlannerState {
+  const rejected = state.breaker.rejectedConfig;
+  if (rejected === undefined || rejected === targetConfig) return state;
+  return { ...state, breaker: { status: 'closed', consecutiveFailures: 0 } };
 }
 
 /** A replacement proved itself (became healthy, or the group settled): close and forget. */
@@ -88,9 +117,34 @@ export function recordGenerations(
   group: string,
   observed: readonly ObservedInstance[],
 ): PlannerState {
+  return raiseGenerations(
+    state,
+    group,
+    observed.map((i) => ({ config: i.config, key: i.op })),
+  );
+}
+
+/**
+ * Remembers the keys of provisions that succeeded: the instance may die before any describe
+ * shows it, and its replacement must not get its key back (an idempotent plugin would hand back
+ * the dead instance). Failed provisions are not recorded: a lost response is retried by key.
+ */
+export function recordProvisioned(
+  state: PlannerState,
+  group: string,
+  provisioned: ReadonlyArray<{ config: string; key: string }>,
+): PlannerState {
+  return raiseGenerations(state, group, provisioned);
+}
+
+function raiseGenerations(
+  state: PlannerState,
+  group: string,
+  keys: ReadonlyArray<{ config: string; key: string | undefined }>,
+): PlannerState {
   let generations: Record<string, number> | undefined;
-  for (const instance of observed) {
-    const parsed = parseOpKey(group, instance.config, instance.op);
+  for (const { config, key } of keys) {
+    const parsed = parseOpKey(group, config, key);
     if (parsed === undefined) continue;
     const known = (generations ?? state.generations)[parsed.slot] ?? -1;
     if (parsed.generation <= known) continue;
@@ -98,6 +152,29 @@ export function recordGenerations(
     generations[parsed.slot] = parsed.generation;
   }
   return generations === undefined ? state : { ...state, generations };
+}
+
+/** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
+export function retarget(
+  state: PlannerState,
+  current: GroupSpec,
+  next: GroupSpec,
+  now: number,
+): PlannerState {
+  const from = configHash(current);
+  const to = configHash(next);
+  const rollout = state.rollout;
+  if (from === to) {
+    if (rollout?.targetSpec === undefined) return state;
+    const { targetSpec: _restored, ...rest } = rollout;
+    return { ...state, rollout: rest };
+  }
+  const knownGood = rollout?.state === 'running' ? (rollout.previousSpec ?? current) : current;
+  return {
+    ...state,
+    paused: rollout?.state === 'paused' ? false : state.paused,
+    rollout: { fromConfig: from, toConfig: to, previousSpec: knownGood, startedAt: now, state: 'running' },
+  };
 }
 
 // The journal is a trust boundary (a file or etcd another version may have written): validate.
@@ -121,6 +198,8 @@ const stateSchema = z.object({
     openedAt: z.number().optional(),
     reason: z.string().optional(),
     probeIssued: z.boolean().optional(),
+    lastFailure: z.string().optional(),
+    rejectedConfig: z.string().optional(),
   }),
   generations: z.record(z.string(), z.number().int()),
 });

@@ -41,6 +41,13 @@ export interface BreakerState {
   reason?: string;
   /** Half-open: the single trial replacement has been issued; wait for its verdict. */
   probeIssued?: boolean;
+  /** What the last counted failure was, for the reason status gives. */
+  lastFailure?: string;
+  /**
+   * The platform rejected this config as invalid (`invalid_spec`): retrying cannot help, so the
+   * breaker stays open with no trial until the target config changes or the operator resumes.
+   */
+  rejectedConfig?: string;
 }
 
 /** What the planner needs beyond the observation; the controller persists it in the journal. */

@@ -1,12 +1,17 @@
 import type { Logger } from '../lib/index.js';
+import type { TendErrorKind } from '../spi/index.js';
 import type { ExecutionOutcome } from './executor.js';
 import type { HealthTracker } from './observe.js';
-import { recordFailure } from './plan-state.js';
-import type { Action, PlannerState } from './plan-types.js';
+import { recordFailure, rejectConfig } from './plan-state.js';
+import type { Action, BreakerState, PlannerState } from './plan-types.js';
 import type { Emit } from './reconciler.js';
 
-/** Back-pressure and lost leadership say nothing about the replacement itself. */
-const notFailures = new Set(['throttled', 'not_leader', 'fenced']);
+/**
+ * Back-pressure, lost leadership and a platform that cannot be reached say nothing about the
+ * replacement itself: the loop backs off from those instead (as after a failed describe), so a
+ * platform outage does not leave an open breaker to wait out once the platform is back.
+ */
+const notFailures = new Set<TendErrorKind>(['throttled', 'not_leader', 'fenced', 'unavailable', 'timeout']);
 
 /** Tells listeners about the planner's state transitions. */
 export function transitionEvents(actions: readonly Action[], emit: Emit): void {
@@ -79,12 +84,31 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
     emit('provision-failed', `provision ${action.key} failed: ${error.message}`, {
       data: { key: action.key, kind: error.kind },
     });
-    if (!notFailures.has(error.kind)) fail(`provision failed: ${error.message}`);
+    if (error.kind === 'invalid_spec') breaker = reject(breaker, action.config, error.message, input);
+    else if (!notFailures.has(error.kind)) fail(`provision failed: ${error.message}`);
   }
   if (input.steps.some((s) => (s.type === 'provision' || s.type === 'destroy') && s.reason === 'rollout')) {
     emit('rollout-step', `rollout step towards ${input.targetConfig}`);
   }
-  const tried = outcome.provisioned.length + outcome.failedProvisions.length > 0;
-  if (breaker.status === 'half-open' && tried) breaker = { ...breaker, probeIssued: true };
+  // The trial awaits its verdict only once it made an instance; a trial that met an outage (or
+  // throttling) got none and is tried again, else the breaker would stay half-open for good.
+  if (breaker.status === 'half-open' && outcome.provisioned.length > 0)
+    breaker = { ...breaker, probeIssued: true };
   return { ...input.state, breaker };
+}
+
+/** `invalid_spec` means "do not retry": stop provisioning this config now, and say why, once. */
+function reject(breaker: BreakerState, config: string, message: string, input: OutcomeInput): BreakerState {
+  if (breaker.rejectedConfig === config) return breaker;
+  const next = rejectConfig(breaker, config, `provision failed: ${message}`, input.now);
+  input.emit('breaker-open', `remediation stopped: ${next.reason ?? message}`, {
+    data: { reason: next.reason ?? message, config },
+  });
+  return next;
+}
+
+/** Failed calls make the loop back off; calls cut short by a lost leadership do not. */
+export function hasFailures(outcome: ExecutionOutcome, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  return outcome.failedProvisions.length + outcome.failedDestroys.length > 0;
 }

@@ -13,9 +13,10 @@ import {
   TendError,
   toTendError,
 } from '../spi/index.js';
+import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal } from './controller-api.js';
 import { buildStatus } from './controller-status.js';
-import { callProvider, type ExecutionOutcome, type ExecutorContext, execute } from './executor.js';
+import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker } from './observe.js';
 import { plan } from './plan.js';
@@ -26,10 +27,13 @@ import {
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
+  recordProvisioned,
   recordSuccess,
+  releaseRejection,
+  retarget,
 } from './plan-state.js';
 import type { ObservedInstance, PlanLimits, PlannerState } from './plan-types.js';
-import { recordOutcome, transitionEvents } from './reconciler-events.js';
+import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { configHash } from './spec/index.js';
 
 export interface ReconcilerOptions {
@@ -52,6 +56,8 @@ export interface TickResult {
   acted: boolean;
   /** Describe failed, or some provider call failed: the loop backs off. */
   failed: boolean;
+  /** The describe worked after failing: the platform is back, so the loop's backoff starts over. */
+  recovered?: boolean;
 }
 
 export type Emit = (type: GroupEventType, message: string, extra?: Partial<GroupEvent>) => void;
@@ -66,7 +72,7 @@ export function createReconciler(o: ReconcilerOptions) {
   let described: InstanceDescription[] = [];
   let blind = false;
   let destroying = false;
-  let lastError: string | undefined;
+  const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
   const tracker = createHealthTracker();
   // Operator changes made before the journal was read are replayed over the loaded state.
@@ -117,27 +123,33 @@ export function createReconciler(o: ReconcilerOptions) {
           o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key }, { signal }),
         );
         // Not found: the planner wants the same slot again and re-derives the same key.
+        // Found: the key is spent, even if that instance dies before the first describe.
+        if (found.length > 0) change((s) => recordProvisioned(s, o.spec.id, [intent]));
         o.logger.info('intent resolved', { key: intent.key, done: found.length > 0 });
       }
       await o.journal.clearIntent(intent.key);
     }
   }
 
-  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | undefined> {
+  /** The group's instances, or the error that kept Tend from seeing them. */
+  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | TendError> {
     const timeout = new AbortController();
     const both = AbortSignal.any([signal, timeout.signal]);
     const timer = o.clock.sleep(o.describeTimeoutMs, both).then(
       () => timeout.abort(new TendError('timeout', `describe took over ${o.describeTimeoutMs} ms`)),
       () => {},
     );
+    const spec = effectiveSpec();
     try {
-      const ctx = executorContext(both, effectiveSpec());
-      return await callProvider(ctx, () =>
+      const answer = await callProvider(executorContext(both, spec), () =>
         o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id }, { signal: both }),
       );
+      errors.succeeded('describe');
+      return answer;
     } catch (error) {
-      lastError = toTendError(timeout.signal.aborted ? timeout.signal.reason : error).message;
-      return undefined;
+      const failure = toTendError(timeout.signal.aborted ? timeout.signal.reason : error);
+      errors.failed('describe', { plugin: spec.instance.plugin, operation: 'describe' }, failure);
+      return failure;
     } finally {
       timeout.abort();
       await timer;
@@ -167,14 +179,14 @@ export function createReconciler(o: ReconcilerOptions) {
     const targetConfig = configHash(spec);
     lastTickAt = now;
     const answer = await describe(signal);
-    if (answer === undefined) {
+    if (answer instanceof TendError) {
       // Never act on a partial view: a failed describe means "I do not know", not "none".
-      if (!blind) emit('blind', `describe failed: ${lastError ?? 'unknown error'}`);
+      if (!blind) emit('blind', `describe failed: ${answer.message}`);
       blind = true;
       return { acted: false, failed: true };
     }
+    const recovered = blind;
     blind = false;
-    lastError = undefined;
     described = answer;
     const seen = tracker.observe(answer, await healthOf(answer, spec, signal), now);
     observed = seen.observed;
@@ -185,18 +197,32 @@ export function createReconciler(o: ReconcilerOptions) {
     }
     state = recordGenerations(state, spec.id, observed);
     if (settled(spec, targetConfig, now)) closeBreakerOnProof();
+    liftRejection(releaseRejection(state, targetConfig), 'a new spec is the target');
 
     const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
     state = applyTransitions(state, actions, now);
     transitionEvents(actions, emit);
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
-    if (steps.length === 0) return { acted: false, failed: false };
+    if (steps.length === 0) return { acted: false, failed: false, recovered };
 
     const outcome = await execute(executorContext(signal, spec), steps);
+    errors.record(outcome);
     state = recordOutcome({ outcome, state, now, emit, tracker, logger: o.logger, steps, targetConfig });
+    state = recordProvisioned(
+      state,
+      spec.id,
+      outcome.provisioned.map(({ action }) => action),
+    );
     await persist();
-    return { acted: true, failed: hasFailures(outcome, signal) };
+    return { acted: true, failed: hasFailures(outcome, signal), recovered };
+  }
+
+  /** Takes `next` if it lifted a rejected spec's stop, and says so. */
+  function liftRejection(next: PlannerState, why: string): void {
+    if (next === state) return;
+    state = next;
+    emit('breaker-closed', `${why}; provisioning resumes`);
   }
 
   function closeBreakerOnProof(): void {
@@ -231,6 +257,7 @@ export function createReconciler(o: ReconcilerOptions) {
     },
     status: (): GroupStatus => {
       const spec = effectiveSpec();
+      const lastError = errors.latest();
       const input = {
         spec,
         targetConfig: configHash(spec),
@@ -261,12 +288,16 @@ export function createReconciler(o: ReconcilerOptions) {
     },
     setPaused(paused: boolean) {
       const now = o.clock.now();
+      const rejected = state.breaker.rejectedConfig !== undefined;
       change((s) => {
         const r = s.rollout;
         const resumed =
           !paused && r?.state === 'paused' ? { ...r, state: 'running' as const, startedAt: now } : r;
-        return { ...s, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+        const next = { ...s, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+        // The operator's resume is their word that the platform may take the spec now.
+        return paused ? next : releaseRejection(next);
       });
+      if (!paused && rejected) emit('breaker-closed', 'resumed by the operator; provisioning resumes');
     },
     persist,
     plannerState: () => state,
@@ -274,26 +305,3 @@ export function createReconciler(o: ReconcilerOptions) {
 }
 
 export type Reconciler = ReturnType<typeof createReconciler>;
-
-/** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
-function retarget(state: PlannerState, current: GroupSpec, next: GroupSpec, now: number): PlannerState {
-  const from = configHash(current);
-  const to = configHash(next);
-  const rollout = state.rollout;
-  if (from === to) {
-    if (rollout?.targetSpec === undefined) return state;
-    const { targetSpec: _restored, ...rest } = rollout;
-    return { ...state, rollout: rest };
-  }
-  const knownGood = rollout?.state === 'running' ? (rollout.previousSpec ?? current) : current;
-  return {
-    ...state,
-    paused: rollout?.state === 'paused' ? false : state.paused,
-    rollout: { fromConfig: from, toConfig: to, previousSpec: knownGood, startedAt: now, state: 'running' },
-  };
-}
-
-function hasFailures(outcome: ExecutionOutcome, signal: AbortSignal): boolean {
-  if (signal.aborted) return false;
-  return outcome.failedProvisions.length + outcome.failedDestroys.length > 0;
-}

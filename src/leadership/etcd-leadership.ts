@@ -7,7 +7,7 @@ import {
   type LeaderTerm,
   TendError,
 } from '../spi/index.js';
-import { campaignCancelled, HeldTerm } from './term.js';
+import { campaignCancelled, type HeldTerm, OwnTerms } from './term.js';
 
 export interface EtcdLeadershipOptions {
   endpoints: readonly string[];
@@ -37,8 +37,7 @@ export class EtcdLeadership implements Leadership {
   private readonly key: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly closing = new AbortController();
-  private readonly terms = new Set<HeldTerm>();
+  private readonly terms = new OwnTerms();
 
   constructor(options: EtcdLeadershipOptions) {
     this.endpoints = options.endpoints;
@@ -58,7 +57,7 @@ export class EtcdLeadership implements Leadership {
   }
 
   async campaign(options: CallOptions = {}): Promise<LeaderTerm> {
-    const signal = AbortSignal.any([this.closing.signal, ...(options.signal ? [options.signal] : [])]);
+    const signal = this.terms.campaignSignal(options.signal);
     for (;;) {
       if (signal.aborted) throw campaignCancelled(`on ${this.key} by ${this.name}`, signal.reason);
       try {
@@ -93,8 +92,7 @@ export class EtcdLeadership implements Leadership {
   }
 
   async close(): Promise<void> {
-    this.closing.abort(new TendError('not_leader', `etcd leadership of ${this.name} closed`));
-    await Promise.all([...this.terms].map((term) => term.resign()));
+    await this.terms.close(new TendError('not_leader', `etcd leadership of ${this.name} closed`));
     this.client.close();
   }
 
@@ -136,17 +134,13 @@ export class EtcdLeadership implements Leadership {
   }
 
   private startTerm(epoch: number, lease: Lease, leaseId: string, askedAt: number): HeldTerm {
-    const term: HeldTerm = new HeldTerm({
+    const term = this.terms.start({
       epoch,
-      release: async () => {
-        this.terms.delete(term);
-        await renewals;
-        await this.revoke(lease);
-      },
+      clock: this.clock,
+      deadline: askedAt + this.ttlSeconds * 1000 - this.marginMs(),
+      renew: (held) => this.renewLoop(held, lease, leaseId),
+      release: () => this.revoke(lease),
     });
-    this.terms.add(term);
-    term.watchDeadline(this.clock, askedAt + this.ttlSeconds * 1000 - this.marginMs());
-    const renewals = this.renewLoop(term, lease, leaseId);
     this.logger.info('became leader', { name: this.name, epoch, key: this.key });
     return term;
   }

@@ -19,7 +19,7 @@ import {
   type LeaderTerm,
   TendError,
 } from '../spi/index.js';
-import { campaignCancelled, HeldTerm } from './term.js';
+import { campaignCancelled, type HeldTerm, OwnTerms } from './term.js';
 
 export interface FileLeadershipOptions {
   /** The shared file naming the leader; every candidate must use the same path. */
@@ -65,8 +65,7 @@ export class FileLeadership implements Leadership {
   private readonly leaseMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly closing = new AbortController();
-  private readonly terms = new Set<HeldTerm>();
+  private readonly terms = new OwnTerms();
 
   constructor(options: FileLeadershipOptions) {
     this.file = options.file;
@@ -82,7 +81,7 @@ export class FileLeadership implements Leadership {
   }
 
   async campaign(options: CallOptions = {}): Promise<LeaderTerm> {
-    const signal = AbortSignal.any([this.closing.signal, ...(options.signal ? [options.signal] : [])]);
+    const signal = this.terms.campaignSignal(options.signal);
     await mkdir(dirname(this.file), { recursive: true });
     let reportedDamage = false;
     for (;;) {
@@ -120,32 +119,29 @@ export class FileLeadership implements Leadership {
   }
 
   async close(): Promise<void> {
-    this.closing.abort(new TendError('not_leader', `file leadership of ${this.name} closed`));
-    await Promise.all([...this.terms].map((term) => term.resign()));
+    await this.terms.close(new TendError('not_leader', `file leadership of ${this.name} closed`));
   }
 
   private startTerm(epoch: number, holder: string, renewedAt: number): HeldTerm {
-    const term: HeldTerm = new HeldTerm({
+    const term = this.terms.start({
       epoch,
-      release: async () => {
-        this.terms.delete(term);
-        await renewals;
-        // Give the seat back at once (expiry 0) so a standby need not wait out the lease.
-        await this.locked(async () => {
-          const current = await this.read();
-          if (current.state === 'ok' && current.record.holder === holder) {
-            await this.write({ epoch, holder, renewedAt: this.clock.now(), expiresAt: 0 });
-          }
-        }).catch((error: unknown) =>
-          this.logger.warn('could not release leader file', { error: String(error) }),
-        );
-      },
+      clock: this.clock,
+      deadline: this.selfDeadline(renewedAt),
+      renew: (held) => this.renewLoop(held, holder),
+      release: () => this.release(epoch, holder),
     });
-    this.terms.add(term);
-    term.watchDeadline(this.clock, this.selfDeadline(renewedAt));
-    const renewals = this.renewLoop(term, holder);
     this.logger.info('became leader', { name: this.name, epoch, file: this.file });
     return term;
+  }
+
+  /** Gives the seat back at once (expiry 0) so a standby need not wait out the lease. */
+  private async release(epoch: number, holder: string): Promise<void> {
+    await this.locked(async () => {
+      const current = await this.read();
+      if (current.state === 'ok' && current.record.holder === holder) {
+        await this.write({ epoch, holder, renewedAt: this.clock.now(), expiresAt: 0 });
+      }
+    }).catch((error: unknown) => this.logger.warn('could not release leader file', { error: String(error) }));
   }
 
   /** The leader stops a margin before its lease ends, so it never acts while a standby may. */

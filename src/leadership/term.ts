@@ -84,6 +84,52 @@ export class HeldTerm implements LeaderTerm {
   }
 }
 
+export interface StartTermOptions {
+  epoch: number;
+  clock: Clock;
+  /** Clock time at which the term ends unless a renewal extends it first. */
+  deadline: number;
+  /** Keeps the seat while the term lasts; must return once the term's signal aborts. */
+  renew: (term: HeldTerm) => Promise<void>;
+  /** Gives the seat back; runs once, after `renew` has returned, so the two never race. */
+  release: () => Promise<void>;
+}
+
+/**
+ * The terms one backend holds, and its closing switch: `close()` must stop campaigns and resign
+ * every held term, so each backend keeps the same bookkeeping — here, once.
+ */
+export class OwnTerms {
+  private readonly closing = new AbortController();
+  private readonly held = new Set<HeldTerm>();
+
+  /** A campaign's signal: aborts when the caller's does or when the backend closes. */
+  campaignSignal(signal: AbortSignal | undefined): AbortSignal {
+    return AbortSignal.any([this.closing.signal, ...(signal ? [signal] : [])]);
+  }
+
+  start(options: StartTermOptions): HeldTerm {
+    let renewals: Promise<void> = Promise.resolve();
+    const term: HeldTerm = new HeldTerm({
+      epoch: options.epoch,
+      release: async () => {
+        this.held.delete(term);
+        await renewals;
+        await options.release();
+      },
+    });
+    this.held.add(term);
+    term.watchDeadline(options.clock, options.deadline);
+    renewals = options.renew(term);
+    return term;
+  }
+
+  async close(reason: TendError): Promise<void> {
+    this.closing.abort(reason);
+    await Promise.all([...this.held].map((term) => term.resign()));
+  }
+}
+
 export function campaignCancelled(what: string, reason: unknown): TendError {
   return new TendError('timeout', `campaign for leadership ${what} was cancelled`, { cause: reason });
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/index.js';
-import type { StatusView } from './api-types.js';
 import type { EventLog } from './event-log.js';
 import type { EventQuery, SequencedEvent } from './event-ring.js';
 
@@ -16,14 +15,15 @@ export type StatusListener = (json: string) => void;
  */
 export class StatusFeed {
   private readonly listeners = new Set<StatusListener>();
-  private readonly compute: () => Promise<StatusView>;
+  /** The status as JSON. */
+  private readonly compute: () => Promise<string>;
   private readonly intervalMs: number;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private last: string | undefined;
   private running = false;
 
-  constructor(options: { compute: () => Promise<StatusView>; intervalMs?: number; logger: Logger }) {
+  constructor(options: { compute: () => Promise<string>; intervalMs?: number; logger: Logger }) {
     this.compute = options.compute;
     this.intervalMs = options.intervalMs ?? 1000;
     this.log = options.logger;
@@ -51,7 +51,7 @@ export class StatusFeed {
     if (this.running) return;
     this.running = true;
     try {
-      const json = JSON.stringify(await this.compute());
+      const json = await this.compute();
       if (json === this.last) return;
       this.last = json;
       for (const listener of this.listeners) listener(json);

@@ -10,6 +10,7 @@ import { intParam, matchRoute, type Route } from './http-routes.js';
 import type { ApiServerOptions } from './http-server.js';
 import type { Manager } from './manager.js';
 import { isLoopbackHost } from './manager-options.js';
+import { type CachedBody, etagMatches } from './read-cache.js';
 import type { Principal } from './token-store.js';
 
 export interface HandlerContext {
@@ -20,6 +21,7 @@ export interface HandlerContext {
   closing: AbortSignal;
 }
 
+/** Set for every write (non-GET route); after one, cached reads are dropped: a client reads its own writes. */
 interface PendingAudit {
   principal: Principal;
   route: Route;
@@ -65,16 +67,32 @@ export async function handleRequest(
     if (audit !== undefined) audit.target = params.name ?? nameOf(body);
     const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
     if (forwarded !== undefined) {
+      if (audit !== undefined) ctx.manager.services.reads.invalidate();
       // The leader executed it and wrote the audit line; writing one here too would count it twice.
       sendRaw(response, forwarded.status, forwarded.body);
       return;
     }
-    const result = await route.handle(ctx.manager, { params, query: url.searchParams, body, principal });
-    if (audit !== undefined) await recordAudit(ctx, audit, undefined);
+    const routeRequest = { params, query: url.searchParams, body, principal };
+    if (route.cacheKey !== undefined) {
+      const cached = await ctx.manager.services.reads.get(route.cacheKey(params), () =>
+        route.handle(ctx.manager, routeRequest),
+      );
+      sendCached(request, response, cached);
+      return;
+    }
+    const result = await route.handle(ctx.manager, routeRequest);
+    if (audit !== undefined) {
+      ctx.manager.services.reads.invalidate();
+      await recordAudit(ctx, audit, undefined);
+    }
     send(response, 200, result);
   } catch (error) {
     const { status, body, headers } = errorResponse(error);
-    if (audit !== undefined) await recordAudit(ctx, audit, body.error.kind);
+    if (audit !== undefined) {
+      // A write that failed half way may still have changed something.
+      ctx.manager.services.reads.invalidate();
+      await recordAudit(ctx, audit, body.error.kind);
+    }
     if (response.headersSent) {
       response.destroy();
       return;
@@ -246,6 +264,25 @@ function nameOf(body: unknown): string | undefined {
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   sendRaw(response, status, JSON.stringify(body));
+}
+
+/**
+ * Shared bytes with their ETag; a client that already has them gets 304. Still `no-store`:
+ * answers behind a bearer token stay out of every cache, a browser's disk cache included.
+ */
+function sendCached(request: IncomingMessage, response: ServerResponse, cached: CachedBody): void {
+  if (etagMatches(request.headers['if-none-match'], cached.etag)) {
+    response.writeHead(304, { etag: cached.etag, 'cache-control': 'no-store' });
+    response.end();
+    return;
+  }
+  response.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': cached.body.length,
+    'cache-control': 'no-store',
+    etag: cached.etag,
+  });
+  response.end(cached.body);
 }
 
 function sendRaw(response: ServerResponse, status: number, body: string): void {

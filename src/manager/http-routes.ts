@@ -2,6 +2,7 @@ import { groupId, instanceId } from '../spi/index.js';
 import { actionBody, applyBody, destroyInstancesBody, scaleBody } from './api-types.js';
 import { adminRoutes } from './http-admin-routes.js';
 import type { Manager } from './manager.js';
+import { STATUS_KEY } from './read-cache.js';
 import type { Principal, Role } from './token-store.js';
 
 /** The role a caller needs; enforced in one place (`authorize` in http-auth.ts). */
@@ -28,6 +29,12 @@ export interface Route {
   path: string;
   access: Access;
   placement: Placement;
+  /**
+   * Answers served from the manager's read cache (`ReadCache`) under this key, at most ~250 ms
+   * old unless a write or an event invalidated them. Only for answers that depend on nothing but
+   * the path parameters: not on the caller, not on the query string.
+   */
+  cacheKey?: (params: Readonly<Record<string, string>>) => string;
   handle(manager: Manager, request: RouteRequest): Promise<unknown>;
 }
 
@@ -46,6 +53,7 @@ export const routes: readonly Route[] = [
     path: '/v1/status',
     access: 'viewer',
     placement: 'prefer-leader',
+    cacheKey: () => STATUS_KEY,
     handle: (m) => m.status(),
   },
   {
@@ -67,6 +75,7 @@ export const routes: readonly Route[] = [
     path: '/v1/groups/:id',
     access: 'viewer',
     placement: 'prefer-leader',
+    cacheKey: (params) => `group:${params.id ?? ''}`,
     handle: (m, r) => m.group(id(r)),
   },
   {
@@ -130,11 +139,13 @@ export type RouteMatch =
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' };
 
+const patterns = routes.map((route) => ({ route, pattern: route.path.split('/') }));
+
 export function matchRoute(method: string, pathname: string): RouteMatch {
   const segments = pathname.split('/');
   const allowed: string[] = [];
-  for (const route of routes) {
-    const params = matchPath(route.path.split('/'), segments);
+  for (const { route, pattern } of patterns) {
+    const params = matchPath(pattern, segments);
     if (params === undefined) continue;
     if (route.method === method) return { kind: 'found', route, params };
     allowed.push(route.method);

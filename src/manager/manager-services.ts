@@ -5,6 +5,7 @@ import { AuditLog } from './audit-log.js';
 import { EventLog } from './event-log.js';
 import { StatusFeed } from './event-stream.js';
 import { ManagerMetrics, type MetricsSnapshot } from './metrics.js';
+import { ReadCache, STATUS_KEY } from './read-cache.js';
 import { TokenStore } from './token-store.js';
 
 /** The operator-facing parts of a manager: who may call, what they did, what happened, how it runs. */
@@ -14,6 +15,8 @@ export interface ManagerServices {
   events: EventLog;
   metrics: ManagerMetrics;
   statusFeed: StatusFeed;
+  /** Serialized read answers; the manager invalidates it after every write. */
+  reads: ReadCache;
 }
 
 export interface ServicesOptions {
@@ -29,20 +32,26 @@ export interface ServicesOptions {
 
 export async function openServices(options: ServicesOptions): Promise<ManagerServices> {
   const dir = options.dataDir;
+  const reads = new ReadCache();
+  const events = await EventLog.open({
+    dir,
+    name: options.name,
+    capacity: options.eventCapacity,
+    logger: options.logger,
+  });
+  // Every group event (created, replaced, rollout step, leader change) changes what a read shows.
+  events.subscribe(() => reads.invalidate());
   return {
     tokens:
       options.tokens ?? (await TokenStore.open(dir === undefined ? {} : { file: join(dir, 'tokens.json') })),
     audit: new AuditLog(dir === undefined ? {} : { file: join(dir, 'audit.log') }),
-    events: await EventLog.open({
-      dir,
-      name: options.name,
-      capacity: options.eventCapacity,
-      logger: options.logger,
-    }),
+    events,
     metrics: new ManagerMetrics(options.snapshot),
     statusFeed: new StatusFeed({
-      compute: options.status,
+      // The same bytes `GET /v1/status` serves: one computation for the stream and the readers.
+      compute: async () => (await reads.get(STATUS_KEY, options.status)).json,
       logger: options.logger.child({ component: 'api' }),
     }),
+    reads,
   };
 }

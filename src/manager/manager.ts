@@ -41,18 +41,9 @@ import {
   resolveManagerOptions,
 } from './manager-options.js';
 import { type ManagerServices, openServices } from './manager-services.js';
+import { type ManagerState, nextState } from './manager-state.js';
 import { SerialQueue } from './serial-queue.js';
 import { standbyStatus } from './standby-view.js';
-
-export type ManagerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-const transitions: Record<ManagerState, readonly ManagerState[]> = {
-  initialized: ['running', 'stopping'],
-  running: ['stopping', 'failed'],
-  stopping: ['stopped', 'failed'],
-  stopped: [],
-  failed: ['stopping'],
-};
 
 /**
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
@@ -283,6 +274,8 @@ export class Manager {
       } catch (error) {
         if (TendError.is(error, 'fenced')) session.fenced(error);
         throw error;
+      } finally {
+        this.services.reads.invalidate(); // reads after this write must see it
       }
     });
   }
@@ -338,9 +331,6 @@ export class Manager {
   }
 
   private transition(next: ManagerState): void {
-    if (!transitions[this.current].includes(next)) {
-      throw new TendError('conflict', `manager cannot go from ${this.current} to ${next}`);
-    }
-    this.current = next;
+    this.current = nextState(this.current, next);
   }
 }

@@ -19,10 +19,12 @@ import {
   fenceSchema,
   groupStateSchema,
   intentSchema,
+  nextRevision,
   notFound,
   parseRecord,
   specRevisionSchema,
   toIntent,
+  tombstone,
   toSpecRevision,
 } from './records.js';
 
@@ -91,14 +93,7 @@ export class EtcdStore implements ConfigStore {
         const latest = await this.readLatest(input.groupId);
         const latestRevision = latest.value?.revision ?? 0;
         checkExpected(input.groupId, input.expectedRevision, latestRevision);
-        const revision: SpecRevision = {
-          groupId: input.groupId,
-          revision: latestRevision + 1,
-          spec: input.spec,
-          author: input.author,
-          at: new Date(this.clock.now()).toISOString(),
-          reason: input.reason,
-        };
+        const revision = nextRevision(input, latestRevision, this.clock.now());
         if (await this.appendRevision(revision, latest.modRevision, input.epoch, fence.modRevision))
           return revision;
       }
@@ -130,16 +125,8 @@ export class EtcdStore implements ConfigStore {
         checkFence(input.epoch, fence.epoch, `remove of group ${groupId}`);
         const latest = await this.readLatest(groupId);
         if (latest.value === undefined || latest.value.deleted === true) throw notFound(groupId);
-        const tombstone: SpecRevision = {
-          groupId,
-          revision: latest.value.revision + 1,
-          spec: null,
-          author: input.author,
-          at: new Date(this.clock.now()).toISOString(),
-          reason: input.reason,
-          deleted: true,
-        };
-        if (await this.appendRevision(tombstone, latest.modRevision, input.epoch, fence.modRevision)) return;
+        const removed = tombstone(groupId, latest.value.revision, input, this.clock.now());
+        if (await this.appendRevision(removed, latest.modRevision, input.epoch, fence.modRevision)) return;
       }
       throw this.contended(`remove of group ${groupId}`);
     });

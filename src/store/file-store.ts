@@ -34,9 +34,11 @@ import {
   fenceSchema,
   groupStateSchema,
   intentSchema,
+  nextRevision,
   notFound,
   parseRecord,
   toIntent,
+  tombstone,
 } from './records.js';
 
 export interface FileStoreOptions {
@@ -82,14 +84,7 @@ export class FileStore implements ConfigStore {
       if (!parsed.tailIntact) throw unknownLatest(file, input.groupId, parsed);
       const latest = parsed.revisions.at(-1)?.revision ?? 0;
       checkExpected(input.groupId, input.expectedRevision, latest);
-      const revision: SpecRevision = {
-        groupId: input.groupId,
-        revision: latest + 1,
-        spec: input.spec,
-        author: input.author,
-        at: new Date(this.clock.now()).toISOString(),
-        reason: input.reason,
-      };
+      const revision = nextRevision(input, latest, this.clock.now());
       await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(revision)]));
       return revision;
     });
@@ -121,16 +116,8 @@ export class FileStore implements ConfigStore {
       if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
       const last = parsed.revisions.at(-1);
       if (last === undefined || last.deleted === true) throw notFound(groupId);
-      const tombstone: SpecRevision = {
-        groupId,
-        revision: last.revision + 1,
-        spec: null,
-        author: input.author,
-        at: new Date(this.clock.now()).toISOString(),
-        reason: input.reason,
-        deleted: true,
-      };
-      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(tombstone)]));
+      const removed = tombstone(groupId, last.revision, input, this.clock.now());
+      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(removed)]));
     });
   }
 

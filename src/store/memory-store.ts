@@ -8,7 +8,7 @@ import type {
   SpecRevision,
   WriteOptions,
 } from '../spi/index.js';
-import { checkExpected, checkFence, checkRaise, notFound } from './records.js';
+import { checkExpected, checkFence, checkRaise, nextRevision, notFound, tombstone } from './records.js';
 
 /** What several MemoryStore objects share when they stand for one backend. */
 interface MemoryData {
@@ -50,15 +50,10 @@ export class MemoryStore implements ConfigStore {
   async commit(input: CommitInput): Promise<SpecRevision> {
     checkFence(input.epoch, this.data.fence, `commit to group ${input.groupId}`);
     const history = this.data.histories.get(input.groupId) ?? [];
-    checkExpected(input.groupId, input.expectedRevision, history.at(-1)?.revision ?? 0);
-    const revision: SpecRevision = {
-      groupId: input.groupId,
-      revision: (history.at(-1)?.revision ?? 0) + 1,
-      spec: structuredClone(input.spec),
-      author: input.author,
-      at: new Date(this.clock.now()).toISOString(),
-      reason: input.reason,
-    };
+    const latest = history.at(-1)?.revision ?? 0;
+    checkExpected(input.groupId, input.expectedRevision, latest);
+    // A copy, so the caller changing its spec object later cannot change the history.
+    const revision = structuredClone(nextRevision(input, latest, this.clock.now()));
     this.data.histories.set(input.groupId, [...history, revision]);
     return structuredClone(revision);
   }
@@ -86,16 +81,10 @@ export class MemoryStore implements ConfigStore {
     const history = this.data.histories.get(groupId) ?? [];
     const last = history.at(-1);
     if (last === undefined || last.deleted === true) throw notFound(groupId);
-    const tombstone: SpecRevision = {
-      groupId,
-      revision: last.revision + 1,
-      spec: null,
-      author: input.author,
-      at: new Date(this.clock.now()).toISOString(),
-      reason: input.reason,
-      deleted: true,
-    };
-    this.data.histories.set(groupId, [...history, tombstone]);
+    this.data.histories.set(groupId, [
+      ...history,
+      tombstone(groupId, last.revision, input, this.clock.now()),
+    ]);
   }
 
   async putIntent(intent: Intent, options: WriteOptions = {}): Promise<void> {

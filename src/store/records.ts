@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  type CommitInput,
   type GroupId,
   groupId,
   type Intent,
@@ -135,6 +136,36 @@ export function checkExpected(groupId: GroupId, expected: number | undefined, la
       { details: { groupId, expected, latest } },
     );
   }
+}
+
+/** The revision a commit appends after revision `latest` (0 when the group has none yet). */
+export function nextRevision(input: CommitInput, latest: number, now: number): SpecRevision {
+  return {
+    groupId: input.groupId,
+    revision: latest + 1,
+    spec: input.spec,
+    author: input.author,
+    at: new Date(now).toISOString(),
+    reason: input.reason,
+  };
+}
+
+/** The revision a remove appends after revision `latest`: no spec, marked deleted. */
+export function tombstone(
+  groupId: GroupId,
+  latest: number,
+  input: { author: string; reason: string },
+  now: number,
+): SpecRevision {
+  return {
+    groupId,
+    revision: latest + 1,
+    spec: null,
+    author: input.author,
+    at: new Date(now).toISOString(),
+    reason: input.reason,
+    deleted: true,
+  };
 }
 
 export function notFound(groupId: GroupId): TendError {

@@ -81,7 +81,7 @@ describe('dashboard handler', () => {
       assert.ok(String(answer.headers['content-type']).startsWith(types[name.split('.').pop() ?? ''] ?? '?'));
       for (const m of answer.body.matchAll(/from '\.\/([a-z-]+\.js)'/g)) queue.push(m[1] ?? '');
     }
-    assert.ok(seen.has('views.js') && seen.has('api.js') && seen.has('dom.js'));
+    for (const module of ['views.js', 'api.js', 'dom.js', 'banner.js']) assert.ok(seen.has(module), module);
   });
 
   test('revalidation answers 304 while the ETag matches; HEAD has no body', async () => {
@@ -96,6 +96,18 @@ describe('dashboard handler', () => {
     assert.equal(Number(head.headers['content-length']), Buffer.byteLength(first.body));
   });
 
+  test('text files are sent gzipped to browsers that accept it', async () => {
+    const plain = await get('/app.js');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const zipped = await get('/app.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(zipped.headers.vary, 'accept-encoding');
+    assert.notEqual(zipped.headers.etag, plain.headers.etag);
+    assert.ok(Number(zipped.headers['content-length']) < Buffer.byteLength(plain.body));
+    const refused = await get('/app.js', { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    assert.equal(refused.headers['content-encoding'], undefined);
+  });
+
   test('anything not in the fixed file map is left to the caller', async () => {
     for (const path of [
       '/nope',
@@ -105,6 +117,8 @@ describe('dashboard handler', () => {
       '/%2e%2e/%2e%2e/package.json',
       '/..%2fpackage.json',
       '//etc/passwd',
+      '//evil.example/app.js',
+      '/app.js#x',
       '/app.js%00.html',
       '/dashboard-handler.ts',
       '/index.ts',

@@ -60,29 +60,47 @@ export function createDashboardHandler(options: DashboardOptions = {}): Dashboar
     }
     const asset = byPath.get(pathname);
     if (asset === undefined) return false;
+    const gzip = asset.gzip !== undefined && acceptsGzip(request) ? asset.gzip : undefined;
+    const body = gzip?.body ?? asset.body;
+    const etag = gzip?.etag ?? asset.etag;
     const headers = {
       ...SECURITY_HEADERS,
       'content-type': asset.contentType,
       'cache-control': 'no-cache',
-      etag: asset.etag,
+      vary: 'accept-encoding',
+      etag,
+      ...(gzip === undefined ? {} : { 'content-encoding': 'gzip' }),
     };
-    if (request.headers['if-none-match'] === asset.etag) {
+    if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, headers);
       response.end();
       return true;
     }
-    response.writeHead(200, { ...headers, 'content-length': asset.body.length });
-    response.end(request.method === 'HEAD' ? undefined : asset.body);
+    response.writeHead(200, { ...headers, 'content-length': body.length });
+    response.end(request.method === 'HEAD' ? undefined : body);
     return true;
   };
 }
 
+/** `Accept-Encoding` lists gzip without `q=0`. */
+function acceptsGzip(request: IncomingMessage): boolean {
+  const header = request.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.toLowerCase().split(';');
+    if (coding?.trim() !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * The request's path as sent, query dropped, nothing decoded or resolved: only a byte-exact match
+ * with the file map is served. (URL parsing would read `//host/app.js` as host + path.)
+ */
 function pathOf(url: string | undefined): string | undefined {
-  try {
-    return new URL(url ?? '/', 'http://dashboard.invalid').pathname;
-  } catch {
-    return undefined;
-  }
+  const path = (url ?? '/').split('?', 1)[0] ?? '';
+  return path.startsWith('/') ? path : undefined;
 }
 
 const BASE_PATH = /^\/(?:[A-Za-z0-9._-]+\/)*$/;

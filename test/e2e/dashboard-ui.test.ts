@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { GroupEvent, GroupStatus } from '../../src/spi/index.js';
 import { createDashboardHandler } from '../../src/web/index.js';
-import { type BrowserSession, browserSkipReason, launchBrowser } from '../support/browser.js';
+import { type BrowserSession, browserSkipReason, forceScale, launchBrowser } from '../support/browser.js';
 
 type Role = 'viewer' | 'operator' | 'admin';
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -201,12 +201,7 @@ test('dashboard against a fake API', { skip: skip ?? false, timeout: 300_000 }, 
   });
 
   await t.test("a viewer's forced scale shows the server's 403", async () => {
-    // What a user could do with the browser's dev tools: the server must still say no.
-    await page.evaluate(
-      `for (const id of ['scale-size', 'scale']) document.getElementById(id).disabled = false`,
-    );
-    await page.fill('#scale-size', '5');
-    await page.click('#scale');
+    await forceScale(page, 5);
     await banner.filter({ hasText: 'Scale refused (403 forbidden): this needs the operator role' }).waitFor();
     assert.deepEqual(fake.posts, []);
     await browser?.screenshot('fake-02-refused');

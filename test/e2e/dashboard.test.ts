@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ManagerClient } from '../../src/manager/index.js';
-import { type BrowserSession, browserSkipReason, launchBrowser } from '../support/browser.js';
+import { type BrowserSession, browserSkipReason, forceScale, launchBrowser } from '../support/browser.js';
 import { e2eWorkspace, eventually, liveInstances, ManagerProcess } from '../support/manager.js';
 
 const spec = (size: number) => `
@@ -169,12 +169,8 @@ test('dashboard on a real manager: live convergence, healing, roles', {
     })()`)) as { status: number; body: { error?: { kind?: string; message?: string } } };
     assert.equal(answer.status, 403);
     assert.match(answer.body.error?.message ?? '', /operator/);
-    // And forced through the disabled button (as dev tools allow), the refusal is on screen.
-    await page.evaluate(
-      `for (const id of ['scale-size', 'scale']) document.getElementById(id).disabled = false`,
-    );
-    await page.fill('#scale-size', '5');
-    await page.click('#scale');
+    // And forced through the disabled form (as dev tools allow), the refusal is on screen.
+    await forceScale(page, 5);
     await page.getByTestId('banner').filter({ hasText: 'Scale refused (403' }).waitFor();
     assert.match((await page.getByTestId('banner').textContent()) ?? '', /operator/);
     await browser?.screenshot('06-viewer-refused');

@@ -92,3 +92,18 @@ export async function launchBrowser(): Promise<BrowserSession> {
     },
   };
 }
+
+/**
+ * Submits the dashboard's scale form even though the page disabled it for this role — what a
+ * user could do with dev tools — so the server's refusal, not the page's, is what gets tested.
+ * One synchronous step: a live update re-renders (and re-disables) the controls at any moment.
+ */
+export async function forceScale(page: Page, size: number): Promise<void> {
+  await page.evaluate(`(() => {
+    const input = document.getElementById('scale-size');
+    input.disabled = false;
+    input.value = '${size}';
+    input.dispatchEvent(new Event('input'));
+    document.getElementById('scale-form').requestSubmit();
+  })()`);
+}

@@ -80,7 +80,8 @@ async function exited(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
   return Promise.race([
     new Promise<boolean>((resolve) => child.once('exit', () => resolve(true))),
-    sleep(ms).then(() => false),
+    // Unref'd: a pending grace timer must not hold the test process open after etcd has exited.
+    sleep(ms, false, { ref: false }),
   ]);
 }
 

@@ -27,6 +27,8 @@ export interface ManagerProcessOptions {
   leaseTtlSeconds?: number;
   tickIntervalMs?: number;
   extraArgs?: readonly string[];
+  /** Flags for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -77,18 +79,22 @@ export class ManagerProcess {
   static async start(options: ManagerProcessOptions): Promise<ManagerProcess> {
     const logFile = join(options.dir, `${options.name}.log`);
     const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'up', ...upArgs(options)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', log],
-      env: {
-        ...process.env,
-        TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info',
-        TEND_MANAGER: '',
-        TEND_TOKEN: '',
-        TEND_HOME: options.dir,
-        ...options.env,
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), '--import', 'tsx', cliEntry, 'up', ...upArgs(options)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', log],
+        env: {
+          ...process.env,
+          TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info',
+          TEND_MANAGER: '',
+          TEND_TOKEN: '',
+          TEND_HOME: options.dir,
+          ...options.env,
+        },
       },
-    });
+    );
     closeSync(log);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const lines: string[] = [];

@@ -37,6 +37,14 @@ export async function request(token, method, path, body) {
   throw new ApiError(response.status, typeof error?.kind === 'string' ? error.kind : 'internal', message);
 }
 
+/** One line for the banner; a refusal says so and carries the server's own words. */
+export function describeError(what, error) {
+  if (!(error instanceof ApiError)) return `${what} failed: ${String(error)}`;
+  if (error.status === 403) return `${what} refused (403 ${error.kind}): ${error.message}`;
+  const status = error.status === 0 ? 'no answer' : `${error.status} ${error.kind}`;
+  return `${what} failed (${status}): ${error.message}`;
+}
+
 const MAX_BACKOFF_MS = 10_000;
 
 /**

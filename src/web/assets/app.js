@@ -1,7 +1,8 @@
 // Tend's dashboard: sign in with a token, watch groups, instances and events live, and act as far
 // as the token's role allows. The server is the authority on permissions; hiding a control is a
 // courtesy, and any refusal it sends back is shown as it came.
-import { ApiError, openStream, request } from './api.js';
+import { ApiError, describeError as describe, openStream, request } from './api.js';
+import { hideBanner, showBanner } from './banner.js';
 import { badge, byId, PHASE_TONE } from './dom.js';
 import { renderFilters, renderGroups, renderInstances, renderLeader, renderTimeline } from './views.js';
 
@@ -9,40 +10,16 @@ const TOKEN_KEY = 'tend.token';
 const RANK = { viewer: 0, operator: 1, admin: 2 };
 const MAX_EVENTS = 1000;
 
+/** Every element the script drives, looked up once; a missing one fails loudly at load. */
 const el = Object.fromEntries(
-  [
-    'login',
-    'login-form',
-    'token',
-    'login-error',
-    'app',
-    'leader',
-    'connection',
-    'whoami',
-    'whoami-name',
-    'whoami-role',
-    'logout',
-    'banner',
-    'banner-text',
-    'banner-close',
-    'groups-body',
-    'groups-summary',
-    'detail-title',
-    'detail-phase',
-    'actions',
-    'scale-form',
-    'scale-size',
-    'scale',
-    'pause',
-    'resume',
-    'destroy',
-    'actions-note',
-    'instances-body',
-    'instances-empty',
-    'filters',
-    'timeline',
-    'timeline-empty',
-  ].map((id) => [id, byId(id)]),
+  (
+    'login login-form token login-error app leader connection whoami whoami-name whoami-role logout ' +
+    'banner-close groups-body groups-summary detail-title detail-phase actions scale-form scale-size ' +
+    'scale pause resume destroy actions-note instances-body instances-empty filters timeline ' +
+    'timeline-empty'
+  )
+    .split(' ')
+    .map((id) => [id, byId(id)]),
 );
 
 const state = {
@@ -218,27 +195,6 @@ function renderActions(group) {
 function setConnection(connection) {
   el.connection.dataset.state = connection;
   el.connection.textContent = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' }[connection];
-}
-
-let bannerTimer;
-function showBanner(text, tone) {
-  clearTimeout(bannerTimer);
-  el.banner.dataset.tone = tone;
-  el['banner-text'].textContent = text;
-  el.banner.hidden = false;
-  if (tone === 'ok') bannerTimer = setTimeout(hideBanner, 5000);
-}
-
-function hideBanner() {
-  clearTimeout(bannerTimer);
-  el.banner.hidden = true;
-}
-
-function describe(what, error) {
-  if (!(error instanceof ApiError)) return `${what} failed: ${String(error)}`;
-  if (error.status === 403) return `${what} refused (403 ${error.kind}): ${error.message}`;
-  const status = error.status === 0 ? 'no answer' : `${error.status} ${error.kind}`;
-  return `${what} failed (${status}): ${error.message}`;
 }
 
 // --- actions ---------------------------------------------------------------------------------

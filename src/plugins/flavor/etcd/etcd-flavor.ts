@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '../../../lib/index.js';
+import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
 import {
   type Allocation,
   type CallOptions,
@@ -23,6 +23,7 @@ import {
   quorum,
 } from './membership.js';
 import { type EtcdProperties, memberAddress, parseEtcdProperties } from './properties.js';
+import { retryWhileUnavailable } from './retry.js';
 
 export interface EtcdFlavorOptions {
   logger?: Logger;
@@ -30,6 +31,14 @@ export interface EtcdFlavorOptions {
   gateway?: EtcdGateway;
   /** Bound for each call to etcd when `gateway` is not given. Default 2000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * How long `prepare` keeps retrying while etcd refuses a membership change for now (no leader
+   * yet, or "not healthy for reconfigure": etcd's strict check wants every voting member connected
+   * for 5 s, so it refuses for 5 s after a member (re)connects). Default 12000 ms; 0 never retries.
+   */
+  reconfigureWaitMs?: number;
+  /** Paces those retries; injected in tests. */
+  clock?: Clock;
 }
 
 /** Tag naming the etcd member an instance runs; never secret. */
@@ -45,6 +54,8 @@ export function createEtcdFlavor(options: EtcdFlavorOptions = {}): FlavorPlugin 
   const gateway =
     options.gateway ??
     createEtcdGateway(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs });
+  const clock = options.clock ?? systemClock;
+  const reconfigureWaitMs = options.reconfigureWaitMs ?? 12_000;
 
   return {
     async validate(properties, allocation, callOptions = {}) {
@@ -76,40 +87,19 @@ export function createEtcdFlavor(options: EtcdFlavorOptions = {}): FlavorPlugin 
       }
       const self = memberAddress(props, name);
       const peers = memberNames(props, allocation).filter((n) => n !== name);
-      const cluster = await findRunningCluster(
-        gateway,
-        peers.map((n) => memberAddress(props, n).clientUrl),
-        callOptions.signal,
+      // Refusals for now are waited out here rather than failed back to the controller: each
+      // failed prepare counts as a failed replacement there, and five in a row open its breaker.
+      const joined = await retryWhileUnavailable(
+        () => joinRunningCluster(gateway, logger, props, name, peers, callOptions.signal),
+        { clock, waitMs: reconfigureWaitMs, logger, member: name, signal: callOptions.signal },
       );
-      let state: ClusterState = 'new';
-      let initialCluster = [name, ...peers]
-        .sort()
-        .map((n) => `${n}=${memberAddress(props, n).peerUrl}`)
-        .join(',');
-      if (cluster !== undefined) {
-        state = 'existing';
-        let members = cluster.members;
-        const old = findMember(members, name, self.peerUrl);
-        const pending = members.filter((m) => m.name === '' && !m.peerUrls.includes(self.peerUrl));
-        if (pending.length > 0) {
-          throw new TendError(
-            'conflict',
-            `etcd flavor: prepare ${name}: member ${names(pending)} was added but has not started yet; ` +
-              'members are replaced one at a time',
-          );
-        }
-        if (old !== undefined && old.name !== '') {
-          await assertRemovalKeepsQuorum(gateway, cluster, old, callOptions.signal);
-          await gateway.memberRemove(cluster.endpoint, old.id, callOptions.signal);
-          logger.info('member removed', { member: name, memberId: old.id, reason: 'replaced' });
-          members = members.filter((m) => m.id !== old.id);
-        }
-        if (old === undefined || old.name !== '') {
-          members = await gateway.memberAdd(cluster.endpoint, self.peerUrl, callOptions.signal);
-          logger.info('member added', { member: name, peerUrl: self.peerUrl });
-        }
-        initialCluster = initialClusterOf(members, self);
-      }
+      const state: ClusterState = joined === undefined ? 'new' : 'existing';
+      const initialCluster =
+        joined ??
+        [name, ...peers]
+          .sort()
+          .map((n) => `${n}=${memberAddress(props, n).peerUrl}`)
+          .join(',');
       return {
         ...spec,
         tags: { ...spec.tags, [TAG_ETCD_MEMBER]: name },
@@ -138,20 +128,84 @@ export function createEtcdFlavor(options: EtcdFlavorOptions = {}): FlavorPlugin 
       const props = parseEtcdProperties(properties);
       const name = logicalIdOf(instance);
       if (name === undefined || props.members[name] === undefined) return;
-      const self = memberAddress(props, name);
-      const everyone = Object.keys(props.members).map((n) => memberAddress(props, n).clientUrl);
-      const cluster = await findCluster(gateway, everyone, callOptions.signal);
-      const target = cluster === undefined ? undefined : findMember(cluster.members, name, self.peerUrl);
-      if (cluster === undefined || target === undefined) return;
-      // The last member cannot leave its own cluster; destroying it ends the cluster anyway.
-      if (cluster.members.length === 1) return;
-      await assertRemovalKeepsQuorum(gateway, cluster, target, callOptions.signal);
-      // Ask another member: one that removes itself may stop before it answers.
-      const endpoint = cluster.members.find((m) => m.id !== target.id)?.clientUrls[0] ?? cluster.endpoint;
-      await gateway.memberRemove(endpoint, target.id, callOptions.signal);
-      logger.info('member removed', { member: name, memberId: target.id, reason: 'drain' });
+      // An election (say the leader was the member that died) is waited out, as in prepare.
+      await retryWhileUnavailable(() => removeMember(gateway, logger, props, name, callOptions.signal), {
+        clock,
+        waitMs: reconfigureWaitMs,
+        logger,
+        member: name,
+        signal: callOptions.signal,
+      });
     },
   };
+}
+
+/** `member remove` of `name` for drain; nothing to do when it is not (or no longer) a member. */
+async function removeMember(
+  gateway: EtcdGateway,
+  logger: Logger,
+  props: EtcdProperties,
+  name: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const self = memberAddress(props, name);
+  const everyone = Object.keys(props.members).map((n) => memberAddress(props, n).clientUrl);
+  const cluster = await findCluster(gateway, everyone, signal);
+  const target = cluster === undefined ? undefined : findMember(cluster.members, name, self.peerUrl);
+  if (cluster === undefined || target === undefined) return;
+  // The last member cannot leave its own cluster; destroying it ends the cluster anyway.
+  if (cluster.members.length === 1) return;
+  await assertElected(gateway, cluster, signal);
+  await assertRemovalKeepsQuorum(gateway, cluster, target, signal);
+  // Ask another member: one that removes itself may stop before it answers.
+  const endpoint = cluster.members.find((m) => m.id !== target.id)?.clientUrls[0] ?? cluster.endpoint;
+  await gateway.memberRemove(endpoint, target.id, signal);
+  logger.info('member removed', { member: name, memberId: target.id, reason: 'drain' });
+}
+
+/**
+ * Makes `name` a member-to-be of the running cluster, if there is one: `member remove` of its old
+ * self (only when that keeps quorum), `member add` of the new one. Resolves to the
+ * `--initial-cluster` the new member starts with, or undefined when there is no running cluster
+ * (first apply, or quorum lost) and the member founds one with the others.
+ */
+async function joinRunningCluster(
+  gateway: EtcdGateway,
+  logger: Logger,
+  props: EtcdProperties,
+  name: string,
+  peers: readonly string[],
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const self = memberAddress(props, name);
+  const cluster = await findRunningCluster(
+    gateway,
+    peers.map((n) => memberAddress(props, n).clientUrl),
+    signal,
+  );
+  if (cluster === undefined) return undefined;
+  let members = cluster.members;
+  const old = findMember(members, name, self.peerUrl);
+  const pending = members.filter((m) => m.name === '' && !m.peerUrls.includes(self.peerUrl));
+  if (pending.length > 0) {
+    throw new TendError(
+      'conflict',
+      `etcd flavor: prepare ${name}: member ${names(pending)} was added but has not started yet; ` +
+        'members are replaced one at a time',
+    );
+  }
+  if (old !== undefined && old.name !== '') {
+    await assertRemovalKeepsQuorum(gateway, cluster, old, signal);
+    await gateway.memberRemove(cluster.endpoint, old.id, signal);
+    logger.info('member removed', { member: name, memberId: old.id, reason: 'replaced' });
+    members = members.filter((m) => m.id !== old.id);
+  }
+  // An unstarted member at our peer URL is our own earlier add (its answer was lost): reuse it.
+  if (old === undefined || old.name !== '') {
+    members = await gateway.memberAdd(cluster.endpoint, self.peerUrl, signal);
+    logger.info('member added', { member: name, peerUrl: self.peerUrl });
+  }
+  return initialClusterOf(members, self);
 }
 
 /**
@@ -196,15 +250,27 @@ async function findRunningCluster(
 ): Promise<LiveCluster | undefined> {
   const cluster = await findCluster(gateway, clientUrls, signal);
   if (cluster === undefined) return undefined;
+  return (await assertElected(gateway, cluster, signal)) ? cluster : undefined;
+}
+
+/**
+ * True when some member has a leader; `unavailable` when none has but enough answer to elect one
+ * (an election is under way); false when too few answer for a leader (quorum lost).
+ */
+async function assertElected(
+  gateway: EtcdGateway,
+  cluster: LiveCluster,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const healthy = await healthyMembers(gateway, cluster.members, signal);
-  if (healthy.length > 0) return cluster;
+  if (healthy.length > 0) return true;
   if (cluster.answering >= quorum(cluster.members.length)) {
     throw new TendError(
       'unavailable',
       `etcd flavor: ${cluster.answering} of ${cluster.members.length} members answer but none has a leader yet; try again`,
     );
   }
-  return undefined;
+  return false;
 }
 
 function memberNames(props: EtcdProperties, allocation: Allocation): string[] {
