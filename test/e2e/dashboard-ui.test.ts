@@ -21,7 +21,7 @@ class FakeApi {
   readonly posts: string[] = [];
   group: GroupStatus = {
     id: 'web' as GroupStatus['id'],
-    phase: 'converged',
+    phase: 'rolling',
     desired: 2,
     observed: 2,
     healthy: 2,
@@ -140,6 +140,8 @@ before(async () => {
 });
 
 after(async () => {
+  // The last state on screen, for whoever reads a failure.
+  await browser?.screenshot('fake-99-last').catch(() => undefined);
   await browser?.close();
   fake?.dropStreams();
   if (server !== undefined) await new Promise((resolve) => server.close(resolve));
@@ -196,7 +198,12 @@ test('dashboard against a fake API', { skip: skip ?? false, timeout: 300_000 }, 
   await t.test('a dropped stream reconnects and catches up', async () => {
     fake.dropStreams();
     await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor();
-    fake.push({ type: 'replaced', instanceId: 'i-3' as never, message: 'replaced i-2 with i-3' });
+    fake.push({
+      type: 'replaced',
+      instanceId: 'i-3' as never,
+      message: 'replaced i-2 with i-3',
+      data: { replaced: 'i-2' },
+    });
     await page.locator('li[data-type="replaced"]').waitFor();
   });
 

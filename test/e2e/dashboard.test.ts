@@ -56,6 +56,8 @@ before(async () => {
 
 after(async () => {
   try {
+    // The last state on screen, for whoever reads a failure.
+    await browser?.screenshot('99-last').catch(() => undefined);
     await browser?.close();
   } finally {
     await workspace?.cleanup();
