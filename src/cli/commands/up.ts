@@ -200,6 +200,7 @@ function printHeader(config: UpConfig, url: string): void {
     config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
   const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
   printLine(`tend manager ${config.name}: API on ${url}`);
+  printLine(`  dashboard ${url}/ (sign in with a token; the first admin token is in ${adminTokenFile()})`);
   printLine(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);
   printLine('  Ctrl-C stops the manager; instances keep running.');
 }
