@@ -128,7 +128,8 @@ export class ManagerProcess {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGCONT');
     this.child.kill('SIGTERM');
-    const timeout = sleep(graceMs).then(() => 'timeout' as const);
+    // Unref'd: a manager that exits at once must not keep the test process alive for the grace.
+    const timeout = sleep(graceMs, 'timeout' as const, { ref: false });
     if ((await Promise.race([this.exited, timeout])) === 'timeout') this.child.kill('SIGKILL');
     await this.exited;
   }

@@ -71,6 +71,7 @@ export function openLeadership(config: UpConfig, address: string, logger: Logger
         address,
         ttlSeconds: config.leaseSeconds,
         electionKey: `${config.etcdPrefix}leader`,
+        logger,
       });
   }
 }
