@@ -24,7 +24,7 @@ export function fromInfraKitGroupChecked(value: unknown, isKnownPlugin?: IsKnown
       allocation,
       instance: pluginRef(Properties.Instance.Plugin, Properties.Instance.Properties),
       flavor: pluginRef(Properties.Flavor.Plugin, Properties.Flavor.Properties),
-      ...resolvePolicies(Properties.Tend),
+      ...resolvePolicies(Properties.Tend, allocation),
     },
   };
 }

@@ -37,7 +37,7 @@ export function checkGroupObject(
       allocation,
       instance: pluginRef(group.instance.plugin, group.instance.properties),
       flavor: pluginRef(group.flavor.plugin, group.flavor.properties),
-      ...resolvePolicies(group),
+      ...resolvePolicies(group, allocation),
     },
   };
 }
@@ -61,9 +61,11 @@ export function pluginRef(plugin: string, properties: JsonValue | undefined): Pl
 /** Fills in every default; shared by Tend's and InfraKit's shapes. */
 export function resolvePolicies(
   sections: PolicySectionsParsed | undefined,
+  allocation: GroupSpec['allocation'],
 ): Pick<GroupSpec, 'health' | 'update' | 'scaleIn'> {
   const health = sections?.health;
   const update = sections?.update;
+  const surgeDefaults = updateDefaults(allocation, update);
   return {
     health: {
       graceMs: health?.grace ?? DEFAULTS.health.graceMs,
@@ -71,12 +73,29 @@ export function resolvePolicies(
       maxInFlight: health?.maxInFlight ?? DEFAULTS.health.maxInFlight,
     },
     update: {
-      maxSurge: update?.maxSurge ?? DEFAULTS.update.maxSurge,
-      maxUnavailable: update?.maxUnavailable ?? DEFAULTS.update.maxUnavailable,
+      maxSurge: update?.maxSurge ?? surgeDefaults.maxSurge,
+      maxUnavailable: update?.maxUnavailable ?? surgeDefaults.maxUnavailable,
       healthyForMs: update?.healthyFor ?? DEFAULTS.update.healthyForMs,
       timeoutMs: update?.timeout ?? DEFAULTS.update.timeoutMs,
       onFailure: update?.onFailure ?? DEFAULTS.update.onFailure,
     },
     scaleIn: { order: sections?.scaleIn?.order ?? DEFAULTS.scaleIn.order },
   };
+}
+
+/**
+ * A logical ID names one member (an ensemble's `a`, `b`, `c`), usually with fixed ports or data
+ * dirs, so two instances of one ID cannot run side by side: when the user sets neither
+ * `maxSurge` nor `maxUnavailable`, such groups replace in place (surge 0, one member down at a
+ * time). Size groups keep the surge-first default that never drops below size.
+ */
+function updateDefaults(
+  allocation: GroupSpec['allocation'],
+  update: { maxSurge?: number | undefined; maxUnavailable?: number | undefined } | undefined,
+): { maxSurge: number; maxUnavailable: number } {
+  const inPlace =
+    'logicalIds' in allocation && update?.maxSurge === undefined && update?.maxUnavailable === undefined;
+  return inPlace
+    ? { maxSurge: 0, maxUnavailable: 1 }
+    : { maxSurge: DEFAULTS.update.maxSurge, maxUnavailable: DEFAULTS.update.maxUnavailable };
 }
