@@ -6,7 +6,8 @@ import { testSpec } from './plan-fixtures.js';
 test('failed replacements open the breaker; after the cool-down one trial goes through', async () => {
   const k = kit(testSpec({ size: 2 }), { breaker: { threshold: 5, coolDownMs: 60_000 } });
   k.cloud.faults.push(...Array.from({ length: 100 }, () => 'fail' as const));
-  for (let i = 0; i < 5 && !k.types().includes('breaker-open'); i++) {
+  // Ticks a second apart; failed replacements wait out their backoff, so some ticks hold back.
+  for (let i = 0; i < 30 && !k.types().includes('breaker-open'); i++) {
     await k.controller.tick();
     await k.clock.advance(1_000);
   }
@@ -36,7 +37,10 @@ test('failed replacements open the breaker; after the cool-down one trial goes t
   await k.controller.tick(); // the next trial works
   assert.equal(k.cloud.instances.size, 1);
   await k.clock.advance(1_000);
-  await k.controller.tick(); // its instance is healthy: the breaker closes
+  await k.controller.tick(); // its instance looks healthy: not proof yet
+  assert.ok(!k.types().includes('breaker-closed'));
+  await k.clock.advance(10_000);
+  await k.controller.tick(); // past grace and healthy for the stable period: the breaker closes
   assert.ok(k.types().includes('breaker-closed'));
   await k.controller.tick();
   assert.equal(k.cloud.instances.size, 2);

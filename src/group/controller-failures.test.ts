@@ -23,8 +23,10 @@ test('status keeps the last provision error, naming plugin and operation, until 
   k.cloud.faults.push('fail', 'fail');
   await k.controller.tick();
   assert.equal(k.controller.status().lastError, 'simulator provision failed: quota exceeded');
+  await k.clock.advance(1_000); // past the retry's backoff
   await k.controller.tick(); // the describe works; the provision fails again
   assert.match(k.controller.status().lastError ?? '', /provision failed: quota exceeded/);
+  await k.clock.advance(2_000);
   await k.controller.tick(); // the provision works
   assert.equal(k.controller.status().lastError, undefined);
 });
@@ -132,7 +134,9 @@ test('a half-open trial that meets an outage is tried again, not left waiting fo
   await k.controller.tick(); // the trial: the platform is down
   await k.controller.tick(); // the trial again, and it works
   assert.equal(k.cloud.instances.size, 1);
-  await k.controller.tick(); // healthy: the verdict closes the breaker
+  await k.controller.tick(); // healthy at first look
+  await k.clock.advance(10_000);
+  await k.controller.tick(); // stable: the verdict closes the breaker
   assert.equal(k.controller.status().breaker.open, false);
 });
 

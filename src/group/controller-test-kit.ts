@@ -10,7 +10,7 @@ import { testSpec } from './plan-fixtures.js';
 
 export function kit(spec: GroupSpec = testSpec({ size: 3 }), extra: Partial<GroupControllerOptions> = {}) {
   const clock = new VirtualClock({ start: 1_000_000 });
-  const cloud = fakeCloud();
+  const cloud = fakeCloud({ clock });
   const flavor = fakeFlavor();
   const journal = memoryJournal();
   const events: GroupEvent[] = [];

@@ -84,11 +84,12 @@ test('a lost provision response creates no duplicate: the key is reused', async 
 });
 
 test('a failed provision is retried with the same key', async () => {
-  const { controller, cloud, types } = kit(testSpec({ size: 1 }));
+  const { controller, cloud, clock, types } = kit(testSpec({ size: 1 }));
   cloud.faults.push('fail');
   await controller.tick();
   assert.equal(cloud.instances.size, 0);
   assert.ok(types().includes('provision-failed'));
+  await clock.advance(1_000); // past the retry's backoff
   await controller.tick();
   const provisions = cloud.calls.filter((c) => c.startsWith('provision'));
   assert.equal(provisions.length, 2);
@@ -145,6 +146,7 @@ test('a watch event wakes the loop before the next interval', async () => {
   const controller = make({ tickIntervalMs: 60_000 });
   controller.start(new AbortController().signal);
   await clock.advance(0);
+  await clock.advance(120_000); // long enough to be stable: its death is no crash loop
   const [victim] = [...cloud.instances.keys()];
   assert.ok(victim !== undefined);
   cloud.vanish(victim);

@@ -14,6 +14,8 @@ const DESTROY_ATTEMPTS = 10;
  * Creates the reconcile loop of one group: a tick every `tickIntervalMs` (default 1 s), or at
  * once when the instance plugin's `watch` reports a change; after failures the pause grows with
  * full-jitter backoff. Aborting the signal given to `start` (leadership lost) stops every call.
+ * Failed replacements are paced by the planner too (breaker-verdicts.ts): a crash loop's own exit
+ * events would otherwise cut every pause short.
  */
 export function createGroupController(options: GroupControllerOptions): GroupController {
   const clock = options.clock ?? systemClock;
@@ -86,7 +88,9 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     const signal = internal.signal;
     const unsubscribe = options.instancePlugin.watch?.((event) => {
       const owner = event.tags?.[TAG_GROUP];
-      if (owner === undefined || owner === options.spec.id) requestTick();
+      if (owner !== undefined && owner !== options.spec.id) return;
+      if (event.type === 'gone') reconciler.noteGone(event.id);
+      requestTick();
     });
     try {
       await reconciler.resolveIntents(signal).catch((error: unknown) => {
@@ -105,7 +109,9 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
         if (result.failed) await nap(tickIntervalMs + backoff.next());
         else {
           backoff.reset();
-          await nap(tickIntervalMs);
+          // Replacements held back by their backoff go as soon as it is over, not a tick later.
+          const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
+          await nap(Math.max(0, Math.min(tickIntervalMs, untilRetry)));
         }
       }
     } finally {

@@ -1,4 +1,5 @@
 // Small in-memory plugins for controller tests (fakes over mocks). Not exported from index.ts.
+import type { Clock } from '../lib/index.js';
 import {
   type FlavorPlugin,
   type Health,
@@ -33,11 +34,16 @@ export interface FakeCloud extends InstancePlugin {
   describeFails: boolean;
   /** Describe never answers (until aborted). */
   describeHangs: boolean;
+  /**
+   * Set: every instance provisioned from now on exits by itself this long after its creation —
+   * `gone` is emitted and describe no longer lists it (a crash-looping process, a reaped container).
+   */
+  lifetimeMs: number | undefined;
   emit(event: InstanceEvent): void;
   vanish(id: InstanceId): void;
 }
 
-export function fakeCloud(): FakeCloud {
+export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
   const instances = new Map<InstanceId, InstanceDescription>();
   const listeners = new Set<(event: InstanceEvent) => void>();
   let seq = 0;
@@ -47,6 +53,7 @@ export function fakeCloud(): FakeCloud {
     faults: [],
     describeFails: false,
     describeHangs: false,
+    lifetimeMs: undefined,
     validate: async () => {},
     async provision(spec) {
       cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
@@ -58,6 +65,7 @@ export function fakeCloud(): FakeCloud {
       const description: InstanceDescription = { id, tags: spec.tags };
       if (spec.logicalId !== undefined) description.logicalId = spec.logicalId;
       instances.set(id, description);
+      if (cloud.lifetimeMs !== undefined && existing === undefined) exitLater(id, cloud.lifetimeMs);
       if (fault === 'lose') throw new TendError('unavailable', 'response lost');
       return id;
     },
@@ -87,6 +95,13 @@ export function fakeCloud(): FakeCloud {
       instances.delete(id);
       cloud.emit({ type: 'gone', id });
     },
+  };
+  const exitLater = (id: InstanceId, ms: number) => {
+    const { clock } = options;
+    if (clock === undefined) throw new Error('fakeCloud: lifetimeMs needs a clock');
+    void clock.sleep(ms).then(() => {
+      if (instances.has(id)) cloud.vanish(id);
+    });
   };
   return cloud;
 }

@@ -1,4 +1,6 @@
 import {
+  type FlavorPlugin,
+  type GroupSpec,
   type Health,
   INFRAKIT_TAG_CONFIG,
   type InstanceDescription,
@@ -9,20 +11,33 @@ import {
   TAG_OP,
 } from '../spi/index.js';
 import type { ObservedInstance } from './plan-types.js';
+import { departure, type Stability, type StabilityRecord, settle } from './stability.js';
 
-interface HealthRecord {
-  firstSeen: number;
+interface HealthRecord extends StabilityRecord {
   health: Health;
   unhealthySince?: number;
   healthySince?: number;
+  /** Start of the current streak without an `unhealthy` report (stability counts from here). */
+  upSince?: number;
   everHealthy: boolean;
 }
 
 export interface HealthChange {
   id: InstanceId;
-  /** First time this instance is seen healthy: proof that a replacement worked. */
+  /** First time this instance is seen healthy. */
   firstHealthy: boolean;
   becameUnhealthy: boolean;
+  /** Healthy for the stable period: proof that a replacement worked. */
+  becameStable: boolean;
+}
+
+/** An instance Tend created that went away by itself before it was stable. */
+export interface EarlyExit {
+  id: InstanceId;
+  /** From its creation to the look that found it gone. */
+  ageMs: number;
+  /** Some describe listed it before it went (else it died before anyone saw it). */
+  seen: boolean;
 }
 
 /**
@@ -34,48 +49,104 @@ export interface HealthTracker {
     descriptions: readonly InstanceDescription[],
     health: readonly Health[],
     now: number,
-  ): { observed: ObservedInstance[]; changes: HealthChange[] };
+    stability: Stability,
+  ): { observed: ObservedInstance[]; changes: HealthChange[]; exits: EarlyExit[] };
   /** Records creation time for an instance Tend just made (grace counts from here). */
   created(id: InstanceId, now: number): void;
+  /** The plugin's watch said `gone` (possibly before `created`: a process may exit that fast). */
+  gone(id: InstanceId): void;
+  /** Tend destroyed it: its absence is no exit. */
+  destroyed(id: InstanceId): void;
   everHealthy(id: InstanceId): boolean;
+  /**
+   * Destroying it to heal is a failed replacement: it never was stable. An instance this leader
+   * did not create is judged as before (never healthy), since its age is unknown here.
+   */
+  unproven(id: InstanceId): boolean;
 }
+
+/** `gone` events for IDs not yet known are kept this many deep (IDs are never reused). */
+const EARLY_GONE_MEMORY = 256;
 
 export function createHealthTracker(): HealthTracker {
   let records = new Map<InstanceId, HealthRecord>();
+  const goneBeforeCreated = new Set<InstanceId>();
   return {
-    observe(descriptions, health, now) {
+    observe(descriptions, health, now, stability) {
       const next = new Map<InstanceId, HealthRecord>();
       const observed: ObservedInstance[] = [];
       const changes: HealthChange[] = [];
       descriptions.forEach((description, index) => {
         const reported = health[index] ?? 'unknown';
         const before = records.get(description.id);
-        const record = advance(before, reported, now);
+        const record = advance(before, reported, now, stability);
         next.set(description.id, record);
         observed.push(toObserved(description, record));
         const firstHealthy = record.everHealthy && before?.everHealthy !== true;
         const becameUnhealthy = reported === 'unhealthy' && before?.health !== 'unhealthy';
-        if (firstHealthy || becameUnhealthy)
-          changes.push({ id: description.id, firstHealthy, becameUnhealthy });
+        const becameStable = record.stable && before?.stable !== true;
+        if (firstHealthy || becameUnhealthy || becameStable)
+          changes.push({ id: description.id, firstHealthy, becameUnhealthy, becameStable });
       });
+      const exits: EarlyExit[] = [];
+      for (const [id, record] of records) {
+        if (next.has(id)) continue;
+        const verdict = departure(record, now);
+        // Not listed yet, but not known gone either: the platform's describe may lag its provision.
+        if (verdict === 'pending') next.set(id, record);
+        else if (verdict === 'early') exits.push({ id, ageMs: now - record.firstSeen, seen: record.seen });
+      }
       records = next; // instances no longer described are forgotten
-      return { observed, changes };
+      return { observed, changes, exits };
     },
     created(id, now) {
-      records.set(id, { firstSeen: now, health: 'unknown', everHealthy: false });
+      const gone = goneBeforeCreated.delete(id);
+      const base = { firstSeen: now, health: 'unknown' as const, everHealthy: false };
+      records.set(id, { ...base, created: true, seen: false, stable: false, gone });
+    },
+    gone(id) {
+      const record = records.get(id);
+      if (record !== undefined) {
+        record.gone = true;
+        return;
+      }
+      goneBeforeCreated.add(id);
+      if (goneBeforeCreated.size > EARLY_GONE_MEMORY) {
+        const [oldest] = goneBeforeCreated;
+        if (oldest !== undefined) goneBeforeCreated.delete(oldest);
+      }
+    },
+    destroyed(id) {
+      records.delete(id);
     },
     everHealthy: (id) => records.get(id)?.everHealthy === true,
+    unproven(id) {
+      const record = records.get(id);
+      if (record === undefined) return true;
+      return record.created ? !record.stable : !record.everHealthy;
+    },
   };
 }
 
-function advance(before: HealthRecord | undefined, health: Health, now: number): HealthRecord {
+function advance(
+  before: HealthRecord | undefined,
+  health: Health,
+  now: number,
+  stability: Stability,
+): HealthRecord {
   const record: HealthRecord = {
     firstSeen: before?.firstSeen ?? now,
     health,
     everHealthy: (before?.everHealthy ?? false) || health === 'healthy',
+    created: before?.created ?? false,
+    seen: true,
+    stable: before?.stable ?? false,
+    gone: before?.gone ?? false,
   };
   if (health === 'unhealthy') record.unhealthySince = before?.unhealthySince ?? now;
   if (health === 'healthy') record.healthySince = before?.healthySince ?? now;
+  if (health !== 'unhealthy') record.upSince = before?.upSince ?? now;
+  record.stable = settle(record, record.upSince, now, stability);
   return record;
 }
 
@@ -95,4 +166,26 @@ export function toObserved(description: InstanceDescription, record: HealthRecor
   if (record.unhealthySince !== undefined) observed.unhealthySince = record.unhealthySince;
   if (record.healthySince !== undefined) observed.healthySince = record.healthySince;
   return observed;
+}
+
+/** Asks the flavor for every instance's health, 32 at a time; a failing check is `unknown`. */
+export async function healthOf(
+  flavor: FlavorPlugin,
+  list: readonly InstanceDescription[],
+  spec: GroupSpec,
+  signal: AbortSignal,
+): Promise<Health[]> {
+  const result: Health[] = new Array<Health>(list.length).fill('unknown');
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < list.length; i = next++) {
+      const instance = list[i];
+      if (instance === undefined) continue;
+      result[i] = await flavor
+        .healthy(spec.flavor.properties, instance, { signal })
+        .catch((): Health => 'unknown');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, list.length) }, worker));
+  return result;
 }

@@ -63,3 +63,31 @@ test('the reason names the last failure; a rejected config gets no trial after t
   const rejected = { status: 'open' as const, consecutiveFailures: 1, openedAt: 0, rejectedConfig: 'new' };
   assert.deepEqual(plan({ ...input(spec, [], t + 3_600_000, { breaker: rejected }), limits }), []);
 });
+
+test('after a failed replacement the next waits for its retry time; scale-in does not', () => {
+  const breaker = { status: 'closed' as const, consecutiveFailures: 2, retryAt: t + 1_000 };
+  const small = testSpec({ size: 2 });
+  const held = plan({ ...input(small, [...two, inst('z', { slot: 7 })], t, { breaker }), limits });
+  assert.ok(held.length > 0 && held.every((a) => a.type === 'destroy' && a.reason === 'scale-in'));
+  assert.deepEqual(plan({ ...input(spec, [], t + 999, { breaker }), limits }), [], 'nothing to fill yet');
+  assert.equal(plan({ ...input(spec, [], t + 1_000, { breaker }), limits }).length, 3, 'then all of it');
+});
+
+test('a breaker opened by instances exiting soon after creation says so', () => {
+  const exits = (early: number) => ({
+    status: 'closed' as const,
+    consecutiveFailures: 5,
+    earlyExits: early,
+    lastFailure: 'instance i-9 was gone 800 ms after creation',
+  });
+  assert.deepEqual(plan({ ...input(spec, [], t, { breaker: exits(5) }), limits })[0], {
+    type: 'breaker-open',
+    reason:
+      'instances keep exiting soon after creation: 5 in a row; last: instance i-9 was gone 800 ms after creation',
+  });
+  assert.deepEqual(plan({ ...input(spec, [], t, { breaker: exits(2) }), limits })[0], {
+    type: 'breaker-open',
+    reason:
+      '5 replacements failed in a row (2 exited soon after creation); last: instance i-9 was gone 800 ms after creation',
+  });
+});

@@ -1,4 +1,11 @@
-import type { Action, DestroyAction, PlanLimits, PlannerState, ProvisionAction } from './plan-types.js';
+import type {
+  Action,
+  BreakerState,
+  DestroyAction,
+  PlanLimits,
+  PlannerState,
+  ProvisionAction,
+} from './plan-types.js';
 
 type Step = ProvisionAction | DestroyAction;
 
@@ -19,8 +26,13 @@ export function gateByBreaker(
 ): Action[] {
   const { breaker } = state;
   if (breaker.status === 'closed') {
-    if (breaker.consecutiveFailures < limits.breakerThreshold) return [...steps];
-    const count = `${breaker.consecutiveFailures} replacements failed in a row`;
+    if (breaker.consecutiveFailures < limits.breakerThreshold) {
+      // Paced: after a failed replacement the next waits out its backoff, even when a watch
+      // event (often the failed instance's own exit) woke the loop early.
+      const waiting = breaker.retryAt !== undefined && now < breaker.retryAt;
+      return waiting ? steps.filter((s) => !isRemediation(s)) : [...steps];
+    }
+    const count = failureCount(breaker);
     const reason = breaker.lastFailure === undefined ? count : `${count}; last: ${breaker.lastFailure}`;
     return [{ type: 'breaker-open', reason }, ...steps.filter((s) => !isRemediation(s))];
   }
@@ -32,6 +44,15 @@ export function gateByBreaker(
     return [{ type: 'breaker-half-open' }, ...passive, ...probe(steps)];
   }
   return breaker.probeIssued === true ? passive : [...passive, ...probe(steps)];
+}
+
+/** The head of the breaker's reason: a crash loop says so, rather than "replacements failed". */
+function failureCount(breaker: BreakerState): string {
+  const n = breaker.consecutiveFailures;
+  const early = breaker.earlyExits ?? 0;
+  if (early > 0 && early === n) return `instances keep exiting soon after creation: ${n} in a row`;
+  const count = `${n} replacements failed in a row`;
+  return early > 0 ? `${count} (${early} exited soon after creation)` : count;
 }
 
 /** One trial replacement: the first provision, with the destroy that makes its room. */

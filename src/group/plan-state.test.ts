@@ -13,6 +13,7 @@ import {
   recordSuccess,
   rejectConfig,
   releaseRejection,
+  scheduleRetry,
 } from './plan-state.js';
 import type { PlannerState } from './plan-types.js';
 
@@ -86,6 +87,8 @@ test('state survives a JSON round trip; garbage starts fresh', () => {
       openedAt: 9,
       reason: 'r (not retried: fix the spec)',
       lastFailure: 'r',
+      earlyExits: 3,
+      retryAt: 12,
       rejectedConfig: 'b',
     },
     generations: { '0': 2 },
@@ -127,4 +130,16 @@ test('a rejected config keeps the breaker open until the target changes or the o
   assert.deepEqual(releaseRejection(state).breaker, { status: 'closed', consecutiveFailures: 0 });
   const open = { ...initialPlannerState, breaker: { status: 'open' as const, consecutiveFailures: 5 } };
   assert.equal(releaseRejection(open, 'good'), open, 'an ordinary open breaker waits for its trial');
+});
+
+test('early exits are counted apart; retries are scheduled only while closed; success forgets both', () => {
+  let breaker = recordFailure(initialPlannerState.breaker, 'provision failed: x', 1);
+  breaker = recordFailure(breaker, 'instance i-1 was gone 5 ms after creation', 2, true);
+  assert.equal(breaker.consecutiveFailures, 2);
+  assert.equal(breaker.earlyExits, 1);
+  breaker = scheduleRetry(breaker, 2, 700);
+  assert.equal(breaker.retryAt, 702);
+  const open = { status: 'open' as const, consecutiveFailures: 5, openedAt: 0 };
+  assert.equal(scheduleRetry(open, 2, 700), open);
+  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
 });

@@ -78,10 +78,24 @@ export function openBreaker(breaker: BreakerState, reason: string, now: number):
   return open;
 }
 
-/** A replacement failed: count it; a failed half-open probe re-opens the breaker at once. */
-export function recordFailure(breaker: BreakerState, reason: string, now: number): BreakerState {
+/**
+ * A replacement failed: count it; a failed half-open probe re-opens the breaker at once.
+ * `earlyExit`: the instance went away by itself before it was stable (a crash loop's signature).
+ */
+export function recordFailure(
+  breaker: BreakerState,
+  reason: string,
+  now: number,
+  earlyExit = false,
+): BreakerState {
   const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: reason };
+  if (earlyExit) counted.earlyExits = (breaker.earlyExits ?? 0) + 1;
   return breaker.status === 'half-open' ? openBreaker(counted, reason, now) : counted;
+}
+
+/** Holds replacements back until `now + delayMs`; only a closed breaker paces (open ones wait anyway). */
+export function scheduleRetry(breaker: BreakerState, now: number, delayMs: number): BreakerState {
+  return breaker.status === 'closed' ? { ...breaker, retryAt: now + delayMs } : breaker;
 }
 
 /** The platform called `config` invalid: open at once, and no trial until the target changes. */
@@ -199,6 +213,8 @@ const stateSchema = z.object({
     reason: z.string().optional(),
     probeIssued: z.boolean().optional(),
     lastFailure: z.string().optional(),
+    earlyExits: z.number().int().min(0).optional(),
+    retryAt: z.number().optional(),
     rejectedConfig: z.string().optional(),
   }),
   generations: z.record(z.string(), z.number().int()),

@@ -43,6 +43,13 @@ export interface BreakerState {
   probeIssued?: boolean;
   /** What the last counted failure was, for the reason status gives. */
   lastFailure?: string;
+  /** How many of `consecutiveFailures` were instances that exited by themselves before they were stable. */
+  earlyExits?: number;
+  /**
+   * Closed with failures counted: no replacement before this time (ms since epoch), a full-jitter
+   * backoff after the last failure. The planner holds back, whatever woke the loop.
+   */
+  retryAt?: number;
   /**
    * The platform rejected this config as invalid (`invalid_spec`): retrying cannot help, so the
    * breaker stays open with no trial until the target config changes or the operator resumes.

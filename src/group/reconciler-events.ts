@@ -45,7 +45,8 @@ export interface OutcomeInput {
 /**
  * Turns what happened into events and breaker verdicts. A failed replacement is a provision error
  * (throttling aside: that is back-pressure, not failure) or an instance healed away before it was
- * ever healthy — the signature of a replacement loop.
+ * stable — the signature of a replacement loop. (Instances that exit by themselves before they
+ * are stable are counted when a describe finds them gone: see breaker-verdicts.ts.)
  */
 export function recordOutcome(input: OutcomeInput): PlannerState {
   const { outcome, now, emit, tracker } = input;
@@ -60,8 +61,14 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
       instanceId: d.instanceId,
       data: { reason: d.reason },
     });
-    if (d.reason === 'heal' && !tracker.everHealthy(d.instanceId))
-      fail(`instance ${d.instanceId} never became healthy`);
+    if (d.reason === 'heal' && tracker.unproven(d.instanceId)) {
+      fail(
+        tracker.everHealthy(d.instanceId)
+          ? `instance ${d.instanceId} turned unhealthy before it was stable`
+          : `instance ${d.instanceId} never became healthy`,
+      );
+    }
+    tracker.destroyed(d.instanceId);
   }
   for (const f of outcome.failedDestroys) {
     input.logger.warn('destroy failed', {

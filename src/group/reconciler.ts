@@ -5,22 +5,22 @@ import {
   type GroupEventType,
   type GroupSpec,
   type GroupStatus,
-  type Health,
   type InstanceDescription,
+  type InstanceId,
   type InstancePlugin,
   TAG_GROUP,
   TAG_OP,
   TendError,
   toTendError,
 } from '../spi/index.js';
+import { closeOnProof, countEarlyExits, paceReplacements, settled } from './breaker-verdicts.js';
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal } from './controller-api.js';
 import { buildStatus } from './controller-status.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
-import { createHealthTracker } from './observe.js';
+import { createHealthTracker, healthOf } from './observe.js';
 import { plan } from './plan.js';
-import { desiredCount } from './plan-helpers.js';
 import {
   applyTransitions,
   initialPlannerState,
@@ -28,13 +28,13 @@ import {
   plannerStateToJson,
   recordGenerations,
   recordProvisioned,
-  recordSuccess,
   releaseRejection,
   retarget,
 } from './plan-state.js';
 import type { ObservedInstance, PlanLimits, PlannerState } from './plan-types.js';
 import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { configHash } from './spec/index.js';
+import { stabilityOf } from './stability.js';
 
 export interface ReconcilerOptions {
   spec: GroupSpec;
@@ -58,6 +58,8 @@ export interface TickResult {
   failed: boolean;
   /** The describe worked after failing: the platform is back, so the loop's backoff starts over. */
   recovered?: boolean;
+  /** Replacements are held back until then (ms since epoch): the loop looks again no later. */
+  retryAt?: number;
 }
 
 export type Emit = (type: GroupEventType, message: string, extra?: Partial<GroupEvent>) => void;
@@ -156,22 +158,6 @@ export function createReconciler(o: ReconcilerOptions) {
     }
   }
 
-  async function healthOf(list: readonly InstanceDescription[], spec: GroupSpec, signal: AbortSignal) {
-    const result: Health[] = new Array<Health>(list.length).fill('unknown');
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < list.length; i = next++) {
-        const instance = list[i];
-        if (instance === undefined) continue;
-        result[i] = await o.flavorPlugin
-          .healthy(spec.flavor.properties, instance, { signal })
-          .catch((): Health => 'unknown');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(32, list.length) }, worker));
-    return result;
-  }
-
   async function tick(signal: AbortSignal): Promise<TickResult> {
     await load();
     const now = o.clock.now();
@@ -188,15 +174,20 @@ export function createReconciler(o: ReconcilerOptions) {
     const recovered = blind;
     blind = false;
     described = answer;
-    const seen = tracker.observe(answer, await healthOf(answer, spec, signal), now);
+    const health = await healthOf(o.flavorPlugin, answer, spec, signal);
+    const seen = tracker.observe(answer, health, now, stabilityOf(spec));
     observed = seen.observed;
     for (const change of seen.changes) {
       if (change.becameUnhealthy)
         emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
-      if (change.firstHealthy) closeBreakerOnProof();
+      if (change.becameStable) state = closeOnProof(state, emit);
     }
     state = recordGenerations(state, spec.id, observed);
-    if (settled(spec, targetConfig, now)) closeBreakerOnProof();
+    if (settled(observed, spec, targetConfig, now)) state = closeOnProof(state, emit);
+    // After any proof: an instance that crashed is counted even when another one proved itself.
+    const beforeExits = state.breaker;
+    state = countEarlyExits(state, seen.exits, now, emit, o.logger);
+    state = paceReplacements(beforeExits, state, now, o.random);
     liftRejection(releaseRejection(state, targetConfig), 'a new spec is the target');
 
     const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
@@ -204,18 +195,25 @@ export function createReconciler(o: ReconcilerOptions) {
     transitionEvents(actions, emit);
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
-    if (steps.length === 0) return { acted: false, failed: false, recovered };
+    if (steps.length === 0) return { acted: false, failed: false, recovered, ...held() };
 
     const outcome = await execute(executorContext(signal, spec), steps);
     errors.record(outcome);
+    const beforeOutcome = state.breaker;
     state = recordOutcome({ outcome, state, now, emit, tracker, logger: o.logger, steps, targetConfig });
+    state = paceReplacements(beforeOutcome, state, o.clock.now(), o.random);
     state = recordProvisioned(
       state,
       spec.id,
       outcome.provisioned.map(({ action }) => action),
     );
     await persist();
-    return { acted: true, failed: hasFailures(outcome, signal), recovered };
+    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...held() };
+  }
+
+  function held(): { retryAt?: number } {
+    const { retryAt, status } = state.breaker;
+    return status === 'closed' && retryAt !== undefined && retryAt > o.clock.now() ? { retryAt } : {};
   }
 
   /** Takes `next` if it lifted a rejected spec's stop, and says so. */
@@ -223,25 +221,6 @@ export function createReconciler(o: ReconcilerOptions) {
     if (next === state) return;
     state = next;
     emit('breaker-closed', `${why}; provisioning resumes`);
-  }
-
-  function closeBreakerOnProof(): void {
-    const before = state.breaker;
-    if (before.status === 'open' || (before.status === 'closed' && before.consecutiveFailures === 0)) return;
-    state = { ...state, breaker: recordSuccess(before) };
-    if (before.status === 'half-open')
-      emit('breaker-closed', 'a replacement proved healthy; remediation resumes');
-  }
-
-  /** Everything current, in count, none unhealthy, all past grace and unhealthyAfter: a quiet group. */
-  function settled(spec: GroupSpec, targetConfig: string, now: number): boolean {
-    const wait = spec.health.graceMs + spec.health.unhealthyAfterMs;
-    return (
-      observed.length === desiredCount(spec) &&
-      observed.every(
-        (i) => i.config === targetConfig && i.health !== 'unhealthy' && now - i.firstSeen >= wait,
-      )
-    );
   }
 
   return {
@@ -252,6 +231,8 @@ export function createReconciler(o: ReconcilerOptions) {
     emit,
     executorContext,
     described: () => described,
+    /** The plugin's watch says the instance is gone: an unseen one counts as exited, not as lagging. */
+    noteGone: (id: InstanceId) => tracker.gone(id),
     setDestroying: (value: boolean) => {
       destroying = value;
     },

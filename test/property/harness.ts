@@ -32,16 +32,19 @@ export const TIMING = {
   unhealthyAfterMs: 3_000,
   healthyForMs: 2_000,
   coolDownMs: 20_000,
-  /** The controller's cap on its backoff between failed ticks (controller.ts). */
+  /** Cap of the loop's backoff (controller.ts) and of replacement pacing (breaker-verdicts.ts). */
   backoffCapMs: 30_000,
+  stableFloorMs: 10_000, // STABLE_FLOOR_MS (stability.ts)
+  appearWithinMs: 10_000, // APPEAR_WITHIN_MS (stability.ts)
   provisionRatePerSec: 10,
 };
 
 /**
  * The convergence bound, in virtual ms after the faults stop. Each term is a wait the design
  * allows, summed as if they happened one after another (worst case):
- *  - one backoff nap of the loop (≤ cap + tick) before it looks again;
- *  - an open breaker's cool-down, then one tick for the half-open trial and one for its verdict;
+ *  - one backoff nap of the loop (≤ cap + tick), or the pacing (≤ cap) after a failed replacement
+ *    counted up to appearWithin after the faults stop (an instance that vanished unseen);
+ *  - an open breaker's cool-down, a tick for the half-open trial, its verdict once that is stable;
  *  - unhealthy instances: grace + unhealthyAfter before each is replaced, one per maxInFlight
  *    round (each round ≤ 3 ticks), for at most `size` instances;
  *  - a rollout (or rollback): `size` steps, each ≤ healthyFor + 3 ticks;
@@ -49,8 +52,9 @@ export const TIMING = {
  */
 export function convergenceBoundMs(size: number): number {
   const t = TIMING;
-  const loop = t.backoffCapMs + t.tickMs;
-  const breaker = t.coolDownMs + 2 * t.tickMs;
+  const loop = t.backoffCapMs + Math.max(t.tickMs, t.appearWithinMs);
+  const stable = Math.max(t.graceMs, t.healthyForMs, t.stableFloorMs) + t.tickMs;
+  const breaker = t.coolDownMs + t.tickMs + stable;
   const heal = t.graceMs + t.unhealthyAfterMs + size * 3 * t.tickMs;
   const rollout = size * (t.healthyForMs + 3 * t.tickMs);
   const rate = (size * 1_000) / t.provisionRatePerSec;
