@@ -238,3 +238,33 @@ test('a deposed leader’s provision that did happen spends its key, even if the
     [`provision ${key}`, `provision g:${hash}:0:1`],
   );
 });
+
+test('an instance that disappears by itself is reported vanished, then replaced', async () => {
+  const { controller, cloud, events, clock } = kit();
+  await controller.tick();
+  await controller.tick(); // listed once: now Tend knows it existed
+  await clock.advance(60_000); // a veteran: its loss is ordinary wear, replaced at once
+  await controller.tick();
+  const [victim] = [...cloud.instances.keys()];
+  assert.ok(victim !== undefined);
+  cloud.instances.delete(victim);
+  await controller.tick();
+  const vanished = events.filter((e) => e.type === 'vanished');
+  assert.deepEqual(
+    vanished.map((e) => e.instanceId),
+    [victim],
+  );
+  assert.equal(cloud.instances.size, 3, 'replaced in the same tick');
+  assert.equal(events.filter((e) => e.type === 'vanished' && e.instanceId !== victim).length, 0);
+});
+
+test('an instance Tend destroys itself is not reported vanished', async () => {
+  const { controller, events } = kit(testSpec({ size: 3 }));
+  await controller.tick();
+  await controller.tick();
+  controller.update(testSpec({ size: 1 }));
+  await controller.tick();
+  await controller.tick();
+  assert.equal(events.filter((e) => e.type === 'destroyed').length, 2);
+  assert.equal(events.filter((e) => e.type === 'vanished').length, 0);
+});

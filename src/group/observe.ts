@@ -50,7 +50,7 @@ export interface HealthTracker {
     health: readonly Health[],
     now: number,
     stability: Stability,
-  ): { observed: ObservedInstance[]; changes: HealthChange[]; exits: EarlyExit[] };
+  ): { observed: ObservedInstance[]; changes: HealthChange[]; exits: EarlyExit[]; vanished: InstanceId[] };
   /** Records creation time for an instance Tend just made (grace counts from here). */
   created(id: InstanceId, now: number): void;
   /** The plugin's watch said `gone` (possibly before `created`: a process may exit that fast). */
@@ -89,15 +89,21 @@ export function createHealthTracker(): HealthTracker {
           changes.push({ id: description.id, firstHealthy, becameUnhealthy, becameStable });
       });
       const exits: EarlyExit[] = [];
+      // Listed before, not now, and not destroyed by Tend (that forgets the record): it went by itself.
+      const vanished: InstanceId[] = [];
       for (const [id, record] of records) {
         if (next.has(id)) continue;
         const verdict = departure(record, now);
         // Not listed yet, but not known gone either: the platform's describe may lag its provision.
-        if (verdict === 'pending') next.set(id, record);
-        else if (verdict === 'early') exits.push({ id, ageMs: now - record.firstSeen, seen: record.seen });
+        if (verdict === 'pending') {
+          next.set(id, record);
+          continue;
+        }
+        if (verdict === 'early') exits.push({ id, ageMs: now - record.firstSeen, seen: record.seen });
+        if (record.seen) vanished.push(id);
       }
       records = next; // instances no longer described are forgotten
-      return { observed, changes, exits };
+      return { observed, changes, exits, vanished };
     },
     created(id, now) {
       const gone = goneBeforeCreated.delete(id);

@@ -177,6 +177,10 @@ export function createReconciler(o: ReconcilerOptions) {
     const health = await healthOf(o.flavorPlugin, answer, spec, signal);
     const seen = tracker.observe(answer, health, now, stabilityOf(spec));
     observed = seen.observed;
+    for (const id of seen.vanished)
+      emit('vanished', `instance ${id} is gone (not destroyed by Tend); it will be replaced`, {
+        instanceId: id,
+      });
     for (const change of seen.changes) {
       if (change.becameUnhealthy)
         emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });

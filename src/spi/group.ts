@@ -99,6 +99,7 @@ export interface GroupPlugin {
 export type GroupEventType =
   | 'created'
   | 'destroyed'
+  | 'vanished'
   | 'unhealthy'
   | 'replaced'
   | 'provision-failed'

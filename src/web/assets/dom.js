@@ -66,6 +66,7 @@ export const PHASE_TONE = {
 export const EVENT_TONE = {
   created: 'ok',
   destroyed: 'muted',
+  vanished: 'bad',
   unhealthy: 'bad',
   replaced: 'warn',
   'provision-failed': 'bad',
