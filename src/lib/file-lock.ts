@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { link, open, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { errorCode, readFileIfExists } from './atomic-file.js';
+import { systemClock } from './clock.js';
 
 /**
  * A lock between processes on one machine: the lock file is published with link(2), which fails
@@ -134,24 +135,6 @@ function describeHolder(text: string | undefined): string {
   return owner === undefined ? 'an unknown process' : `pid ${owner.pid} on ${owner.host || 'this host'}`;
 }
 
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Runs `fn` while holding the lock file; always releases it, even when `fn` throws. */
 export async function withFileLock<T>(options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -169,7 +152,7 @@ export async function withFileLock<T>(options: FileLockOptions, fn: () => Promis
       await breakStale(options.path, text);
       continue;
     }
-    await delay(wait, options.signal);
+    await systemClock.sleep(wait, options.signal);
     wait = Math.min(wait * 2, 25);
   }
   try {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { TendError } from '../spi/index.js';
 
 /**
  * Turns zod issues into one path-precise line: `properties.env.PORT: expected string, received
@@ -21,4 +22,20 @@ function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
   return out;
+}
+
+/**
+ * Parses a plugin's `properties` with its schema (absent = `{}`), or throws `invalid_spec` naming
+ * the plugin and every problem's path: `etcd flavor: properties.members.a.peerPort: …`.
+ */
+export function parsePluginProperties<S extends z.ZodType>(
+  schema: S,
+  properties: unknown,
+  plugin: string,
+): z.output<S> {
+  const result = schema.safeParse(properties ?? {});
+  if (!result.success) {
+    throw new TendError('invalid_spec', `${plugin}: ${formatIssues(result.error, 'properties')}`);
+  }
+  return result.data;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
 import {
   type FlavorPlugin,
   type Health,
@@ -38,11 +38,7 @@ export interface ComboFlavorOptions {
 }
 
 function parseComboProperties(properties: JsonValue | undefined): ComboEntry[] {
-  const result = propertiesSchema.safeParse(properties ?? {});
-  if (!result.success) {
-    throw new TendError('invalid_spec', `combo flavor: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data.flavors;
+  return parsePluginProperties(propertiesSchema, properties, 'combo flavor').flavors;
 }
 
 /**

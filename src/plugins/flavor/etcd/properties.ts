@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
 import { type JsonValue, TendError } from '../../../spi/index.js';
 
 const port = z.number().int().min(1).max(65535);
@@ -81,11 +81,7 @@ export interface EtcdMemberAddress {
 }
 
 export function parseEtcdProperties(properties: JsonValue | undefined): EtcdProperties {
-  const result = propertiesSchema.safeParse(properties ?? {});
-  if (!result.success) {
-    throw new TendError('invalid_spec', `etcd flavor: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data;
+  return parsePluginProperties(propertiesSchema, properties, 'etcd flavor');
 }
 
 export function memberAddress(properties: EtcdProperties, name: string): EtcdMemberAddress {

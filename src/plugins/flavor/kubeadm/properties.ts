@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
-import { type JsonValue, TendError } from '../../../spi/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
+import type { JsonValue } from '../../../spi/index.js';
 
 const propertiesSchema = z.strictObject({
   role: z.enum(['control-plane', 'worker']),
@@ -42,11 +42,7 @@ const propertiesSchema = z.strictObject({
 export type KubeadmProperties = z.infer<typeof propertiesSchema>;
 
 export function parseKubeadmProperties(properties: JsonValue | undefined): KubeadmProperties {
-  const result = propertiesSchema.safeParse(properties ?? {});
-  if (!result.success) {
-    throw new TendError('invalid_spec', `kubeadm flavor: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data;
+  return parsePluginProperties(propertiesSchema, properties, 'kubeadm flavor');
 }
 
 /** Seconds in a Go duration like `24h0m0s`. */

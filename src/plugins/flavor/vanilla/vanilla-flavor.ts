@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
 import type { Attachment, FlavorPlugin, Health, InstanceSpec, JsonValue } from '../../../spi/index.js';
-import { TendError } from '../../../spi/index.js';
 
 /** Tend's and InfraKit's own tags: a flavor setting them could move an instance out of its group. */
 const reservedTagPrefixes = ['tend.', 'infrakit.'];
@@ -23,12 +22,7 @@ const propertiesSchema = z.strictObject({
 export type VanillaProperties = z.infer<typeof propertiesSchema>;
 
 export function parseVanillaProperties(properties: JsonValue | undefined): VanillaProperties {
-  if (properties === undefined || properties === null) return {};
-  const result = propertiesSchema.safeParse(properties);
-  if (!result.success) {
-    throw new TendError('invalid_spec', `vanilla flavor: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data;
+  return parsePluginProperties(propertiesSchema, properties, 'vanilla flavor');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
 import { type JsonValue, TendError } from '../../../spi/index.js';
 
 const port = z.number().int().min(1).max(65535);
@@ -84,11 +84,7 @@ export interface ZookeeperMember {
 }
 
 export function parseZookeeperProperties(properties: JsonValue | undefined): ZookeeperProperties {
-  const result = propertiesSchema.safeParse(properties ?? {});
-  if (!result.success) {
-    throw new TendError('invalid_spec', `zookeeper flavor: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data;
+  return parsePluginProperties(propertiesSchema, properties, 'zookeeper flavor');
 }
 
 /** The member for logical ID `name`; its server id stays the same across replacements. */

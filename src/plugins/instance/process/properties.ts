@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatIssues } from '../../../lib/index.js';
-import { type JsonValue, TendError } from '../../../spi/index.js';
+import { parsePluginProperties } from '../../../lib/index.js';
+import type { JsonValue } from '../../../spi/index.js';
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -17,10 +17,5 @@ export type ProcessProperties = z.infer<typeof propertiesSchema>;
 
 /** Validates the `process` plugin's properties; `undefined` and `null` mean "none". */
 export function parseProcessProperties(properties: JsonValue | undefined): ProcessProperties {
-  if (properties === undefined || properties === null) return {};
-  const result = propertiesSchema.safeParse(properties);
-  if (!result.success) {
-    throw new TendError('invalid_spec', `process plugin: ${formatIssues(result.error, 'properties')}`);
-  }
-  return result.data;
+  return parsePluginProperties(propertiesSchema, properties, 'process plugin');
 }
