@@ -14,8 +14,8 @@ const limitOf = (r: RouteRequest, fallback: number, max: number) => {
 };
 
 /**
- * Who am I, tokens and the audit log. `local`: tokens live in a file every manager shares, so
- * any manager can answer; nothing here needs the leader.
+ * Who am I, tokens and the audit log. `local`: tokens live in a backend every manager shares (a
+ * file or etcd), so any manager can answer; nothing here needs the leader.
  */
 export const adminRoutes: readonly Route[] = [
   {

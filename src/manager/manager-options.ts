@@ -29,12 +29,12 @@ export interface ManagerOptions {
   /** PEM files; the API serves https with them. Required to listen on anything but loopback. */
   tls?: { certFile: string; keyFile: string };
   /**
-   * Holds `tokens.json`, `audit.log` and `events-<name>.jsonl`. In memory only when absent.
-   * Managers in HA must see the same `tokens.json` (a shared directory), or a token made on one
-   * is unknown to the others.
+   * Holds `tokens.json` (unless `tokens` is given), `audit.log` and `events-<name>.jsonl`. In
+   * memory only when absent. Managers in HA must share their token set: the same `tokens.json`
+   * (a shared directory), or a `TokenStore` on a shared backend such as etcd.
    */
   dataDir?: string;
-  /** Bearer tokens; by default opened from `dataDir` (or kept in memory). */
+  /** Bearer tokens; by default opened from `dataDir` (or kept in memory). Belongs to the caller. */
   tokens?: TokenStore;
   /** `/metrics` without a token from a loopback peer while the API is on loopback (default true). */
   anonymousMetricsOnLoopback?: boolean;

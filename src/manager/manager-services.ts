@@ -21,7 +21,7 @@ export interface ManagerServices {
 
 export interface ServicesOptions {
   name: string;
-  /** Holds tokens.json, audit.log and events-<name>.jsonl; everything in memory when absent. */
+  /** Holds tokens.json (unless `tokens` is given), audit.log and events-<name>.jsonl; in memory when absent. */
   dataDir: string | undefined;
   tokens: TokenStore | undefined;
   eventCapacity: number;
@@ -43,7 +43,11 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
   events.subscribe(() => reads.invalidate());
   return {
     tokens:
-      options.tokens ?? (await TokenStore.open(dir === undefined ? {} : { file: join(dir, 'tokens.json') })),
+      options.tokens ??
+      (await TokenStore.open({
+        ...(dir === undefined ? {} : { file: join(dir, 'tokens.json') }),
+        logger: options.logger,
+      })),
     audit: new AuditLog(dir === undefined ? {} : { file: join(dir, 'audit.log') }),
     events,
     metrics: new ManagerMetrics(options.snapshot),

@@ -1,12 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { z } from 'zod';
-import { errorCode, readFileIfExists, withFileLock, writeFileAtomic } from '../lib/index.js';
+import { type Logger, silentLogger } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
+import { FileTokenBackend } from './file-token-backend.js';
+import { type Role, roles, type TokenBackend, type TokenRecord } from './token-backend.js';
 
-/** viewer reads; operator scales and rolls; admin applies, destroys and manages tokens. */
-export type Role = 'viewer' | 'operator' | 'admin';
-export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
+export { type Role, roles } from './token-backend.js';
 
 /** Who a request is: the token's name and role. Never the secret. */
 export interface Principal {
@@ -18,25 +16,18 @@ export interface TokenInfo extends Principal {
   createdAt: string;
 }
 
-const recordSchema = z.object({
-  name: z.string(),
-  role: z.enum(['viewer', 'operator', 'admin']),
-  /** sha256 of the secret, hex. The secret itself is never stored. */
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-  createdAt: z.string(),
-});
-type TokenRecord = z.infer<typeof recordSchema>;
-const fileSchema = z.object({ version: z.literal(1), tokens: z.array(recordSchema) });
-
 export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface TokenStoreOptions {
-  /** `tokens.json`; in memory only when absent (tests). Managers in HA must share this file. */
+  /** Where the set is shared between managers; wins over `file`. */
+  backend?: TokenBackend;
+  /** `tokens.json`, when no backend is given; in memory only when both are absent (tests). */
   file?: string;
-  /** How long a check of the file (one `stat`) holds for verification; default 1000 ms. */
+  /** How long a read of the backend holds for verification; default 1000 ms. */
   recheckMs?: number;
   /** Milliseconds, monotonic; injected by tests. */
   now?: () => number;
+  logger?: Logger;
 }
 
 /** A secret nobody here knows may be a token just made by another manager: look sooner. */
@@ -44,58 +35,73 @@ const UNKNOWN_RECHECK_MS = 100;
 
 /**
  * Bearer tokens, stored as sha256 hashes: a 256-bit random secret needs no slow hash, and a
- * stolen file grants nothing. Writes are atomic and run under a lock file, so two managers
- * cannot lose each other's changes.
+ * stolen copy of the set grants nothing. The set lives in a `TokenBackend` every manager shares.
  *
- * Verification is a map lookup by the presented secret's hash, with no file access per request:
- * the file's `stat` is checked at most once per `recheckMs` (1 s) and re-read when it changed.
- * So a token created or revoked through THIS manager counts on the very next request, while
- * one revoked in the file by another manager sharing it (HA) is refused within ~1 s; a secret
- * that matches nothing re-checks the file after 100 ms, so a token just created elsewhere works
- * almost at once. Looking up by hash is not a secret comparison: timing can reveal at most
- * something about a sha256, which does not lead back to a 256-bit secret.
+ * Verification is a map lookup by the presented secret's hash, with no backend access per request:
+ * the backend is read at most once per `recheckMs` (1 s). So a token created or revoked through
+ * THIS manager counts on the very next request, while one revoked by another manager is refused
+ * within ~1 s; a secret that matches nothing reads again after 100 ms, so a token just created
+ * elsewhere works almost at once. Looking up by hash is not a secret comparison: timing can
+ * reveal at most something about a sha256, which does not lead back to a 256-bit secret.
+ *
+ * When the backend is unreachable (`unavailable`), verification keeps the last set it read: a
+ * revocation cannot be written while nobody reaches the backend, and a manager cut off from it
+ * cannot lead, so every write it takes is forwarded to the leader with the caller's token and
+ * checked again there. A damaged set fails closed: nothing verifies until it reads cleanly.
  */
 export class TokenStore {
-  private readonly file: string | undefined;
+  private readonly backend: TokenBackend | undefined;
   private readonly recheckMs: number;
   private readonly now: () => number;
+  private readonly log: Logger;
   private records: TokenRecord[] = [];
   /** Tokens that live only in this process (the manager's own clients); never written. */
-  private readonly ephemeral: TokenRecord[] = [];
-  /** hex sha256 → record, over `records` and `ephemeral`; rebuilt whenever either changes. */
+  private readonly ephemeral = new Map<string, TokenRecord>();
+  /** hex sha256 → record of `records`; rebuilt whenever they change. */
   private byHash = new Map<string, TokenRecord>();
   private seen: string | undefined;
   private checkedAt = Number.NEGATIVE_INFINITY;
   private checking: Promise<void> | undefined;
-  /** Bumped by every write here: a check that began before it must not undo what it wrote. */
+  /** Bumped by every write here: a read that began before it must not undo what it wrote. */
   private generation = 0;
+  /** Set while the backend does not answer, so the outage is logged once, not per request. */
+  private unreachable = false;
 
   private constructor(options: TokenStoreOptions) {
-    this.file = options.file;
+    this.backend =
+      options.backend ??
+      (options.file === undefined ? undefined : new FileTokenBackend({ file: options.file }));
     this.recheckMs = options.recheckMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
+    this.log = (options.logger ?? silentLogger).child({ component: 'tokens' });
   }
 
+  /** Reads the set once; fails (`unavailable`, or `internal` for a damaged set) if it cannot. */
   static async open(options: TokenStoreOptions = {}): Promise<TokenStore> {
     const store = new TokenStore(options);
-    await store.refresh();
+    await store.refresh(true);
     return store;
   }
 
   /** The principal of a presented secret, or undefined. */
   async verify(secret: string): Promise<Principal | undefined> {
     const hash = hashOf(secret).toString('hex');
-    await this.recheck(this.recheckMs);
-    let found = this.byHash.get(hash);
-    if (found === undefined && this.file !== undefined) {
+    // The manager's own clients never wait on (or fail with) the backend.
+    let found = this.ephemeral.get(hash);
+    if (found === undefined) {
+      await this.recheck(this.recheckMs);
+      found = this.byHash.get(hash);
+    }
+    if (found === undefined && this.backend !== undefined) {
       await this.recheck(UNKNOWN_RECHECK_MS);
       found = this.byHash.get(hash);
     }
     return found === undefined ? undefined : { name: found.name, role: found.role };
   }
 
+  /** Reads the backend first, so a listing is never stale; fails `unavailable` if it cannot. */
   async list(): Promise<TokenInfo[]> {
-    await this.recheck(0);
+    await this.refresh(true);
     return this.records.map(({ name, role, createdAt }) => ({ name, role, createdAt }));
   }
 
@@ -103,8 +109,15 @@ export class TokenStore {
     return (await this.list()).length === 0;
   }
 
-  /** Creates a token and returns its secret: the only time anyone sees it. */
-  async create(name: string, role: Role): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * Creates a token and returns its secret: the only time anyone sees it. With `onlyIfEmpty` it
+   * fails `conflict` when any token exists, atomically: the first admin token is made once.
+   */
+  async create(
+    name: string,
+    role: Role,
+    options: { onlyIfEmpty?: boolean } = {},
+  ): Promise<{ token: string; info: TokenInfo }> {
     if (!TOKEN_NAME.test(name)) {
       throw new TendError('invalid_spec', 'name: expected letters, digits, . _ - (at most 64)');
     }
@@ -115,94 +128,115 @@ export class TokenStore {
       hash: hashOf(token).toString('hex'),
       createdAt: new Date().toISOString(),
     };
-    await this.mutate((records) => {
-      if (records.some((r) => r.name === name)) throw new TendError('conflict', `token ${name} exists`);
-      return [...records, record];
-    });
+    await this.write(
+      async (backend) => backend.add(record, options),
+      (records) => {
+        // In memory only, this is the check the backend makes (atomically) otherwise.
+        if (this.backend === undefined && records.some((r) => r.name === name)) {
+          throw new TendError('conflict', `token ${name} exists`);
+        }
+        if (this.backend === undefined && options.onlyIfEmpty === true && records.length > 0) {
+          throw new TendError('conflict', 'tokens exist already');
+        }
+        return [...records.filter((r) => r.name !== name), record];
+      },
+    );
     return { token, info: { name, role, createdAt: record.createdAt } };
   }
 
   async revoke(name: string): Promise<void> {
-    await this.mutate((records) => {
-      if (!records.some((r) => r.name === name)) throw new TendError('not_found', `no token ${name}`);
-      return records.filter((r) => r.name !== name);
-    });
+    await this.write(
+      async (backend) => backend.remove(name),
+      (records) => {
+        if (this.backend === undefined && !records.some((r) => r.name === name)) {
+          throw new TendError('not_found', `no token ${name}`);
+        }
+        return records.filter((r) => r.name !== name);
+      },
+    );
   }
 
   /** A token valid while this process runs, for the manager's own clients. */
   mintEphemeral(name: string, role: Role): string {
     const token = newSecret();
-    this.ephemeral.push({ name, role, hash: hashOf(token).toString('hex'), createdAt: '' });
-    this.setRecords(this.records);
+    const hash = hashOf(token).toString('hex');
+    this.ephemeral.set(hash, { name, role, hash, createdAt: '' });
     return token;
   }
 
-  private async mutate(change: (records: TokenRecord[]) => TokenRecord[]): Promise<void> {
-    const file = this.file;
-    if (file === undefined) {
-      this.setRecords(change(this.records));
+  async close(): Promise<void> {
+    await this.backend?.close();
+  }
+
+  /**
+   * Writes through the backend, then applies the same change here at once: a revocation through
+   * this manager must not wait for the next read. The next read confirms it from the backend.
+   */
+  private async write(
+    stored: (backend: TokenBackend) => Promise<void>,
+    local: (records: TokenRecord[]) => TokenRecord[],
+  ): Promise<void> {
+    if (this.backend === undefined) {
+      this.setRecords(local(this.records));
       return;
     }
-    await withFileLock({ path: `${file}.lock` }, async () => {
+    this.generation += 1;
+    try {
+      await stored(this.backend);
+      this.setRecords(local(this.records));
+    } finally {
       this.generation += 1;
       this.seen = undefined;
-      await this.refresh();
-      const next = change(this.records);
-      await writeFileAtomic(file, `${JSON.stringify({ version: 1, tokens: next }, null, 2)}\n`, {
-        mode: 0o600,
-      });
-      // In force before the next request: a revocation here must not wait for the recheck.
-      this.setRecords(next);
-      this.generation += 1;
-    });
+      this.checkedAt = Number.NEGATIVE_INFINITY;
+    }
   }
 
   private setRecords(records: TokenRecord[]): void {
     this.records = records;
-    const byHash = new Map<string, TokenRecord>();
-    // A file record wins over an ephemeral one with the same hash (there is none: 256 random bits).
-    for (const record of [...this.ephemeral, ...records]) byHash.set(record.hash, record);
-    this.byHash = byHash;
+    this.byHash = new Map(records.map((record) => [record.hash, record]));
   }
 
-  /** Re-checks the file if the last check is older than `maxAgeMs`; concurrent callers share one. */
+  /** Reads again if the last read is older than `maxAgeMs`; concurrent callers share one read. */
   private async recheck(maxAgeMs: number): Promise<void> {
-    if (this.file === undefined) return;
+    if (this.backend === undefined) return;
     if (this.now() - this.checkedAt < maxAgeMs) return;
-    this.checking ??= this.refresh().finally(() => {
+    this.checking ??= this.refresh(false).finally(() => {
       this.checking = undefined;
     });
     await this.checking;
   }
 
-  private async refresh(): Promise<void> {
-    if (this.file === undefined) return;
+  /**
+   * One read of the backend. `strict` (open, list) passes `unavailable` on; otherwise the last
+   * set stays in force through an outage (see the class comment) and the next read is tried after
+   * `recheckMs`. Any other failure empties the set and throws: fail closed.
+   */
+  private async refresh(strict: boolean): Promise<void> {
+    const backend = this.backend;
+    if (backend === undefined) return;
     const startedAt = this.now();
     const generation = this.generation;
-    let version: string;
+    let read: Awaited<ReturnType<TokenBackend['read']>>;
     try {
-      const info = await stat(this.file);
-      version = `${info.mtimeMs}:${info.size}:${info.ino}`;
+      read = await backend.read(this.seen);
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      version = 'absent';
-    }
-    if (version !== this.seen) {
-      const text = await readFileIfExists(this.file);
-      if (generation !== this.generation) return; // a write here since; it holds the newer set
-      if (text === undefined) {
-        this.setRecords([]);
-      } else {
-        const parsed = fileSchema.safeParse(safeJson(text));
-        if (!parsed.success) {
-          // Fail closed: a damaged token file must not leave the old (maybe revoked) set in force.
-          this.setRecords([]);
-          this.seen = undefined;
-          throw new TendError('internal', `token file ${this.file} is not valid`);
-        }
-        this.setRecords(parsed.data.tokens);
+      if (TendError.is(error, 'unavailable') && !strict) {
+        if (!this.unreachable) this.log.warn('token set unreadable; using the last one read', { error });
+        this.unreachable = true;
+        this.checkedAt = startedAt;
+        return;
       }
-      this.seen = version;
+      if (TendError.is(error, 'unavailable')) throw error;
+      this.setRecords([]);
+      this.seen = undefined;
+      throw error;
+    }
+    if (this.unreachable) this.log.info('token set readable again', { where: backend.where });
+    this.unreachable = false;
+    if (generation !== this.generation) return; // a write here since; its change is newer
+    if (read !== 'unchanged') {
+      this.setRecords(read.records);
+      this.seen = read.version;
     }
     this.checkedAt = startedAt;
   }
@@ -214,14 +248,6 @@ function newSecret(): string {
 
 function hashOf(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export function roleAtLeast(role: Role, needed: Role): boolean {

@@ -30,6 +30,11 @@ export interface ManagerProcessOptions {
   /** Flags for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: readonly string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * A token to use instead of `dir`'s admin.token: a manager joining a shared token set (etcd)
+   * that already has tokens makes no admin token of its own.
+   */
+  token?: string;
 }
 
 function readAdminToken(dir: string): string | undefined {
@@ -112,9 +117,9 @@ export class ManagerProcess {
       );
     });
     // Managers sharing `dir` share the token: whichever started first wrote it.
-    const token = await eventually('the admin token file', () => readAdminToken(options.dir), {
-      attempts: 300,
-    });
+    const token =
+      options.token ??
+      (await eventually('the admin token file', () => readAdminToken(options.dir), { attempts: 300 }));
     return new ManagerProcess({ name: options.name, url, token, lines, logFile, child, exited });
   }
 

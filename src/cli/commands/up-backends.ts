@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdLeadership, FileLeadership, StaticLeadership } from '../../leadership/index.js';
 import type { Logger } from '../../lib/index.js';
+import { EtcdTokenBackend, TokenStore } from '../../manager/index.js';
 import type { ConfigStore, Leadership } from '../../spi/index.js';
 import { TendError } from '../../spi/index.js';
 import { EtcdStore, FileStore } from '../../store/index.js';
@@ -12,7 +13,7 @@ export interface UpConfig {
   listen: { host: string; port: number };
   store: 'file' | 'etcd';
   storeDir: string;
-  /** tokens.json, audit.log, events-<name>.jsonl. Managers in HA must share tokens.json. */
+  /** audit.log, events-<name>.jsonl, and tokens.json on the file store (etcd keeps tokens itself). */
   dataDir: string;
   tls: { certFile: string; keyFile: string } | undefined;
   leadership: 'static' | 'file' | 'etcd';
@@ -48,6 +49,21 @@ export async function openStore(config: UpConfig, logger: Logger): Promise<Confi
     return EtcdStore.create({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix });
   }
   return FileStore.create({ dir: config.storeDir, logger: logger.child({ component: 'store' }) });
+}
+
+/**
+ * On etcd the token set lives in etcd beside the specs, so every manager sees a revocation; on
+ * the file store undefined: the manager keeps `tokens.json` in its data dir.
+ */
+export async function openTokens(config: UpConfig, logger: Logger): Promise<TokenStore | undefined> {
+  if (config.store !== 'etcd') return undefined;
+  const backend = await EtcdTokenBackend.open({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix });
+  try {
+    return await TokenStore.open({ backend, logger });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
 }
 
 export function openLeadership(config: UpConfig, address: string, logger: Logger): Leadership {

@@ -12,7 +12,14 @@ import { createDashboardHandler } from '../../web/index.js';
 import { BuiltinPluginResolver } from '../builtin-plugins.js';
 import { printLine } from '../output.js';
 import { adminTokenFile } from './connection.js';
-import { openLeadership, openStore, parseListen, tendHome, type UpConfig } from './up-backends.js';
+import {
+  openLeadership,
+  openStore,
+  openTokens,
+  parseListen,
+  tendHome,
+  type UpConfig,
+} from './up-backends.js';
 import { watchGroups } from './watch.js';
 
 interface UpFlags {
@@ -46,7 +53,7 @@ export function registerUpCommand(program: Command): void {
     .option('--store-dir <dir>', 'file store directory (default: $TEND_HOME/store, ~/.tend/store)')
     .option(
       '--data-dir <dir>',
-      'tokens, audit log and event log (default: the store dir); HA managers must share its tokens.json',
+      'audit log, event log and (file store) tokens.json (default: the store dir); HA managers on the file store must share it',
     )
     .option('--tls-cert <file>', 'PEM certificate: serve https (required to listen beyond loopback)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
@@ -128,6 +135,10 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
 
 async function runUp(config: UpConfig, logger: Logger): Promise<void> {
   const store = await openStore(config, logger);
+  const tokens = await openTokens(config, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const resolver = new BuiltinPluginResolver({
     stateDir: config.stateDir,
     pluginDir: config.pluginDir,
@@ -140,6 +151,7 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
     resolver,
     listen: config.listen,
     dataDir: config.dataDir,
+    ...(tokens === undefined ? {} : { tokens }),
     ...(config.tls === undefined ? {} : { tls: config.tls }),
     staticHandler: createDashboardHandler(),
     logger,
@@ -169,6 +181,7 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
     process.off('SIGTERM', onSignal);
     await manager.stop();
     await resolver.close();
+    await tokens?.close();
     await store.close();
     printLine('manager stopped');
   }
@@ -176,14 +189,15 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
 
 /**
  * The first start makes an admin token, shows it once, and saves it (0600) where the CLI looks
- * by default. Another manager sharing the token file may have made it first: then nothing to do.
+ * by default. Another manager sharing the token set may have made one first (the create is
+ * atomic on an empty set, in the file and in etcd): then nothing to do.
  */
 async function ensureAdminToken(manager: Manager): Promise<void> {
   const tokens = manager.services.tokens;
   if (!(await tokens.isEmpty())) return;
   let token: string;
   try {
-    token = (await tokens.create('admin', 'admin')).token;
+    token = (await tokens.create('admin', 'admin', { onlyIfEmpty: true })).token;
   } catch (error) {
     if (TendError.is(error, 'conflict')) return;
     throw error;
