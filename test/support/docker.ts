@@ -1,6 +1,8 @@
 // Helpers for tests that need a real Docker Engine: reachability, the skip-or-fail rule, and
 // removing every container a test run created, by label, even when the test failed.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import Docker from 'dockerode';
 import { createGroupController, type GroupController, memoryJournal } from '../../src/group/index.js';
 import { createVanillaFlavor } from '../../src/plugins/flavor/vanilla/index.js';
@@ -63,6 +65,23 @@ export async function dockerSkipReason(): Promise<string | undefined> {
 
 export function newRunId(): string {
   return `run-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Read-only bind mounts that let a dynamically linked host binary (Debian's /usr/bin/etcd, say)
+ * run inside a busybox container: the binary itself at the same path, and every directory `ldd`
+ * resolves its libraries and loader to (asked of `ldd`, not hard-coded, so no amd64 paths are assumed).
+ */
+export function hostBinaryMounts(binary: string): Array<{ source: string; target: string; readOnly: true }> {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8', timeout: 10_000 });
+  const dirs = new Set<string>();
+  for (const line of out.split('\n')) {
+    // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" or "/lib64/ld-linux-x86-64.so.2 (0x…)".
+    const path = /(\/\S+)\s+\(0x/.exec(line)?.[1];
+    if (path !== undefined) dirs.add(dirname(path));
+  }
+  if (dirs.size === 0) throw new Error(`ldd found no libraries for ${binary}:\n${out}`);
+  return [binary, ...[...dirs].sort()].map((source) => ({ source, target: source, readOnly: true }));
 }
 
 /** Force-removes every container (running or not) carrying `label=value`. Returns how many. */
