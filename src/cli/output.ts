@@ -25,3 +25,8 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   printLine(format(headers));
   for (const row of rows) printLine(format(row));
 }
+
+/** One compact JSON object per line (a stream of records, e.g. `tend up -o json`). */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}

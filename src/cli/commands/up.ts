@@ -10,7 +10,7 @@ import { pluginDir } from '../../rpc/index.js';
 import { TendError, toTendError } from '../../spi/index.js';
 import { createDashboardHandler } from '../../web/index.js';
 import { BuiltinPluginResolver } from '../builtin-plugins.js';
-import { printLine } from '../output.js';
+import { printJsonLine, printLine } from '../output.js';
 import { adminTokenFile } from './connection.js';
 import {
   openLeadership,
@@ -81,8 +81,9 @@ export function registerUpCommand(program: Command): void {
         .env('TEND_LOG_LEVEL')
         .default('warn'),
     )
-    .action(async (flags: UpFlags) => {
-      await runUp(resolveUpConfig(flags), createLogger({ level: flags.logLevel }));
+    .action(async (flags: UpFlags, command: Command) => {
+      const say = command.optsWithGlobals().output === 'json' ? sayJson : printLine;
+      await runUp(resolveUpConfig(flags), createLogger({ level: flags.logLevel }), say);
     });
 }
 
@@ -133,7 +134,7 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
   };
 }
 
-async function runUp(config: UpConfig, logger: Logger): Promise<void> {
+async function runUp(config: UpConfig, logger: Logger, say: Say): Promise<void> {
   const store = await openStore(config, logger);
   const tokens = await openTokens(config, logger).catch(async (error: unknown) => {
     await store.close();
@@ -161,20 +162,20 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) return;
-    printLine(`${signal}: stopping the manager; instances keep running (the next \`tend up\` adopts them)`);
+    say(`${signal}: stopping the manager; instances keep running (the next \`tend up\` adopts them)`);
     stopping.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await ensureAdminToken(manager);
+    await ensureAdminToken(manager, say);
     manager.start();
-    printHeader(config, manager.address);
+    printHeader(config, manager.address, say);
     const client = new ManagerClient({ url: manager.address, token: manager.localToken });
-    const initial = applyInitialSpec(config, client, stopping.signal).catch((error: unknown) => {
-      printLine(`tend: could not apply the initial spec: ${toTendError(error).message}`);
+    const initial = applyInitialSpec(config, client, stopping.signal, say).catch((error: unknown) => {
+      say(`tend: could not apply the initial spec: ${toTendError(error).message}`);
     });
-    await watchGroups({ client, print: printLine, signal: stopping.signal, events: true });
+    await watchGroups({ client, print: say, signal: stopping.signal, events: true });
     await initial;
   } finally {
     process.off('SIGINT', onSignal);
@@ -183,7 +184,7 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
     await resolver.close();
     await tokens?.close();
     await store.close();
-    printLine('manager stopped');
+    say('manager stopped');
   }
 }
 
@@ -192,7 +193,7 @@ async function runUp(config: UpConfig, logger: Logger): Promise<void> {
  * by default. Another manager sharing the token set may have made one first (the create is
  * atomic on an empty set, in the file and in etcd): then nothing to do.
  */
-async function ensureAdminToken(manager: Manager): Promise<void> {
+async function ensureAdminToken(manager: Manager, say: Say): Promise<void> {
   const tokens = manager.services.tokens;
   if (!(await tokens.isEmpty())) return;
   let token: string;
@@ -205,25 +206,30 @@ async function ensureAdminToken(manager: Manager): Promise<void> {
   const file = adminTokenFile();
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, `${token}\n`, { mode: 0o600 });
-  printLine(`created the first admin token (shown once; saved to ${file}):`);
-  printLine(`  ${token}`);
+  say(`created the first admin token (shown once; saved to ${file}):`);
+  say(`  ${token}`);
 }
 
-function printHeader(config: UpConfig, url: string): void {
+function printHeader(config: UpConfig, url: string, say: Say): void {
   const store =
     config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
   const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
-  printLine(`tend manager ${config.name}: API on ${url}`);
-  printLine(`  dashboard ${url}/ (sign in with a token; the first admin token is in ${adminTokenFile()})`);
-  printLine(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);
-  printLine('  Ctrl-C stops the manager; instances keep running.');
+  say(`tend manager ${config.name}: API on ${url}`);
+  say(`  dashboard ${url}/ (sign in with a token; the first admin token is in ${adminTokenFile()})`);
+  say(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);
+  say('  Ctrl-C stops the manager; instances keep running.');
 }
 
 /**
  * An explicit `--spec` is applied every time (applying is idempotent); the example only when the
  * store has no groups, so a restart never undoes what the user applied since.
  */
-async function applyInitialSpec(config: UpConfig, client: ManagerClient, signal: AbortSignal): Promise<void> {
+async function applyInitialSpec(
+  config: UpConfig,
+  client: ManagerClient,
+  signal: AbortSignal,
+  say: Say,
+): Promise<void> {
   if (config.spec === false) return;
   const explicit = config.spec !== undefined && config.spec !== '';
   const file = explicit ? config.spec : exampleSpec();
@@ -238,7 +244,7 @@ async function applyInitialSpec(config: UpConfig, client: ManagerClient, signal:
   if (signal.aborted) return;
   if (!explicit && (await client.status()).groups.length > 0) return;
   const result = await client.apply(await readFile(file, 'utf8'), { reason: `tend up --spec ${file}` });
-  for (const group of result.groups) printLine(`applied ${file}: ${group.id} ${group.change}`);
+  for (const group of result.groups) say(`applied ${file}: ${group.id} ${group.change}`);
 }
 
 /** examples/process-group.yaml of this installation, from source (src/cli) or compiled (dist/src/cli). */
@@ -250,4 +256,12 @@ function exampleSpec(): string | undefined {
     dir = dirname(dir);
   }
   return undefined;
+}
+
+/** One line of `tend up`'s running commentary. */
+type Say = (line: string) => void;
+
+/** `-o json`: the same commentary as JSON lines, `{"at": ISO time, "message": …}`, for log shippers. */
+function sayJson(line: string): void {
+  printJsonLine({ at: new Date().toISOString(), message: line.trim() });
 }
