@@ -1,7 +1,11 @@
-// Fast healing on a real platform: a group of 3 local processes (the `process` instance plugin,
+// Fast healing on a real platform: a group of local processes (the `process` instance plugin,
 // whose `watch` reports exits). Each round kills one instance's process with SIGKILL and times,
 // on the REAL clock, until a replacement is running. The tick interval is 10 s, so what is
 // measured is the watch path, not polling. Median of 20 rounds.
+// Every victim is an instance that has proved itself (up longer than the controller's stable
+// period): killing fresh replacements again and again is what a crash loop looks like, and the
+// controller rightly backs off and opens its breaker for that. So the group has one instance
+// per round, all given time to become stable, and each round kills a different veteran.
 // Run: node --import tsx bench/self-heal.ts   (BENCH_ROUNDS=N; last line: JSON)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +15,12 @@ import { createProcessPlugin } from '../src/plugins/instance/process/index.js';
 import { type FlavorPlugin, groupId, type InstanceDescription, TAG_GROUP } from '../src/spi/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
-const size = 3;
+const size = rounds;
+/**
+ * The controller's stable period (max(grace, healthyFor, 10 s)) plus a tick: stability is judged
+ * when a describe sees the instance still up past that period, and ticks here are 10 s apart.
+ */
+const settleMs = 25_000;
 const group = groupId('self-heal');
 const stateDir = await mkdtemp(join(tmpdir(), 'tend-self-heal-'));
 const plugin = createProcessPlugin({ stateDir, killGraceMs: 200 });
@@ -60,10 +69,12 @@ controller.start(new AbortController().signal);
 try {
   if (!(await until(async () => (await live()).length === size, 30_000)))
     throw new Error('group never started');
+  const veterans = (await live()).map((d) => d.id);
+  await sleep(settleMs);
   for (let round = 0; round < rounds; round++) {
     const before = await live();
-    const victim = before[round % before.length];
-    if (victim === undefined) throw new Error('no instance to kill');
+    const victim = before.find((d) => d.id === veterans[round]);
+    if (victim === undefined) throw new Error(`round ${round}: veteran ${veterans[round]} is gone`);
     const known = new Set(before.map((d) => d.id));
     const start = performance.now();
     process.kill(pidOf(victim), 'SIGKILL');
@@ -84,7 +95,7 @@ const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number) =>
   Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1));
 console.log(
-  `self-heal: kill -9 one of ${size} processes, time until a replacement runs (real clock), ${rounds} rounds`,
+  `self-heal: kill -9 one stable process of ${size}, time until a replacement runs (real clock), ${rounds} rounds`,
 );
 console.log('median ms   p90 ms   min ms   max ms');
 console.log(
