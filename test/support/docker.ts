@@ -2,7 +2,8 @@
 // removing every container a test run created, by label, even when the test failed.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import { createGroupController, type GroupController, memoryJournal } from '../../src/group/index.js';
 import { createVanillaFlavor } from '../../src/plugins/flavor/vanilla/index.js';
@@ -82,6 +83,51 @@ export function hostBinaryMounts(binary: string): Array<{ source: string; target
   }
   if (dirs.size === 0) throw new Error(`ldd found no libraries for ${binary}:\n${out}`);
   return [binary, ...[...dirs].sort()].map((source) => ({ source, target: source, readOnly: true }));
+}
+
+/**
+ * Read-only bind mounts that let a host JVM run inside a busybox container, every path mounted at
+ * the same place: the JVM home `java` (a symlink chain such as /usr/bin/java is fine) resolves
+ * into, the libraries `ldd` finds for its launcher, libjli.so and libjvm.so, each of `extraDirs`
+ * (/usr/share/java for jars, say), and wherever symlinks inside those trees point outside them
+ * (Debian's conf → /etc/java-17-openjdk, cacerts → /etc/ssl/certs/java), found by walking, not
+ * assumed; the library dirs themselves are not walked. Returns the mounts and the resolved launcher path to run.
+ */
+export function hostJvmMounts(
+  java: string,
+  extraDirs: readonly string[] = [],
+): { java: string; mounts: Array<{ source: string; target: string; readOnly: true }> } {
+  const launcher = realpathSync(java);
+  const home = dirname(dirname(launcher));
+  const trees = [home, ...extraDirs.map((d) => realpathSync(d))];
+  const roots = new Set<string>(trees);
+  for (const lib of [launcher, join(home, 'lib', 'libjli.so'), join(home, 'lib', 'server', 'libjvm.so')]) {
+    if (!existsSync(lib)) continue;
+    for (const m of hostBinaryMounts(lib)) if (m.source !== lib) roots.add(m.source);
+  }
+  const covered = (path: string) => [...roots].some((r) => path === r || path.startsWith(`${r}/`));
+  // Follow symlinks out of the JVM and extra trees (not the system library dirs) until nothing new
+  // turns up; a target's directory is mounted.
+  const pending = [...trees];
+  for (let root = pending.pop(); root !== undefined; root = pending.pop()) {
+    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isSymbolicLink()) continue;
+      let target: string;
+      try {
+        target = realpathSync(join(entry.parentPath, entry.name));
+      } catch {
+        continue; // Dangling: nothing to mount.
+      }
+      if (covered(target)) continue;
+      const dir = statSync(target).isDirectory() ? target : dirname(target);
+      roots.add(dir);
+      pending.push(dir);
+    }
+  }
+  // Drop roots nested in others: one mount each.
+  const sorted = [...roots].sort();
+  const top = sorted.filter((r) => !sorted.some((o) => o !== r && r.startsWith(`${o}/`)));
+  return { java: launcher, mounts: top.map((source) => ({ source, target: source, readOnly: true })) };
 }
 
 /** Force-removes every container (running or not) carrying `label=value`. Returns how many. */
