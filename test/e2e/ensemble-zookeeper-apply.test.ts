@@ -4,7 +4,6 @@
 // with a znode written before read back after.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/ensemble.js';
@@ -16,7 +15,7 @@ import {
   ManagerProcess,
   runCli,
 } from '../support/manager.js';
-import { zkCli, zkGet, zookeeperSkip } from '../support/zookeeper.js';
+import { modeOf, zkCli, zkGet, zookeeperSkip } from '../support/zookeeper.js';
 
 const group = 'zk';
 const ids = ['a', 'b', 'c'] as const;
@@ -51,23 +50,6 @@ ${members}
     health: { grace: 60s, unhealthyAfter: 5s, maxInFlight: 1 }
     update: { maxSurge: 0, maxUnavailable: 1, healthyFor: 2s, timeout: 5m, onFailure: pause }
 `;
-}
-
-/** The `Mode:` of one server by the `srvr` four-letter command; undefined when it does not serve. */
-function modeOf(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (mode: string | undefined) => {
-      socket.destroy();
-      resolve(mode);
-    };
-    socket.setTimeout(2000, () => done(undefined));
-    socket.on('connect', () => socket.end('srvr'));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => done(undefined));
-    socket.on('close', () => done(/^Mode:\s*(\S+)/m.exec(Buffer.concat(chunks).toString())?.[1]));
-  });
 }
 
 describe('tend apply: a 3-member ZooKeeper group on the process plugin', { skip: zookeeperSkip() }, () => {

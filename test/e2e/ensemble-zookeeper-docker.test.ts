@@ -5,7 +5,6 @@
 // under the same logical IDs and server ids, with a znode written before read back after.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { TAG_GROUP, TAG_LOGICAL } from '../../src/spi/index.js';
@@ -20,7 +19,7 @@ import {
 } from '../support/docker.js';
 import { freePort, run } from '../support/ensemble.js';
 import { e2eWorkspace, eventually, ManagerProcess, runCli } from '../support/manager.js';
-import { zkCli, zkGet, zookeeperJava, zookeeperSkip } from '../support/zookeeper.js';
+import { modeOf, zkCli, zkGet, zookeeperJava, zookeeperSkip } from '../support/zookeeper.js';
 
 /** Why this file cannot run here, or undefined. With CI=true nothing is skipped: it fails instead. */
 async function skipReason(): Promise<string | undefined> {
@@ -83,23 +82,6 @@ ${members}
     health: { grace: 60s, unhealthyAfter: 5s, maxInFlight: 1 }
     update: { maxSurge: 0, maxUnavailable: 1, healthyFor: 2s, timeout: 5m, onFailure: pause }
 `;
-}
-
-/** The `Mode:` of one server by the `srvr` four-letter command; undefined when it does not serve. */
-function modeOf(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (mode: string | undefined) => {
-      socket.destroy();
-      resolve(mode);
-    };
-    socket.setTimeout(2000, () => done(undefined));
-    socket.on('connect', () => socket.end('srvr'));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => done(undefined));
-    socket.on('close', () => done(/^Mode:\s*(\S+)/m.exec(Buffer.concat(chunks).toString())?.[1]));
-  });
 }
 
 if (skip !== undefined) {

@@ -1,6 +1,8 @@
 // Finds Debian's ZooKeeper (java + zookeeper.jar) for tests and benches, and reads/writes znodes
 // through ZooKeeper's own CLI class, each call bounded in time.
+
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { run } from './ensemble.js';
 
 export const zookeeperJava = '/usr/bin/java';
@@ -45,4 +47,21 @@ export async function zkGet(servers: string, path: string): Promise<string> {
   const last = lines.at(-1);
   if (last === undefined) throw new Error(`zkCli get ${path}: empty answer`);
   return last;
+}
+
+/** The `Mode:` of one server by the `srvr` four-letter command; undefined when it does not serve. */
+export function modeOf(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (mode: string | undefined) => {
+      socket.destroy();
+      resolve(mode);
+    };
+    socket.setTimeout(2000, () => done(undefined));
+    socket.on('connect', () => socket.end('srvr'));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => done(undefined));
+    socket.on('close', () => done(/^Mode:\s*(\S+)/m.exec(Buffer.concat(chunks).toString())?.[1]));
+  });
 }
