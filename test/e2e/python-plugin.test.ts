@@ -151,31 +151,37 @@ describe('python instance plugin', { skip: noPython }, () => {
   });
 });
 
-/** The ```sh curl block and the ```json block after it, for each example in docs/protocol.md. */
-function curlExamples(): Array<{ command: string; expected: string }> {
-  const doc = readFileSync(join(root, 'docs/protocol.md'), 'utf8');
+/** The ```sh curl block and the ```json block after it, for each example in a document. */
+function curlExamples(file: string, atLeast: number): Array<{ command: string; expected: string }> {
+  const doc = readFileSync(join(root, file), 'utf8');
   const section = doc.split('<!-- curl-examples:start -->')[1]?.split('<!-- curl-examples:end -->')[0] ?? '';
   const examples = [...section.matchAll(/```sh\n(curl [^\n]+)\n```\n```json\n([^\n]+)\n```/g)].map((m) => ({
     command: m[1] ?? '',
     expected: m[2] ?? '',
   }));
-  assert.ok(examples.length >= 3, 'docs/protocol.md lost its curl examples');
+  assert.ok(examples.length >= atLeast, `${file} lost its curl examples`);
   return examples;
 }
 
-describe('docs/protocol.md curl examples', { skip: noPython ?? noCurl }, () => {
-  test('work exactly as printed against the Python plugin', async () => {
-    const plugin = await startPythonPlugin('pymem');
-    try {
-      for (const { command, expected } of curlExamples()) {
-        const { stdout } = await run('sh', ['-c', command], {
-          env: { ...process.env, TEND_PLUGIN_DIR: plugin.dir },
-        });
-        assert.deepEqual(JSON.parse(stdout), JSON.parse(expected), command);
-        assert.equal(stdout, expected, `output differs from the doc for: ${command}`);
+// Each document's examples run against a fresh plugin: they number instances from py-1.
+for (const [file, atLeast] of [
+  ['docs/protocol.md', 3],
+  ['README.md', 2],
+] as const) {
+  describe(`${file} curl examples`, { skip: noPython ?? noCurl }, () => {
+    test('work exactly as printed against the Python plugin', async () => {
+      const plugin = await startPythonPlugin('pymem');
+      try {
+        for (const { command, expected } of curlExamples(file, atLeast)) {
+          const { stdout } = await run('sh', ['-c', command], {
+            env: { ...process.env, TEND_PLUGIN_DIR: plugin.dir },
+          });
+          assert.deepEqual(JSON.parse(stdout), JSON.parse(expected), command);
+          assert.equal(stdout, expected, `output differs from the doc for: ${command}`);
+        }
+      } finally {
+        await plugin.stop();
       }
-    } finally {
-      await plugin.stop();
-    }
+    });
   });
-});
+}
