@@ -14,8 +14,8 @@ import {
   groupContainers,
   hostJvmMounts,
   newRunId,
-  removeContainersByLabel,
   TEST_IMAGE,
+  teardownDockerGroup,
 } from '../support/docker.js';
 import { freePort, run } from '../support/ensemble.js';
 import { e2eWorkspace, eventually, ManagerProcess, runCli } from '../support/manager.js';
@@ -139,40 +139,7 @@ if (skip !== undefined) {
       await eventually('the manager to lead', async () => ((await leading.isLeader()) ? true : undefined));
     });
 
-    after(async () => {
-      // Each step runs whatever the one before did: a failed destroy must not leave containers.
-      const started = performance.now();
-      if (manager !== undefined) {
-        const client = manager.client;
-        try {
-          await Promise.race([
-            client.destroy(group, { reason: 'e2e cleanup' }),
-            new Promise((_, reject) => setTimeout(reject, 60_000, new Error('timed out')).unref()),
-          ]);
-          await eventually(
-            'the group destroyed',
-            async () => ((await groupContainers(group, { all: true })).length === 0 ? true : undefined),
-            { attempts: 300 },
-          );
-          console.log(
-            `# zk-docker: tend destroy → no containers in ${Math.round(performance.now() - started)} ms`,
-          );
-        } catch (error) {
-          console.log(`# zk-docker: tend destroy did not finish cleanly (${String(error)}); forcing removal`);
-        }
-      }
-      try {
-        await manager?.stop();
-      } finally {
-        try {
-          const left = await removeContainersByLabel(TAG_GROUP, group);
-          if (left > 0) console.log(`# zk-docker: force-removed ${left} leftover containers`);
-        } finally {
-          // Removes the temp dir, ZooKeeper data included (written as root by the containers; so are we).
-          await workspace?.cleanup();
-        }
-      }
-    });
+    after(() => teardownDockerGroup({ label: 'zk-docker', group, manager, workspace }));
 
     it('tend apply builds a serving 3-member ensemble of containers', { timeout: 240_000 }, async () => {
       assert.ok(workspace !== undefined && manager !== undefined);

@@ -16,6 +16,7 @@ import {
   type InstanceSpec,
   TAG_GROUP,
 } from '../../src/spi/index.js';
+import { eventually } from './manager.js';
 
 export const TEST_IMAGE = 'tend-test/busybox:1';
 export const TEST_IMAGE_2 = 'tend-test/busybox:2';
@@ -166,21 +167,6 @@ export function withRunLabel<P extends InstancePlugin>(plugin: P, runId: string)
   });
 }
 
-/** Polls `probe` until it returns a value (not undefined); a hang guard, not a timing assertion. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  options: { attempts?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const attempts = options.attempts ?? 300;
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
-
 /** A group's containers as the engine lists them (label `tend.group=group`); `all` adds stopped ones. */
 export async function groupContainers(
   group: string,
@@ -263,4 +249,52 @@ export function startDockerGroup(spec: GroupSpec, options: DockerGroupOptions): 
       await removeContainersByLabel(TAG_GROUP, spec.id);
     },
   };
+}
+
+export { eventually };
+
+/**
+ * Tears down a docker-backed group after an e2e test; each step runs whatever the one before did,
+ * so a failed destroy never leaves containers: `tend destroy` through the manager (bounded), the
+ * manager stopped, leftovers force-removed by the group label, the workspace removed.
+ */
+export async function teardownDockerGroup(options: {
+  label: string;
+  group: string;
+  manager:
+    | { client: { destroy(id: string, o: { reason: string }): Promise<unknown> }; stop(): Promise<void> }
+    | undefined;
+  workspace: { cleanup(): Promise<void> } | undefined;
+}): Promise<void> {
+  const { label, group, manager, workspace } = options;
+  const started = performance.now();
+  if (manager !== undefined) {
+    try {
+      await Promise.race([
+        manager.client.destroy(group, { reason: 'e2e cleanup' }),
+        new Promise((_, reject) => setTimeout(reject, 60_000, new Error('timed out')).unref()),
+      ]);
+      await eventually(
+        'the group destroyed',
+        async () => ((await groupContainers(group, { all: true })).length === 0 ? true : undefined),
+        { attempts: 300 },
+      );
+      console.log(
+        `# ${label}: tend destroy → no containers in ${Math.round(performance.now() - started)} ms`,
+      );
+    } catch (error) {
+      console.log(`# ${label}: tend destroy did not finish cleanly (${String(error)}); forcing removal`);
+    }
+  }
+  try {
+    await manager?.stop();
+  } finally {
+    try {
+      const left = await removeContainersByLabel(TAG_GROUP, group);
+      if (left > 0) console.log(`# ${label}: force-removed ${left} leftover containers`);
+    } finally {
+      // Removes the temp dir, member data included (the containers wrote it as root; so are we).
+      await workspace?.cleanup();
+    }
+  }
 }

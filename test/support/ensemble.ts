@@ -5,7 +5,24 @@ import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Ports this process has handed out: a port closed after probing may be offered again at once. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nobody listens on, never the same one twice in this process: members of one
+ * ensemble take several ports in a row, and the kernel may offer a just-closed port again.
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
