@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -81,17 +81,32 @@ describe('FileLeadership leases on virtual time', () => {
     const term = await a.campaign();
     await settle(clock, 250);
     assert.equal(term.signal.aborted, false, 'renewals keep the term');
-    // Another live process holds the lock forever: renewals cannot get through.
+    // Another live process takes the lock, the way a real contender would (publish by link(2)
+    // once it is free: replacing a held lock would race with its holder's release), and keeps it
+    // forever: renewals cannot get through.
     await writeFile(
-      `${file}.lock`,
+      `${file}.lock.test`,
       JSON.stringify({
         pid: process.pid,
         bootId: (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim(),
         token: 'stuck',
       }),
     );
+    for (;;) {
+      try {
+        await link(`${file}.lock.test`, `${file}.lock`);
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 1)); // a renewal holds it for a moment
+      }
+    }
     const expiresAt = (JSON.parse(await readFile(file, 'utf8')) as { expiresAt: number }).expiresAt;
-    while (!term.signal.aborted) await settle(clock, 10);
+    // Bounded: a term that never ends fails here instead of spinning until the runner's guard.
+    for (let i = 0; i < 3_000 && !term.signal.aborted; i++) await settle(clock, 10);
+    assert.ok(
+      term.signal.aborted,
+      `term still held at ${clock.now()}; leader file: ${await readFile(file, 'utf8')}; lock: ${await readFile(`${file}.lock`, 'utf8').catch(() => 'none')}`,
+    );
     assert.ok(clock.now() < expiresAt, `ended at ${clock.now()}, before the lease end ${expiresAt}`);
     assert.ok(TendError.is(term.signal.reason, 'not_leader'));
     await rm(`${file}.lock`);
