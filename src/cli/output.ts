@@ -14,16 +14,20 @@ export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Prints rows as an aligned text table. */
-export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+/** Rows as aligned text lines, the header first: columns padded to their widest cell. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const format = (cells: readonly string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  printLine(format(headers));
-  for (const row of rows) printLine(format(row));
+  return [format(headers), ...rows.map(format)];
+}
+
+/** Prints rows as an aligned text table. */
+export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  for (const line of formatTable(headers, rows)) printLine(line);
 }
 
 /** One compact JSON object per line (a stream of records, e.g. `tend up -o json`). */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ManagerClient, StatusView } from '../../manager/index.js';
 import type { GroupStatus } from '../../spi/index.js';
 import { toTendError } from '../../spi/index.js';
-import { printLine } from '../output.js';
+import { formatTable, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { leaderText, phaseText, shortConfig } from './render.js';
 
@@ -64,17 +64,10 @@ export function frame(status: StatusView, now = Date.now()): string[] {
     rolloutBar(g),
   ]);
   const headers = ['GROUP', 'HEALTHY', 'RUNNING', 'CONFIG', 'STATE', 'ROLLOUT'];
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   return [
     `tend top — ${new Date(now).toTimeString().slice(0, 8)}  leader: ${leaderText(status.leader)}  (${status.self.name}, ${status.self.role})`,
     '',
-    line(headers),
-    ...rows.map(line),
+    ...formatTable(headers, rows),
     ...(rows.length === 0 ? ['no groups'] : []),
   ];
 }

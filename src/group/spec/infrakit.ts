@@ -1,5 +1,5 @@
-import { type GroupSpec, groupId, type JsonObject, type JsonValue, logicalId } from '../../spi/index.js';
-import { type GroupParseResult, pluginRef, resolvePolicies } from './parse-group.js';
+import { type GroupSpec, groupId, type JsonObject, type JsonValue } from '../../spi/index.js';
+import { type GroupParseResult, pluginRef, resolvePolicies, toAllocation } from './parse-group.js';
 import { invalidSpec, issuesToProblems } from './problems.js';
 import { type IsKnownPlugin, infraKitGroupSchema } from './schema.js';
 import { policiesToDocument } from './spec-to-document.js';
@@ -13,10 +13,7 @@ export function fromInfraKitGroupChecked(value: unknown, isKnownPlugin?: IsKnown
   const result = infraKitGroupSchema(isKnownPlugin).safeParse(value, { reportInput: true });
   if (!result.success) return { ok: false, problems: issuesToProblems(result.error.issues, '') };
   const { ID, Properties } = result.data;
-  const allocation =
-    Properties.Allocation.LogicalIDs !== undefined
-      ? { logicalIds: Properties.Allocation.LogicalIDs.map(logicalId) }
-      : { size: Properties.Allocation.Size ?? 0 };
+  const allocation = toAllocation(Properties.Allocation.LogicalIDs, Properties.Allocation.Size);
   return {
     ok: true,
     spec: {

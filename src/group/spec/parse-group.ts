@@ -26,10 +26,7 @@ export function checkGroupObject(
   const result = tendGroupSchema(isKnownPlugin).safeParse(value, { reportInput: true });
   if (!result.success) return { ok: false, problems: issuesToProblems(result.error.issues, path) };
   const group = result.data;
-  const allocation =
-    group.allocation.logicalIds !== undefined
-      ? { logicalIds: group.allocation.logicalIds.map(logicalId) }
-      : { size: group.allocation.size ?? 0 };
+  const allocation = toAllocation(group.allocation.logicalIds, group.allocation.size);
   return {
     ok: true,
     spec: {
@@ -52,6 +49,14 @@ export function parseGroupObject(value: unknown, path = '', options: ParseGroupO
 /** For code that builds a spec in Tend's input form: validates it and fills in the defaults. */
 export function resolveGroupSpec(input: TendGroupInput, options: ParseGroupOptions = {}): GroupSpec {
   return parseGroupObject(input, '', options);
+}
+
+/** Both shapes validate "exactly one of" first; logical IDs win, as InfraKit reads them. */
+export function toAllocation(
+  logicalIds: readonly string[] | undefined,
+  size: number | undefined,
+): GroupSpec['allocation'] {
+  return logicalIds !== undefined ? { logicalIds: logicalIds.map(logicalId) } : { size: size ?? 0 };
 }
 
 export function pluginRef(plugin: string, properties: JsonValue | undefined): PluginRef {
