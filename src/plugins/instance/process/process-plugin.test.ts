@@ -13,6 +13,7 @@ import {
   TendError,
 } from '../../../spi/index.js';
 import { createProcessPlugin, type ProcessPlugin, type ProcessPluginOptions } from './index.js';
+import { inheritedVariables } from './instance-env.js';
 
 const run = promisify(execFile);
 // A hang guard only: every wait below ends on an event, never on elapsed time.
@@ -217,6 +218,51 @@ describe('process instance plugin', () => {
       const log = join(stateDir, `${id}.log`);
       await waitFor(async () => (await readFile(log, 'utf8')).includes('\n'));
       assert.equal(await readFile(log, 'utf8'), `hello ${id} ${tmpdir()}\n`);
+    }),
+  );
+
+  it("gives an instance a clean environment, never the manager's secrets", guard, () =>
+    withStateDir(async ({ open }) => {
+      process.env.TEND_TOKEN = 'manager-secret';
+      process.env.AWS_SECRET_ACCESS_KEY = 'cloud-secret';
+      try {
+        const plugin = open();
+        const id = await plugin.provision({
+          ...spec({ g: 'clean-env' }),
+          logicalId: logicalId('db-1'),
+          properties: { env: { GREETING: 'hello', TEND_INSTANCE_ID: 'spoofed' } },
+        });
+        // Read from the kernel, as any workload would see it, not from what the plugin says.
+        const raw = await readFile(`/proc/${await pidOf(plugin, id)}/environ`, 'utf8');
+        const env = Object.fromEntries(
+          raw
+            .split('\0')
+            .filter(Boolean)
+            .map((kv) => kv.split(/=(.*)/s, 2)),
+        );
+        assert.equal(env.TEND_TOKEN, undefined);
+        assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
+        assert.equal(env.GREETING, 'hello');
+        assert.equal(env.TEND_INSTANCE_ID, id);
+        assert.equal(env.TEND_LOGICAL_ID, 'db-1');
+        assert.equal(env.PATH, process.env.PATH);
+        const allowed = new Set([
+          ...inheritedVariables,
+          'GREETING',
+          'TEND_INSTANCE_ID',
+          'TEND_LOGICAL_ID',
+          'PWD',
+          'SHLVL',
+          '_',
+        ]);
+        assert.deepEqual(
+          Object.keys(env).filter((k) => !allowed.has(k)),
+          [],
+        );
+      } finally {
+        delete process.env.TEND_TOKEN;
+        delete process.env.AWS_SECRET_ACCESS_KEY;
+      }
     }),
   );
 

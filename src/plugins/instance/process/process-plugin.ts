@@ -17,6 +17,7 @@ import {
   type Tags,
   TendError,
 } from '../../../spi/index.js';
+import { instanceEnv } from './instance-env.js';
 import { type InstanceScan, InstanceWatcher } from './instance-watcher.js';
 import { isProcessAlive, processStartTime } from './proc-stat.js';
 import { type ProcessProperties, parseProcessProperties } from './properties.js';
@@ -224,8 +225,11 @@ class ProcessInstancePlugin implements ProcessPlugin {
   ): Promise<ChildProcess> {
     const log = await open(this.dir.logPath(id), 'a', 0o600);
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, ...properties.env, TEND_INSTANCE_ID: id };
-      if (spec.logicalId !== undefined) env.TEND_LOGICAL_ID = spec.logicalId;
+      const env = instanceEnv({
+        id,
+        ...(spec.logicalId === undefined ? {} : { logicalId: spec.logicalId }),
+        ...(properties.env === undefined ? {} : { extra: properties.env }),
+      });
       const child: ChildProcess = spawn('/bin/sh', ['-c', spec.init], {
         detached: true,
         stdio: ['ignore', log.fd, log.fd],

@@ -5,7 +5,7 @@ import type { JsonValue } from '../../../spi/index.js';
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const propertiesSchema = z.strictObject({
-  /** Added to the manager's own environment (the instance runs as the user the manager runs as). */
+  /** Added to the instance's clean environment (see instance-env.ts); never the manager's whole one. */
   env: z
     .record(z.string().regex(envName, 'expected an environment variable name like NAME_1'), z.string())
     .optional(),
