@@ -80,32 +80,43 @@ export class Manager {
   /** Builds a manager and binds its HTTP API (and Group socket), without campaigning yet. */
   static async create(options: ManagerOptions): Promise<Manager> {
     const manager = new Manager(resolveManagerOptions(options));
-    const { listen, bodyLimitBytes, tls, staticHandler, anonymousMetricsOnLoopback } = manager.options;
     manager.servicesValue = await openServices({
       ...manager.options,
       snapshot: () => manager.metricsSnapshot(),
       status: () => manager.status(),
     });
     manager.localToken = manager.services.tokens.mintEphemeral(`manager:${manager.name}`, 'admin');
-    manager.api = await startApiServer(manager, {
+    try {
+      await manager.bind();
+    } catch (error) {
+      // Half a manager (an API port bound, no group socket) must not outlive its failed start.
+      await manager.release();
+      throw error;
+    }
+    return manager;
+  }
+
+  /** The API server, the leadership backend and the group socket, in that order. */
+  private async bind(): Promise<void> {
+    const { listen, bodyLimitBytes, tls, staticHandler, anonymousMetricsOnLoopback } = this.options;
+    this.api = await startApiServer(this, {
       ...listen,
       tls,
       staticHandler,
       anonymousMetricsOnLoopback,
       bodyLimitBytes,
-      logger: manager.options.logger,
+      logger: this.options.logger,
     });
-    manager.leadershipBackend = manager.options.leadership({ address: manager.address });
-    if (manager.options.groupSocket !== undefined) {
+    this.leadershipBackend = this.options.leadership({ address: this.address });
+    if (this.options.groupSocket !== undefined) {
       const { serveGroupSocket } = await import('./group-socket.js');
-      manager.closeGroupSocket = await serveGroupSocket({
-        ...manager.options.groupSocket,
-        managerUrl: manager.address,
-        token: manager.localToken,
-        logger: manager.options.logger,
+      this.closeGroupSocket = await serveGroupSocket({
+        ...this.options.groupSocket,
+        managerUrl: this.address,
+        token: this.localToken,
+        logger: this.options.logger,
       });
     }
-    return manager;
   }
 
   get state(): ManagerState {
@@ -159,13 +170,18 @@ export class Manager {
     this.transition('stopping');
     this.stopController.abort(new TendError('unavailable', 'manager stopping'));
     await this.loop;
+    await this.release();
+    this.transition('stopped');
+    this.log.info('stopped');
+  }
+
+  /** Closes whatever `create` opened; safe on a manager that was only half created. */
+  private async release(): Promise<void> {
     if (this.options.ownsLeadership) await this.leadershipBackend?.close().catch(() => undefined);
     await this.closeGroupSocket?.();
     this.servicesValue?.statusFeed.stop();
     await this.api?.close();
     await this.servicesValue?.events.close();
-    this.transition('stopped');
-    this.log.info('stopped');
   }
 
   async leaderView(): Promise<LeaderView> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ interface UpFlags {
   spec?: string | false;
   tickInterval?: string;
   groupSocket: boolean;
+  showToken?: boolean;
   logLevel: LogLevel;
 }
 
@@ -75,6 +76,10 @@ export function registerUpCommand(program: Command): void {
     .option('--no-spec', 'apply no spec at start')
     .option('--tick-interval <ms>', 'time between reconcile ticks')
     .option('--no-group-socket', "do not serve InfraKit's Group.* on the plugin directory's `group` socket")
+    .option(
+      '--show-token',
+      'print the first admin token on stdout even when it is not a terminal (default: only on a TTY)',
+    )
     .addOption(
       new Option('--log-level <level>', 'JSON logs on stderr')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
@@ -83,7 +88,8 @@ export function registerUpCommand(program: Command): void {
     )
     .action(async (flags: UpFlags, command: Command) => {
       const say = command.optsWithGlobals().output === 'json' ? sayJson : printLine;
-      await runUp(resolveUpConfig(flags), createLogger({ level: flags.logLevel }), say);
+      const showToken = flags.showToken === true || process.stdout.isTTY === true;
+      await runUp(resolveUpConfig(flags), createLogger({ level: flags.logLevel }), say, showToken);
     });
 }
 
@@ -134,7 +140,7 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
   };
 }
 
-async function runUp(config: UpConfig, logger: Logger, say: Say): Promise<void> {
+async function runUp(config: UpConfig, logger: Logger, say: Say, showToken: boolean): Promise<void> {
   const store = await openStore(config, logger);
   const tokens = await openTokens(config, logger).catch(async (error: unknown) => {
     await store.close();
@@ -145,20 +151,16 @@ async function runUp(config: UpConfig, logger: Logger, say: Say): Promise<void> 
     pluginDir: config.pluginDir,
     logger,
   });
-  const manager = await Manager.create({
-    name: config.name,
-    store,
-    leadership: ({ address }) => openLeadership(config, address, logger),
-    resolver,
-    listen: config.listen,
-    dataDir: config.dataDir,
-    ...(tokens === undefined ? {} : { tokens }),
-    ...(config.tls === undefined ? {} : { tls: config.tls }),
-    staticHandler: createDashboardHandler(),
-    logger,
-    ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
-    ...(config.groupSocket ? { groupSocket: { dir: config.pluginDir } } : {}),
-  });
+  // A manager that cannot start (the group socket is held by another…) must exit at once, not
+  // linger holding a store, a lock or an API port; Manager.create releases what it opened itself.
+  const manager = await createManager(config, { store, tokens, resolver, logger }).catch(
+    async (error: unknown) => {
+      await resolver.close();
+      await tokens?.close();
+      await store.close();
+      throw error;
+    },
+  );
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) return;
@@ -168,7 +170,7 @@ async function runUp(config: UpConfig, logger: Logger, say: Say): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await ensureAdminToken(manager, say);
+    await ensureAdminToken(manager, say, showToken);
     manager.start();
     printHeader(config, manager.address, say);
     const client = new ManagerClient({ url: manager.address, token: manager.localToken });
@@ -188,12 +190,39 @@ async function runUp(config: UpConfig, logger: Logger, say: Say): Promise<void> 
   }
 }
 
+function createManager(
+  config: UpConfig,
+  parts: {
+    store: Awaited<ReturnType<typeof openStore>>;
+    tokens: Awaited<ReturnType<typeof openTokens>>;
+    resolver: BuiltinPluginResolver;
+    logger: Logger;
+  },
+): Promise<Manager> {
+  const { store, tokens, resolver, logger } = parts;
+  return Manager.create({
+    name: config.name,
+    store,
+    leadership: ({ address }) => openLeadership(config, address, logger),
+    resolver,
+    listen: config.listen,
+    dataDir: config.dataDir,
+    ...(tokens === undefined ? {} : { tokens }),
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
+    staticHandler: createDashboardHandler(),
+    logger,
+    ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
+    ...(config.groupSocket ? { groupSocket: { dir: config.pluginDir } } : {}),
+  });
+}
+
 /**
- * The first start makes an admin token, shows it once, and saves it (0600) where the CLI looks
- * by default. Another manager sharing the token set may have made one first (the create is
+ * The first start makes an admin token and saves it (0600) where the CLI looks by default.
+ * stdout names the file only, since a service manager logs stdout; the secret itself is shown
+ * on a terminal or with `--show-token`. Another manager sharing the token set may have made one first (the create is
  * atomic on an empty set, in the file and in etcd): then nothing to do.
  */
-async function ensureAdminToken(manager: Manager, say: Say): Promise<void> {
+async function ensureAdminToken(manager: Manager, say: Say, showToken: boolean): Promise<void> {
   const tokens = manager.services.tokens;
   if (!(await tokens.isEmpty())) return;
   let token: string;
@@ -206,6 +235,11 @@ async function ensureAdminToken(manager: Manager, say: Say): Promise<void> {
   const file = adminTokenFile();
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // writeFile's mode applies only to a file it creates
+  if (!showToken) {
+    say(`created the first admin token in ${file} (mode 0600; \`cat\` it, or pass --show-token)`);
+    return;
+  }
   say(`created the first admin token (shown once; saved to ${file}):`);
   say(`  ${token}`);
 }
