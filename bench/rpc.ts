@@ -1,13 +1,15 @@
 // Plugin protocol throughput and latency: Instance.DescribeInstances answering 1, 100 and 1,000
 // descriptions, with 1 and 8 concurrent clients, over a real unix socket to a plugin in a child
 // process (as a real plugin would be). A fixed number of calls per case keeps it to a few seconds.
-// Prints a table, then one JSON line with the figures.
+// Then the manager's InfraKit `group` socket (bench/_group-socket.ts): InspectGroups and
+// DescribeGroup calls/s with one client. Real clock. Prints tables, then one JSON line.
 //   node --import tsx bench/rpc.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { JsonRpcClient, RemoteInstancePlugin, servePlugin } from '../src/rpc/index.js';
 import { type InstanceDescription, type InstancePlugin, instanceId } from '../src/spi/index.js';
+import { benchGroupSocket } from './_group-socket.js';
 
 const SIZES = [1, 100, 1000] as const;
 const CLIENTS = [1, 8] as const;
@@ -102,6 +104,7 @@ async function runCase(socketPath: string, size: number, clients: number): Promi
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const dir = mkdtempSync('/tmp/tend-');
   const child = spawn(
     process.execPath,
@@ -131,8 +134,28 @@ async function main(): Promise<void> {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     for (const row of [header, ...rows])
       console.log(row.map((c, i) => c.padStart(widths[i] ?? 0)).join('  '));
+    const group = await benchGroupSocket();
+    const perSec = (method: string) => group.find((r) => r.method === method)?.callsPerSecond ?? 0;
     console.log('');
-    console.log(JSON.stringify({ bench: 'rpc', node: process.version, cpus: cpus().length, cases: results }));
+    console.log(`group socket: ${group[0]?.groups} groups of ${group[0]?.instancesPerGroup}, 1 client`);
+    for (const r of group)
+      console.log(`  ${r.method.padEnd(20)} ${String(r.callsPerSecond).padStart(6)} calls/s`);
+    const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
+    console.log('');
+    console.log(`clock: real; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
+    console.log(
+      JSON.stringify({
+        bench: 'rpc',
+        clock: 'real',
+        node: process.version,
+        cpus: cpus().length,
+        loadBefore,
+        loadAfter,
+        cases: results,
+        groupInspectPerSec: perSec('Group.InspectGroups'),
+        groupDescribePerSec: perSec('Group.DescribeGroup'),
+      }),
+    );
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -6,10 +6,10 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../leadership/index.js';
 import { connectGroupPlugin } from '../rpc/index.js';
-import { groupId, instanceId } from '../spi/index.js';
+import { groupId, instanceId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, ManualLeadership } from './manager-fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -57,4 +57,48 @@ test("InfraKit's Group.* on the manager's socket drives the same groups as the H
   assert.equal(await group.size(groupId('web')), 3);
   await group.destroyGroup(groupId('web'));
   assert.deepEqual(await group.inspectGroups(), []);
+  const audited = (await manager.services.audit.recent(10)).filter((e) => e.who === 'group-socket');
+  assert.deepEqual(
+    audited.map((e) => `${e.what} ${e.group} ${e.result}`),
+    [
+      'Group.CommitGroup web ok',
+      'Group.SetSize web ok',
+      'Group.DestroyInstances web ok',
+      'Group.DestroyGroup web ok',
+    ],
+  );
+});
+
+test("a standby's Group socket answers reads from the store and refuses writes with not_leader", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tend-group-socket-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const store = new MemoryStore();
+  await store.commit({
+    groupId: groupId('web'),
+    spec: { id: 'web', allocation: { size: 1 }, instance: { plugin: 'fake' }, flavor: { plugin: 'plain' } },
+    author: 'test',
+    reason: 'seed',
+    expectedRevision: 0,
+  });
+  const manager = await Manager.create({
+    name: 'm2',
+    store,
+    resolver: fakeResolver(),
+    leadership: ({ address }) => new ManualLeadership({ name: 'm2', address }),
+    listen: { port: 0 },
+    groupSocket: { dir },
+    createController: fakeControllers().create,
+  });
+  cleanups.push(() => manager.stop());
+  manager.start();
+  const group = await connectGroupPlugin({ name: 'group', dir });
+  cleanups.push(() => group.close());
+  assert.deepEqual(
+    (await group.inspectGroups()).map((g) => g.id),
+    ['web'],
+  );
+  await assert.rejects(group.setSize(groupId('web'), 3), (error: unknown) =>
+    TendError.is(error, 'not_leader'),
+  );
+  await assert.rejects(group.describeGroup(groupId('web')), /no leader is running group web/);
 });

@@ -1,76 +1,118 @@
 import { fromInfraKitGroup, specToDocument, toInfraKitGroup } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import { servePlugin } from '../rpc/index.js';
-import { type GroupId, type GroupPlugin, type InstanceId, TendError } from '../spi/index.js';
-import type { ApplyView } from './api-types.js';
-import { ManagerClient } from './client.js';
+import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.js';
+import { TendError } from '../spi/index.js';
+import type { ApplyView, CommitMeta, GroupView, LeaderView, OkView } from './api-types.js';
+import type { AuditEntry } from './audit-log.js';
 import { specFromRevision } from './spec-codec.js';
+
+/**
+ * What the Group socket needs of its manager: the operations the HTTP routes call, nothing else.
+ * Writes run on this manager; a standby refuses them with `not_leader` naming the leader (its
+ * own admin token would not be accepted by the leader, so forwarding could not work anyway).
+ */
+export interface GroupSocketManager {
+  readonly name: string;
+  isLeader(): boolean;
+  leaderView(): Promise<LeaderView>;
+  /** The declared specs of every live group, sorted by ID. */
+  specs(): Promise<GroupSpec[]>;
+  group(id: GroupId): Promise<GroupView>;
+  apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView>;
+  scale(id: GroupId, size: number, meta: CommitMeta): Promise<OkView>;
+  freeGroup(id: GroupId, meta: CommitMeta): Promise<OkView>;
+  destroyGroup(id: GroupId, meta: CommitMeta): Promise<OkView>;
+  destroyInstances(id: GroupId, instances: readonly InstanceId[], meta: CommitMeta): Promise<OkView>;
+}
 
 export interface GroupSocketOptions {
   dir: string;
   name: string;
-  /** The manager's own API: requests go through it, so a standby forwards to the leader. */
-  managerUrl: string;
-  /** The manager's own process-lifetime token (the socket is mode 0600: local owner only). */
-  token: string;
+  manager: GroupSocketManager;
+  /** Socket writes are audited like API writes, as `group-socket` (the socket is mode 0600). */
+  audit: (entry: AuditEntry) => Promise<void>;
   logger: Logger;
 }
 
 /** Serves InfraKit's `Group.*` on a unix socket; returns the function that closes it. */
 export async function serveGroupSocket(options: GroupSocketOptions): Promise<() => Promise<void>> {
+  const logger = options.logger.child({ component: 'group-socket' });
   const server = await servePlugin({
     dir: options.dir,
     name: options.name,
-    group: groupPluginOverApi(new ManagerClient({ url: options.managerUrl, token: options.token })),
-    logger: options.logger.child({ component: 'group-socket' }),
+    group: groupPluginOf(options.manager, auditedBy(options.audit, logger)),
+    logger,
   });
   return () => server.close({ signal: AbortSignal.timeout(5000) });
 }
 
-/**
- * InfraKit's Group service in terms of the manager's HTTP API. Going through the API (rather than
- * the manager object) gives the socket the same leader forwarding and validation as the CLI.
- */
-export function groupPluginOverApi(client: ManagerClient): GroupPlugin {
+type Audited = <T>(what: string, group: GroupId | undefined, write: () => Promise<T>) => Promise<T>;
+
+function auditedBy(append: (entry: AuditEntry) => Promise<void>, logger: Logger): Audited {
+  return async (what, group, write) => {
+    const entry = (kind: string | undefined): AuditEntry => ({
+      at: new Date().toISOString(),
+      who: 'group-socket',
+      role: 'admin',
+      what,
+      ...(group === undefined ? {} : { group }),
+      result: kind === undefined ? 'ok' : 'error',
+      ...(kind === undefined ? {} : { kind }),
+    });
+    const record = (kind: string | undefined) =>
+      append(entry(kind)).catch((error: unknown) => {
+        logger.error('audit append failed', { what, error: String(error) });
+      });
+    try {
+      const result = await write();
+      await record(undefined);
+      return result;
+    } catch (error) {
+      await record(error instanceof TendError ? error.kind : 'internal');
+      throw error;
+    }
+  };
+}
+
+/** InfraKit's Group service in terms of the manager's own operations, called in-process. */
+export function groupPluginOf(manager: GroupSocketManager, audited: Audited): GroupPlugin {
   return {
-    commitGroup: async (spec, pretend) => {
+    commitGroup: (spec, pretend) => {
       const parsed = fromInfraKitGroup(
         { ID: spec.id, Properties: spec.properties },
         { source: 'CommitGroup' },
       );
       const document = JSON.stringify({ groups: [specToDocument(parsed)] });
-      return commitDetails(await client.apply(document, { dryRun: pretend, reason: 'Group.CommitGroup' }));
+      const apply = async () =>
+        commitDetails(await manager.apply(document, { dryRun: pretend, reason: 'Group.CommitGroup' }));
+      return pretend ? apply() : audited('Group.CommitGroup', parsed.id, apply);
     },
     freeGroup: async (id) => {
-      await client.free(id, { reason: 'Group.FreeGroup' });
+      await audited('Group.FreeGroup', id, () => manager.freeGroup(id, { reason: 'Group.FreeGroup' }));
     },
     destroyGroup: async (id) => {
-      await client.destroy(id, { reason: 'Group.DestroyGroup' });
+      await audited('Group.DestroyGroup', id, () =>
+        manager.destroyGroup(id, { reason: 'Group.DestroyGroup' }),
+      );
     },
     describeGroup: async (id) => {
-      const view = await client.group(id);
-      const status = view.status;
+      const status = (await manager.group(id)).status;
       if (status === null) throw new TendError('unavailable', `no leader is running group ${id}`);
       return { instances: [...status.instances], converged: status.phase === 'converged' };
     },
-    inspectGroups: async () => {
-      const status = await client.status();
-      const groups = await Promise.all(status.groups.map((group) => client.group(group.id)));
-      return groups.map((view) => {
-        const infrakit = toInfraKitGroup(specFromRevision(view.revision));
-        return { id: view.revision.groupId, properties: infrakit.Properties };
-      });
-    },
-    destroyInstances: async (id: GroupId, instances: readonly InstanceId[]) => {
-      await client.destroyInstances(id, instances);
+    inspectGroups: async () =>
+      (await manager.specs()).map((spec) => ({ id: spec.id, properties: toInfraKitGroup(spec).Properties })),
+    destroyInstances: async (id, instances) => {
+      const reason = 'Group.DestroyInstances';
+      await audited(reason, id, () => manager.destroyInstances(id, instances, { reason }));
     },
     size: async (id) => {
-      const view = await client.group(id);
-      const spec = specFromRevision(view.revision);
+      const spec = specFromRevision((await manager.group(id)).revision);
       return 'size' in spec.allocation ? spec.allocation.size : spec.allocation.logicalIds.length;
     },
     setSize: async (id, size) => {
-      await client.scale(id, size, { reason: 'Group.SetSize' });
+      await audited('Group.SetSize', id, () => manager.scale(id, size, { reason: 'Group.SetSize' }));
     },
   };
 }

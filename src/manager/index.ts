@@ -8,7 +8,6 @@ export { EtcdTokenBackend, type EtcdTokenBackendOptions } from './etcd-token-bac
 export type { SequencedEvent } from './event-ring.js';
 export type { StreamHandlers } from './event-stream-reader.js';
 export { FileTokenBackend } from './file-token-backend.js';
-export { groupPluginOverApi } from './group-socket.js';
 export { Manager } from './manager.js';
 export { DEFAULT_PORT, isLoopbackHost, type ManagerOptions, type StaticHandler } from './manager-options.js';
 export type { ManagerState } from './manager-state.js';

@@ -3,6 +3,7 @@ import type { Logger } from '../lib/index.js';
 import {
   type GroupEvent,
   type GroupId,
+  type GroupSpec,
   type InstanceId,
   type LeaderInfo,
   type Leadership,
@@ -43,6 +44,7 @@ import {
 import { type ManagerServices, openServices } from './manager-services.js';
 import { type ManagerState, nextState } from './manager-state.js';
 import { SerialQueue } from './serial-queue.js';
+import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
 
 /**
@@ -67,8 +69,8 @@ export class Manager {
   private closeGroupSocket: (() => Promise<void>) | undefined;
   private servicesValue: ManagerServices | undefined;
   /**
-   * An admin token that lives as long as this process, for the manager's own clients (the Group
-   * socket, `tend up`'s progress view). Never written anywhere.
+   * An admin token that lives as long as this process, for the manager's own HTTP clients
+   * (`tend up`'s progress view). Never written anywhere.
    */
   localToken = '';
 
@@ -112,8 +114,8 @@ export class Manager {
       const { serveGroupSocket } = await import('./group-socket.js');
       this.closeGroupSocket = await serveGroupSocket({
         ...this.options.groupSocket,
-        managerUrl: this.address,
-        token: this.localToken,
+        manager: this,
+        audit: (entry) => this.services.audit.append(entry),
         logger: this.options.logger,
       });
     }
@@ -208,6 +210,27 @@ export class Manager {
     const session = this.session;
     if (session === undefined) return { ...view, groups: await standbyStatus(this.options.store) };
     return { ...view, groups: session.statuses() };
+  }
+
+  /**
+   * The declared spec of every live group, sorted by ID: the leader's in memory, a standby's read
+   * from the store (an unreadable stored spec is left out, as the leader leaves it unmanaged).
+   */
+  async specs(): Promise<GroupSpec[]> {
+    const session = this.session;
+    if (session !== undefined) {
+      return session
+        .entries()
+        .map((entry) => entry.spec)
+        .sort((a, b) => a.id.localeCompare(b.id));
+    }
+    return (await this.options.store.list()).flatMap((revision) => {
+      try {
+        return [specFromRevision(revision)];
+      } catch {
+        return [];
+      }
+    });
   }
 
   async group(id: GroupId): Promise<GroupView> {
