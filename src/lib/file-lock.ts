@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, open, rm, unlink } from 'node:fs/promises';
+import { link, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { errorCode, readFileIfExists } from './atomic-file.js';
 import { systemClock } from './clock.js';
 
@@ -133,6 +134,44 @@ async function breakStale(path: string, staleText: string): Promise<void> {
 function describeHolder(text: string | undefined): string {
   const owner = text === undefined ? undefined : parseOwner(text);
   return owner === undefined ? 'an unknown process' : `pid ${owner.pid} on ${owner.host || 'this host'}`;
+}
+
+/** A side file being written right now may be empty for an instant; older than this it is debris. */
+const unreadableDebrisAgeMs = 60_000;
+
+/**
+ * Removes the side files a lock leaves when its process is killed between creating them and
+ * cleaning up (`<lock>.<token>` before the link, `<lock>.break`): those whose owner is gone, and
+ * unreadable ones old enough that no live process can still be writing them. Returns their names.
+ */
+export async function removeStaleLockFiles(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const removed: string[] = [];
+  for (const entry of await readdir(dir)) {
+    if (!entry.startsWith(prefix)) continue;
+    const file = join(dir, entry);
+    const text = await readFileIfExists(file);
+    if (text === undefined) continue;
+    const owner = parseOwner(text);
+    if (owner === undefined && !(await olderThan(file, unreadableDebrisAgeMs))) continue;
+    if (!isStale(owner)) continue;
+    try {
+      await unlink(file);
+      removed.push(entry);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
+}
+
+async function olderThan(file: string, ageMs: number): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(file)).mtimeMs > ageMs;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `fn` while holding the lock file; always releases it, even when `fn` throws. */

@@ -13,9 +13,11 @@ import {
   type GroupStatus,
   type LeaderTerm,
   type PluginResolver,
+  type SpecRevision,
   TendError,
   toTendError,
 } from '../spi/index.js';
+import { DamagedGroups } from './damaged-groups.js';
 import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 import { storeJournal } from './store-journal.js';
@@ -59,6 +61,7 @@ export class LeaderSession {
   private readonly abort = new AbortController();
   private readonly groups = new Map<GroupId, GroupEntry>();
   private readonly log: Logger;
+  private readonly damaged: DamagedGroups;
   private retryTask: Promise<void> | undefined;
 
   constructor(options: LeaderSessionOptions) {
@@ -66,35 +69,44 @@ export class LeaderSession {
     this.epoch = options.term.epoch;
     this.signal = AbortSignal.any([options.term.signal, options.stopSignal, this.abort.signal]);
     this.log = options.logger.child({ component: 'manager', epoch: this.epoch });
+    this.damaged = new DamagedGroups({
+      store: options.store,
+      logger: this.log,
+      now: () => options.clock.now(),
+      onEvent: options.onEvent,
+    });
   }
 
   /** Raises the fence and starts a controller for every stored group. */
   async activate(): Promise<void> {
     await this.options.store.raiseFence(this.epoch);
     const revisions = await this.options.store.list();
-    for (const revision of revisions) {
-      let spec: GroupSpec;
-      try {
-        spec = specFromRevision(revision);
-      } catch (error) {
-        // One unreadable spec must not keep every other group unmanaged.
-        this.log.error('stored spec unreadable', {
-          group: revision.groupId,
-          error: toTendError(error).message,
-        });
-        continue;
-      }
-      await this.upsert(spec, revision.revision, configHash(spec));
-      this.options.onEvent({
-        type: 'leader-changed',
-        groupId: spec.id,
-        message: `${this.options.name} leads at epoch ${this.epoch}`,
-        at: this.options.clock.now(),
-        data: { leader: this.options.name, epoch: this.epoch },
-      });
-    }
+    await this.damaged.refresh();
+    for (const revision of revisions) await this.load(revision);
     this.retryTask = this.retryLoop();
-    this.log.info('leading', { groups: revisions.length });
+    this.log.info('leading', { groups: revisions.length, damaged: this.damaged.size });
+  }
+
+  /** Starts a stored group; one unreadable spec must not keep every other group unmanaged. */
+  private async load(revision: SpecRevision): Promise<void> {
+    let spec: GroupSpec;
+    try {
+      spec = specFromRevision(revision);
+    } catch (error) {
+      this.log.error('stored spec unreadable', {
+        group: revision.groupId,
+        error: toTendError(error).message,
+      });
+      return;
+    }
+    await this.upsert(spec, revision.revision, configHash(spec));
+    this.options.onEvent({
+      type: 'leader-changed',
+      groupId: spec.id,
+      message: `${this.options.name} leads at epoch ${this.epoch}`,
+      at: this.options.clock.now(),
+      data: { leader: this.options.name, epoch: this.epoch },
+    });
   }
 
   /** Steps down: a write was fenced, so a newer leader exists. */
@@ -154,12 +166,13 @@ export class LeaderSession {
 
   status(id: GroupId): GroupStatus | undefined {
     const entry = this.groups.get(id);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) return this.damaged.status(id);
     return entry.controller?.status() ?? placeholderStatus(entry);
   }
 
   statuses(): GroupStatus[] {
-    return [...this.groups.keys()].sort().flatMap((id) => this.status(id) ?? []);
+    const running = [...this.groups.keys()].flatMap((id) => this.status(id) ?? []);
+    return [...running, ...this.damaged.statuses()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Stops every controller at once and waits for their in-flight actions to settle. */
@@ -216,6 +229,22 @@ export class LeaderSession {
       for (const entry of this.entries()) {
         if (entry.controller === undefined && !this.signal.aborted) await this.startController(entry);
       }
+      if (this.damaged.size > 0 && !this.signal.aborted) await this.reloadRepaired();
+    }
+  }
+
+  /** A damaged history repaired by hand brings its group back without a restart. */
+  private async reloadRepaired(): Promise<void> {
+    try {
+      for (const id of await this.damaged.refresh()) {
+        const revision = await this.options.store.latest(id);
+        if (revision !== undefined && revision.deleted !== true && !this.signal.aborted) {
+          this.log.info('damaged group repaired', { group: id });
+          await this.load(revision);
+        }
+      }
+    } catch (error) {
+      this.log.warn('damaged groups not rechecked', { error: toTendError(error).message });
     }
   }
 }

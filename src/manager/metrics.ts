@@ -57,6 +57,9 @@ export class ManagerMetrics {
     perGroup('tend_circuit_breaker_open', '1 while remediation is stopped by the breaker.', (g) =>
       g.breaker.open ? 1 : 0,
     );
+    perGroup('tend_group_damaged', '1 while the stored spec cannot be read (the group is not run).', (g) =>
+      g.phase === 'damaged' ? 1 : 0,
+    );
     perGroup('tend_group_paused', '1 while the group is paused.', (g) => (g.paused ? 1 : 0));
     new Gauge({
       name: 'tend_leader',

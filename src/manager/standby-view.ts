@@ -1,4 +1,5 @@
 import type { ConfigStore, GroupStatus } from '../spi/index.js';
+import { damagedStatus } from './damaged-groups.js';
 import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 
@@ -8,6 +9,7 @@ import { specFromRevision } from './spec-codec.js';
  */
 export async function standbyStatus(store: ConfigStore): Promise<GroupStatus[]> {
   const revisions = await store.list();
+  const damaged = (await store.listDamaged()).map((d) => damagedStatus(d.groupId, d.problem));
   return revisions
     .map((revision): GroupStatus => {
       const spec = specFromRevision(revision);
@@ -25,5 +27,6 @@ export async function standbyStatus(store: ConfigStore): Promise<GroupStatus[]> 
         lastError: 'no leader is running this group',
       };
     })
+    .concat(damaged)
     .sort((a, b) => a.id.localeCompare(b.id));
 }

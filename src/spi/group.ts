@@ -46,7 +46,8 @@ export type GroupPhase =
   | 'paused'
   | 'breaker-open'
   | 'destroying'
-  | 'blind'; // the last describe failed: Tend acts on nothing until it can see again
+  | 'blind' // the last describe failed: Tend acts on nothing until it can see again
+  | 'damaged'; // the stored spec cannot be read: the group is not run until it is repaired
 
 export interface InstanceStatus {
   id: InstanceId;
@@ -111,6 +112,7 @@ export type GroupEventType =
   | 'breaker-open'
   | 'breaker-closed'
   | 'blind'
+  | 'damaged'
   | 'leader-changed';
 
 export interface GroupEvent {

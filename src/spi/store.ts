@@ -14,6 +14,13 @@ export interface SpecRevision {
   deleted?: boolean;
 }
 
+/** A group whose latest revision cannot be read: Tend neither runs it nor lets anyone commit to it. */
+export interface DamagedGroup {
+  groupId: GroupId;
+  /** What is wrong, naming the file or key. */
+  problem: string;
+}
+
 /** An operation the leader is about to ask a provider for, written before the call. */
 export interface Intent {
   /** The idempotency key, also sent to the plugin as the `tend.op` tag. */
@@ -50,8 +57,13 @@ export interface ConfigStore {
   commit(input: CommitInput): Promise<SpecRevision>;
   /** Latest revision of a group (tombstones included), or undefined. */
   latest(groupId: GroupId): Promise<SpecRevision | undefined>;
-  /** Latest revision of every group that is not deleted. */
+  /**
+   * Latest revision of every group that is not deleted. A group whose latest revision is damaged
+   * is left out (one bad group must not hide the others) and reported by `listDamaged`.
+   */
   list(): Promise<SpecRevision[]>;
+  /** Groups whose latest revision cannot be read; commits to them fail until they are repaired. */
+  listDamaged(): Promise<DamagedGroup[]>;
   /** Oldest first. */
   history(groupId: GroupId): Promise<SpecRevision[]>;
   remove(groupId: GroupId, input: { author: string; reason: string } & WriteOptions): Promise<void>;

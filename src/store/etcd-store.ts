@@ -4,17 +4,21 @@ import { type Clock, connectEtcd, etcdCall, type Logger, silentLogger, systemClo
 import {
   type CommitInput,
   type ConfigStore,
+  type DamagedGroup,
   type GroupId,
   type Intent,
   type JsonValue,
   type SpecRevision,
   TendError,
+  groupId as toGroupId,
+  toTendError,
   type WriteOptions,
 } from '../spi/index.js';
 import {
   checkExpected,
   checkFence,
   checkRaise,
+  decodeName,
   encodeName,
   fenceSchema,
   groupStateSchema,
@@ -107,9 +111,13 @@ export class EtcdStore implements ConfigStore {
 
   async list(): Promise<SpecRevision[]> {
     return this.call('list groups', async () => {
-      const all = await this.readPrefix('latest/', specRevisionSchema);
-      return all.map(toSpecRevision).filter((r) => r.deleted !== true);
+      const { values } = await this.readLatestAll();
+      return values.map(toSpecRevision).filter((r) => r.deleted !== true);
     });
+  }
+
+  async listDamaged(): Promise<DamagedGroup[]> {
+    return this.call('list damaged groups', async () => (await this.readLatestAll()).damaged);
   }
 
   async history(groupId: GroupId): Promise<SpecRevision[]> {
@@ -240,6 +248,26 @@ export class EtcdStore implements ConfigStore {
     const kv = (await this.kv.get(key).exec()).kvs[0];
     if (kv === undefined) return { value: undefined, modRevision: '0' };
     return { value: toSpecRevision(this.decode(key, kv, specRevisionSchema)), modRevision: kv.mod_revision };
+  }
+
+  /** Every `latest/` value; one that does not parse marks only its own group damaged. */
+  private async readLatestAll(): Promise<{
+    values: Array<z.infer<typeof specRevisionSchema>>;
+    damaged: DamagedGroup[];
+  }> {
+    const response = await this.kv.getAll().prefix('latest/').sort('Key', 'Ascend').exec();
+    const values: Array<z.infer<typeof specRevisionSchema>> = [];
+    const damaged: DamagedGroup[] = [];
+    for (const kv of response.kvs) {
+      const key = kv.key.toString();
+      try {
+        values.push(this.decode(key, kv, specRevisionSchema));
+      } catch (error) {
+        const name = decodeName(key.slice('latest/'.length)) ?? key;
+        damaged.push({ groupId: toGroupId(name), problem: toTendError(error).message });
+      }
+    }
+    return { values, damaged };
   }
 
   private async readPrefix<T>(prefix: string, schema: Z<T>): Promise<T[]> {

@@ -24,16 +24,24 @@ function damaged(file: string, line: number, problem: string, groupId: GroupId):
 }
 
 /**
+ * `text` is undefined when the file does not exist (a group never committed).
  * `tailOnly` validates just the last line: enough to know the latest revision, and it keeps a
  * commit from re-validating the whole history each time (revisions then holds only the latest).
  */
 export function parseHistory(
-  text: string,
+  text: string | undefined,
   file: string,
   groupId: GroupId,
   options: { tailOnly?: boolean } = {},
 ): ParsedHistory {
   const parsed: ParsedHistory = { revisions: [], problems: [], lines: [], tailIntact: true };
+  if (text === undefined) return parsed;
+  if (text.trim() === '') {
+    // Tend never writes an empty history (a group is born with revision 1), so an empty file is
+    // damage from outside, and a commit must not start over at revision 1.
+    const error = damaged(file, 1, 'the file is empty (truncated or replaced by hand)', groupId);
+    return { ...parsed, problems: [error], tailIntact: false, tailProblem: error };
+  }
   const raw = text.split('\n');
   const unterminated = raw.at(-1) !== '';
   const lastIndex = raw.findLastIndex((line) => line.trim() !== '');
@@ -75,10 +83,15 @@ export function serializeHistory(lines: readonly string[]): string {
 /** The error for an operation that needs the latest revision of a history whose end is damaged. */
 export function unknownLatest(file: string, groupId: GroupId, parsed: ParsedHistory): TendError {
   const tail = parsed.tailProblem?.message ?? `history file ${file} is damaged`;
+  const earlier = parsed.lines.length - 1;
+  const kept =
+    earlier > 0
+      ? `history() still returns the intact revisions among the ${earlier} lines before it`
+      : 'no earlier revision is stored';
   return new TendError(
     'internal',
     `${tail}; the latest revision of group ${groupId} is unknown, so it cannot be read or committed ` +
-      `until the file is repaired (history() still returns the ${parsed.revisions.length} intact revisions)`,
+      `until the file is repaired (${kept})`,
     { details: { file, groupId }, cause: parsed.tailProblem },
   );
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -47,6 +47,56 @@ function isInternalAbout(file: string, words: RegExp) {
 }
 
 describe('FileStore on damaged files', () => {
+  test('a torn last line marks only its group damaged; the others are listed and take commits', async () => {
+    const { store, file } = await storeWithHistory(2);
+    const db = groupId('db');
+    await store.commit({ groupId: db, spec: { n: 1 }, author: 'a', reason: 'r' });
+    await truncate(file, (await readFile(file)).length - 5);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.groupId),
+      [db],
+    );
+    const damaged = await store.listDamaged();
+    assert.deepEqual(
+      damaged.map((d) => d.groupId),
+      [web],
+    );
+    assert.match(
+      damaged[0]?.problem ?? '',
+      /web\.jsonl line 2: cut short.*latest revision of group web is unknown/,
+    );
+    assert.equal((await store.commit({ groupId: db, spec: 2, author: 'a', reason: 'r' })).revision, 2);
+    await assert.rejects(
+      store.remove(web, { author: 'a', reason: 'r' }),
+      isInternalAbout(file, /cannot be read or committed/),
+    );
+  });
+
+  test('an empty history file is damaged like a torn one, and a commit does not restart at 1', async () => {
+    const { store, file } = await storeWithHistory(10);
+    await writeFile(file, '');
+    assert.deepEqual(await store.list(), []);
+    const [damaged] = await store.listDamaged();
+    assert.equal(damaged?.groupId, web);
+    assert.match(
+      damaged?.problem ?? '',
+      /web\.jsonl line 1: the file is empty.*no earlier revision is stored/,
+    );
+    await assert.rejects(
+      store.commit({ groupId: web, spec: 11, author: 'a', reason: 'r' }),
+      isInternalAbout(file, /the file is empty/),
+    );
+    assert.equal((await readFile(file, 'utf8')).length, 0, 'the damaged file is left for repair');
+    assert.equal((await store.verify()).length, 1);
+  });
+
+  test('the intact-revision count in the message is the real one', async () => {
+    const { store, file } = await storeWithHistory(10);
+    await truncate(file, (await readFile(file)).length - 3);
+    assert.equal((await store.history(web)).length, 9);
+    await assert.rejects(store.latest(web), isInternalAbout(file, /among the 9 lines before it/));
+  });
+
   test('a truncated last line: intact history kept, latest and commit refuse with the file named', async () => {
     const { store, file } = await storeWithHistory(3);
     const size = (await readFile(file)).length;
@@ -56,10 +106,9 @@ describe('FileStore on damaged files', () => {
       [1, 2],
     );
     await assert.rejects(store.latest(web), isInternalAbout(file, /line 3: cut short .*truncated/));
-    await assert.rejects(store.list(), isInternalAbout(file, /latest revision of group web is unknown/));
     await assert.rejects(
       store.commit({ groupId: web, spec: 4, author: 'a', reason: 'r' }),
-      isInternalAbout(file, /line 3/),
+      isInternalAbout(file, /line 3.*among the 2 lines before it/),
     );
     const problems = await store.verify();
     assert.equal(problems.length, 1);
@@ -85,6 +134,15 @@ describe('FileStore on damaged files', () => {
       [problems[0]?.message.replace(file, 'F')],
     );
     assert.match(problems[0]?.message ?? '', /line 2: not valid JSON/);
+  });
+
+  test('raising the fence to its current epoch does not rewrite the file', async () => {
+    const { dir, store } = await storeWithHistory(0);
+    await store.raiseFence(3);
+    const before = await stat(join(dir, 'fence.json'));
+    await store.raiseFence(3);
+    assert.equal((await stat(join(dir, 'fence.json'))).ino, before.ino);
+    assert.equal(await store.currentFence(), 3);
   });
 
   test('a damaged fence file stops fenced writes and is never read as 0', async () => {
@@ -120,6 +178,26 @@ describe('FileStore on damaged files', () => {
 });
 
 describe('FileStore lock between processes', () => {
+  test('lock side files left by killed processes are removed when a store opens', async () => {
+    const dir = await tempDir();
+    await FileStore.create({ dir });
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+    const dead = spawn(process.execPath, ['-e', '']);
+    const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid ?? 0)));
+    const owner = (pid: number, token: string) => JSON.stringify({ pid, bootId, host: 'h', token });
+    await writeFile(join(dir, 'lock.deadbeef00000001'), owner(deadPid, 'deadbeef00000001'));
+    await writeFile(join(dir, 'lock.break'), owner(deadPid, 'b'));
+    await writeFile(join(dir, 'lock.deadbeef00000002'), owner(process.pid, 'deadbeef00000002'));
+    await writeFile(join(dir, 'lock.00000003'), '');
+    const store = await FileStore.create({ dir });
+    // The live owner's file and a fresh empty one (it may be mid-write) stay.
+    assert.deepEqual((await readdir(dir)).filter((e) => e.startsWith('lock')).sort(), [
+      'lock.00000003',
+      'lock.deadbeef00000002',
+    ]);
+    await store.commit({ groupId: web, spec: 1, author: 'a', reason: 'works after the cleanup' });
+  });
+
   test('a lock left by a dead process is broken; one held by a live process times out as unavailable', async () => {
     const dir = await tempDir();
     const store = await FileStore.create({ dir, lockTimeoutMs: 200 });

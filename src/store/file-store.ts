@@ -6,6 +6,7 @@ import {
   FileLockTimeoutError,
   type Logger,
   readFileIfExists,
+  removeStaleLockFiles,
   silentLogger,
   syncDirectory,
   systemClock,
@@ -15,6 +16,7 @@ import {
 import {
   type CommitInput,
   type ConfigStore,
+  type DamagedGroup,
   type GroupId,
   type Intent,
   type JsonValue,
@@ -74,7 +76,11 @@ export class FileStore implements ConfigStore {
     for (const sub of ['', 'groups', 'intents', 'state']) {
       await mkdir(join(options.dir, sub), { recursive: true, mode: 0o700 });
     }
-    return new FileStore(options);
+    const store = new FileStore(options);
+    // A process killed while taking the lock leaves side files that nothing else would remove.
+    const removed = await removeStaleLockFiles(join(options.dir, 'lock'));
+    if (removed.length > 0) store.logger.info('stale lock files removed', { dir: options.dir, removed });
+    return store;
   }
 
   async commit(input: CommitInput): Promise<SpecRevision> {
@@ -97,12 +103,11 @@ export class FileStore implements ConfigStore {
   }
 
   async list(): Promise<SpecRevision[]> {
-    const out: SpecRevision[] = [];
-    for (const id of await this.names('groups', '.jsonl')) {
-      const latest = await this.latest(toGroupId(id));
-      if (latest !== undefined && latest.deleted !== true) out.push(latest);
-    }
-    return out;
+    return (await this.scanGroups()).groups;
+  }
+
+  async listDamaged(): Promise<DamagedGroup[]> {
+    return (await this.scanGroups()).damaged;
   }
 
   async history(groupId: GroupId): Promise<SpecRevision[]> {
@@ -174,7 +179,11 @@ export class FileStore implements ConfigStore {
 
   async raiseFence(epoch: number): Promise<void> {
     await this.locked(async () => {
-      checkRaise(epoch, await this.readFence());
+      const fence = await this.readFence();
+      checkRaise(epoch, fence);
+      // A leader re-raising its own fence changes nothing; not writing keeps a full disk from
+      // ending every term of a static leader.
+      if (epoch === fence) return;
       await writeFileAtomic(join(this.dir, 'fence.json'), JSON.stringify({ epoch }));
     });
   }
@@ -223,12 +232,29 @@ export class FileStore implements ConfigStore {
     return out;
   }
 
+  /** Every group's latest revision; a damaged tail marks only its own group. */
+  private async scanGroups(): Promise<{ groups: SpecRevision[]; damaged: DamagedGroup[] }> {
+    const groups: SpecRevision[] = [];
+    const damaged: DamagedGroup[] = [];
+    for (const name of await this.names('groups', '.jsonl')) {
+      const id = toGroupId(name);
+      const { file, parsed } = await this.readHistory(id, true);
+      if (!parsed.tailIntact) {
+        damaged.push({ groupId: id, problem: unknownLatest(file, id, parsed).message });
+        continue;
+      }
+      const latest = parsed.revisions.at(-1);
+      if (latest !== undefined && latest.deleted !== true) groups.push(latest);
+    }
+    return { groups, damaged };
+  }
+
   private async readHistory(
     groupId: GroupId,
     tailOnly = false,
   ): Promise<{ file: string; parsed: ParsedHistory }> {
     const file = this.path('groups', groupId, '.jsonl');
-    const parsed = parseHistory((await readFileIfExists(file)) ?? '', file, groupId, { tailOnly });
+    const parsed = parseHistory(await readFileIfExists(file), file, groupId, { tailOnly });
     for (const problem of parsed.problems) {
       this.logger.warn('history file damaged, intact revisions kept', { file, problem: problem.message });
     }

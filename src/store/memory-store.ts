@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../lib/index.js';
 import type {
   CommitInput,
   ConfigStore,
+  DamagedGroup,
   GroupId,
   Intent,
   JsonValue,
@@ -70,6 +71,11 @@ export class MemoryStore implements ConfigStore {
       if (last !== undefined && last.deleted !== true) out.push(structuredClone(last));
     }
     return out.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** Memory cannot be damaged from outside. */
+  async listDamaged(): Promise<DamagedGroup[]> {
+    return [];
   }
 
   async history(groupId: GroupId): Promise<SpecRevision[]> {

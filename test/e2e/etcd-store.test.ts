@@ -26,10 +26,11 @@ describe('EtcdStore on a real etcd', { skip: etcdSkip() }, () => {
     return { store, reopen: () => EtcdStore.create({ endpoints: endpoints(), prefix }) };
   });
 
-  test('a damaged value names its key', async () => {
+  test('a damaged value names its key and marks only its own group damaged', async () => {
     const prefix = `tend-test/${process.pid}/damaged/`;
     const store = await EtcdStore.create({ endpoints: endpoints(), prefix });
     try {
+      await store.commit({ groupId: groupId('db'), spec: 1, author: 'a', reason: 'r' });
       await store.commit({ groupId: groupId('web'), spec: 1, author: 'a', reason: 'r' });
       const { Etcd3 } = await import('etcd3');
       const raw = new Etcd3({ hosts: endpoints() });
@@ -40,6 +41,16 @@ describe('EtcdStore on a real etcd', { skip: etcdSkip() }, () => {
         assert.match(e.message, /etcd key latest\/web is damaged: not valid JSON/);
         return true;
       });
+      assert.deepEqual(
+        (await store.list()).map((r) => r.groupId),
+        ['db'],
+      );
+      const damaged = await store.listDamaged();
+      assert.deepEqual(
+        damaged.map((d) => d.groupId),
+        ['web'],
+      );
+      assert.match(damaged[0]?.problem ?? '', /latest\/web is damaged/);
     } finally {
       await store.close();
     }
