@@ -58,19 +58,26 @@ export class DamagedGroups {
   }
 }
 
-/** How a damaged group shows in the status: nothing known but the problem. */
-export function damagedStatus(id: GroupId, problem: string): GroupStatus {
+/** A status with nothing observed, for groups no controller runs (damaged, standby, not started). */
+export function unobservedStatus(
+  id: GroupId,
+  fields: Pick<GroupStatus, 'phase' | 'desired' | 'config'> & { lastError?: string | undefined },
+): GroupStatus {
+  const { lastError, ...rest } = fields;
   return {
     id,
-    phase: 'damaged',
-    desired: 0,
+    ...rest,
     observed: 0,
     healthy: 0,
-    config: '',
     byConfig: {},
     instances: [],
     breaker: { open: false, consecutiveFailures: 0 },
     paused: false,
-    lastError: problem,
+    ...(lastError === undefined ? {} : { lastError }),
   };
+}
+
+/** How a damaged group shows in the status: nothing known but the problem. */
+export function damagedStatus(id: GroupId, problem: string): GroupStatus {
+  return unobservedStatus(id, { phase: 'damaged', desired: 0, config: '', lastError: problem });
 }

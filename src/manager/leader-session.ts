@@ -17,7 +17,7 @@ import {
   TendError,
   toTendError,
 } from '../spi/index.js';
-import { DamagedGroups } from './damaged-groups.js';
+import { DamagedGroups, unobservedStatus } from './damaged-groups.js';
 import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 import { storeJournal } from './store-journal.js';
@@ -250,17 +250,10 @@ export class LeaderSession {
 }
 
 function placeholderStatus(entry: GroupEntry): GroupStatus {
-  return {
-    id: entry.spec.id,
+  return unobservedStatus(entry.spec.id, {
     phase: 'blind',
     desired: desiredCount(entry.spec.allocation),
-    observed: 0,
-    healthy: 0,
     config: entry.config,
-    byConfig: {},
-    instances: [],
-    breaker: { open: false, consecutiveFailures: 0 },
-    paused: false,
-    ...(entry.error === undefined ? {} : { lastError: entry.error }),
-  };
+    lastError: entry.error,
+  });
 }

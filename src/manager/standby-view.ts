@@ -1,5 +1,5 @@
 import type { ConfigStore, GroupStatus } from '../spi/index.js';
-import { damagedStatus } from './damaged-groups.js';
+import { damagedStatus, unobservedStatus } from './damaged-groups.js';
 import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 
@@ -13,19 +13,12 @@ export async function standbyStatus(store: ConfigStore): Promise<GroupStatus[]> 
   return revisions
     .map((revision): GroupStatus => {
       const spec = specFromRevision(revision);
-      return {
-        id: spec.id,
+      return unobservedStatus(spec.id, {
         phase: 'blind',
         desired: desiredCount(spec.allocation),
-        observed: 0,
-        healthy: 0,
         config: '',
-        byConfig: {},
-        instances: [],
-        breaker: { open: false, consecutiveFailures: 0 },
-        paused: false,
         lastError: 'no leader is running this group',
-      };
+      });
     })
     .concat(damaged)
     .sort((a, b) => a.id.localeCompare(b.id));

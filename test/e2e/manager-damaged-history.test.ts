@@ -67,7 +67,7 @@ test('a torn and an empty history mark only their groups damaged; the others hea
     const view = await manager.client.status();
     return view.groups.filter((g) => g.phase === 'damaged').length === 2 ? view : undefined;
   });
-  const byId = new Map(status.groups.map((g) => [g.id, g]));
+  const byId = new Map(status.groups.map((g) => [String(g.id), g]));
   assert.match(byId.get('torn')?.lastError ?? '', /torn\.jsonl line 2: cut short/);
   assert.match(byId.get('empty')?.lastError ?? '', /empty\.jsonl line 1: the file is empty/);
   const events = (await manager.client.events(0, 500)).events.filter((e) => e.type === 'damaged');
