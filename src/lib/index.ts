@@ -5,6 +5,7 @@ export * from './clock.js';
 export * from './etcd-client.js';
 export * from './file-lock.js';
 export * from './logger.js';
+export * from './map-limited.js';
 export * from './random.js';
 export * from './shell-quote.js';
 export * from './token-bucket.js';

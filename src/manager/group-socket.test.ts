@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../leadership/index.js';
-import { connectGroupPlugin } from '../rpc/index.js';
+import { connectGroupPlugin, pluginSocketPath } from '../rpc/index.js';
 import { groupId, instanceId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
@@ -101,4 +102,43 @@ test("a standby's Group socket answers reads from the store and refuses writes w
     TendError.is(error, 'not_leader'),
   );
   await assert.rejects(group.describeGroup(groupId('web')), /no leader is running group web/);
+});
+
+test('a 20,000-call batch on the Group socket is refused whole, and the socket keeps serving', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tend-group-socket-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const manager = await Manager.create({
+    name: 'm3',
+    store: new MemoryStore(),
+    resolver: fakeResolver(),
+    leadership: ({ address }) => new StaticLeadership({ name: 'm3', address }),
+    listen: { port: 0 },
+    groupSocket: { dir },
+    createController: fakeControllers().create,
+  });
+  cleanups.push(() => manager.stop());
+  manager.start();
+  const batch = Array.from({ length: 20_000 }, (_, id) => ({
+    jsonrpc: '2.0',
+    method: 'Group.InspectGroups',
+    params: {},
+    id,
+  }));
+  const body = JSON.stringify(batch);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: pluginSocketPath(dir, 'group'), method: 'POST', path: '/' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+    req.on('error', reject);
+    req.setHeader('Content-Type', 'application/json');
+    req.end(body);
+  });
+  const parsed = JSON.parse(answer) as { error?: { code: number; message: string } };
+  assert.equal(parsed.error?.code, -32600, answer.slice(0, 200));
+  assert.match(parsed.error?.message ?? '', /batch of 20000 calls exceeds the limit of 100/);
+  const group = await connectGroupPlugin({ name: 'group', dir });
+  cleanups.push(() => group.close());
+  assert.deepEqual(await group.inspectGroups(), []);
 });

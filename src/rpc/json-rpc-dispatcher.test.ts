@@ -150,6 +150,45 @@ describe('JsonRpcDispatcher', () => {
     assert.equal(await call('[{"jsonrpc":"2.0","method":"echo"}]'), undefined);
   });
 
+  test('a batch over the length limit is refused whole, naming the limit, and runs nothing', async () => {
+    const d = new JsonRpcDispatcher({ maxBatchLength: 3 });
+    let ran = 0;
+    d.register('count', async () => ++ran);
+    const batch = Array.from({ length: 4 }, (_, id) => ({ jsonrpc: '2.0', method: 'count', id }));
+    const answer = JSON.parse((await d.handle(JSON.stringify(batch))) ?? 'null') as {
+      error: { code: number; message: string };
+    };
+    assert.equal(answer.error.code, -32600);
+    assert.match(answer.error.message, /batch of 4 calls exceeds the limit of 3/);
+    assert.equal(ran, 0);
+    assert.equal((JSON.parse((await d.handle(JSON.stringify(batch.slice(0, 3)))) ?? '[]') as []).length, 3);
+  });
+
+  test('calls of a batch run at most batchConcurrency at a time, answered in order', async () => {
+    const d = new JsonRpcDispatcher({ batchConcurrency: 2 });
+    let running = 0;
+    let most = 0;
+    d.register('slow', async (params) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running -= 1;
+      return params;
+    });
+    const batch = Array.from({ length: 9 }, (_, id) => ({
+      jsonrpc: '2.0',
+      method: 'slow',
+      params: [id],
+      id,
+    }));
+    const answer = JSON.parse((await d.handle(JSON.stringify(batch))) ?? '[]') as Array<{ result: number[] }>;
+    assert.deepEqual(
+      answer.map((a) => a.result[0]),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.equal(most, 2);
+  });
+
   test('handlers see the signal they were given', async () => {
     const d = new JsonRpcDispatcher();
     const controller = new AbortController();

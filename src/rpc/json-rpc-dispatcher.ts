@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../lib/index.js';
-import { silentLogger } from '../lib/index.js';
+import { mapLimited, silentLogger } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 
 /** JSON-RPC 2.0 error codes, plus -32000 for a plugin's own (TendError) failures. */
@@ -20,8 +20,17 @@ export interface MethodContext {
 
 export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>;
 
+/** A batch longer than this is refused whole: one request must not fan out without bound. */
+export const DEFAULT_MAX_BATCH_LENGTH = 100;
+/** Calls of one batch run at most this many at a time, so a batch cannot starve the process. */
+export const DEFAULT_BATCH_CONCURRENCY = 4;
+
 export interface JsonRpcDispatcherOptions {
   logger?: Logger;
+  /** Default {@link DEFAULT_MAX_BATCH_LENGTH}. */
+  maxBatchLength?: number;
+  /** Default {@link DEFAULT_BATCH_CONCURRENCY}. */
+  batchConcurrency?: number;
 }
 
 interface ErrorObject {
@@ -46,9 +55,13 @@ const requestShape = z.object({
 export class JsonRpcDispatcher {
   private readonly handlers = new Map<string, MethodHandler>();
   private readonly logger: Logger;
+  private readonly maxBatchLength: number;
+  private readonly batchConcurrency: number;
 
   constructor(options: JsonRpcDispatcherOptions = {}) {
     this.logger = options.logger ?? silentLogger;
+    this.maxBatchLength = options.maxBatchLength ?? DEFAULT_MAX_BATCH_LENGTH;
+    this.batchConcurrency = options.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY;
   }
 
   register(method: string, handler: MethodHandler): void {
@@ -76,7 +89,13 @@ export class JsonRpcDispatcher {
       if (message.length === 0) {
         return serialize(errorResponse(null, JSON_RPC_INVALID_REQUEST, 'invalid request: empty batch'));
       }
-      const answers = await Promise.all(message.map((item) => this.handleOne(item, signal)));
+      if (message.length > this.maxBatchLength) {
+        const problem = `batch of ${message.length} calls exceeds the limit of ${this.maxBatchLength}`;
+        return serialize(errorResponse(null, JSON_RPC_INVALID_REQUEST, `invalid request: ${problem}`));
+      }
+      const answers = await mapLimited(message, this.batchConcurrency, (item) =>
+        this.handleOne(item, signal),
+      );
       const present = answers.filter((a): a is Record<string, unknown> => a !== undefined);
       return present.length === 0 ? undefined : serializeBatch(present);
     }
