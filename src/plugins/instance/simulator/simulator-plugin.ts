@@ -57,7 +57,6 @@ class Simulator implements SimulatorPlugin {
   private readonly random: Record<keyof typeof STREAMS, Random>;
   private readonly buckets = new Map<SimulatorCallKind, TokenBucket>();
   private readonly fleet = new Fleet();
-  private readonly issuedIds = new Set<string>();
   private readonly listeners = new Set<(event: InstanceEvent) => void>();
   private readonly counters: SimulatorStats;
   private readonly stopLoop = new AbortController();
@@ -109,7 +108,7 @@ class Simulator implements SimulatorPlugin {
       let instance = op === undefined ? undefined : this.fleet.findByOp(op);
       if (instance === undefined) {
         instance = this.fleet.create(
-          instanceId(newInstanceId(this.random.ids, this.issuedIds)),
+          instanceId(newInstanceId(this.random.ids, (id) => this.fleet.wasIssued(instanceId(id)))),
           spec,
           this.clock.now(),
         );
@@ -128,7 +127,7 @@ class Simulator implements SimulatorPlugin {
     return this.call('label', options, () => {
       const instance = this.fleet.get(id);
       if (instance === undefined) throw new TendError('not_found', `simulator: no instance ${id}`);
-      instance.tags = { ...instance.tags, ...labels };
+      this.fleet.relabel(instance, labels);
     });
   }
 

@@ -23,7 +23,7 @@ export function applyTimeFaults(options: {
   if (ticks <= 0 || (vanishRate === 0 && unhealthyRate === 0)) return outcome;
   const pVanish = 1 - (1 - vanishRate) ** ticks;
   const pUnhealthy = 1 - (1 - unhealthyRate) ** ticks;
-  for (const instance of fleet.all()) {
+  for (const instance of fleet.values()) {
     if (random() < pVanish) {
       fleet.remove(instance.id);
       outcome.vanished.push(instance);
@@ -35,15 +35,15 @@ export function applyTimeFaults(options: {
   return outcome;
 }
 
-/** EC2-looking IDs (`i-` and 17 hex digits) drawn from `random`, never one already issued. */
-export function newInstanceId(random: Random, issued: Set<string>): string {
+/**
+ * EC2-looking IDs (`i-` and 17 hex digits) drawn from `random`, never one live or recently
+ * retired (`issued`); the memory of retired IDs is bounded, so it does not grow with churn.
+ */
+export function newInstanceId(random: Random, issued: (id: string) => boolean): string {
   for (;;) {
     let hex = '';
     for (let i = 0; i < 17; i++) hex += Math.floor(random() * 16).toString(16);
     const id = `i-${hex}`;
-    if (!issued.has(id)) {
-      issued.add(id);
-      return id;
-    }
+    if (!issued(id)) return id;
   }
 }
