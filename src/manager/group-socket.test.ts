@@ -17,21 +17,36 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-test("InfraKit's Group.* on the manager's socket drives the same groups as the HTTP API", async () => {
+interface SocketManagerOptions {
+  name: string;
+  store?: MemoryStore;
+  standby?: boolean;
+  controllers?: ReturnType<typeof fakeControllers>;
+}
+
+/** A started manager serving its Group socket in a fresh directory; both are cleaned up after. */
+async function startSocketManager(options: SocketManagerOptions): Promise<{ manager: Manager; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tend-group-socket-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const controllers = fakeControllers();
+  const { name } = options;
   const manager = await Manager.create({
-    name: 'm1',
-    store: new MemoryStore(),
+    name,
+    store: options.store ?? new MemoryStore(),
     resolver: fakeResolver(),
-    leadership: ({ address }) => new StaticLeadership({ name: 'm1', address }),
+    leadership: ({ address }) =>
+      options.standby ? new ManualLeadership({ name, address }) : new StaticLeadership({ name, address }),
     listen: { port: 0 },
     groupSocket: { dir },
-    createController: controllers.create,
+    createController: (options.controllers ?? fakeControllers()).create,
   });
   cleanups.push(() => manager.stop());
   manager.start();
+  return { manager, dir };
+}
+
+test("InfraKit's Group.* on the manager's socket drives the same groups as the HTTP API", async () => {
+  const controllers = fakeControllers();
+  const { manager, dir } = await startSocketManager({ name: 'm1', controllers });
   for (let i = 0; i < 2000 && !manager.isLeader(); i++) await sleep(5);
 
   const group = await connectGroupPlugin({ name: 'group', dir });
@@ -71,8 +86,6 @@ test("InfraKit's Group.* on the manager's socket drives the same groups as the H
 });
 
 test("a standby's Group socket answers reads from the store and refuses writes with not_leader", async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tend-group-socket-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const store = new MemoryStore();
   await store.commit({
     groupId: groupId('web'),
@@ -81,17 +94,7 @@ test("a standby's Group socket answers reads from the store and refuses writes w
     reason: 'seed',
     expectedRevision: 0,
   });
-  const manager = await Manager.create({
-    name: 'm2',
-    store,
-    resolver: fakeResolver(),
-    leadership: ({ address }) => new ManualLeadership({ name: 'm2', address }),
-    listen: { port: 0 },
-    groupSocket: { dir },
-    createController: fakeControllers().create,
-  });
-  cleanups.push(() => manager.stop());
-  manager.start();
+  const { dir } = await startSocketManager({ name: 'm2', store, standby: true });
   const group = await connectGroupPlugin({ name: 'group', dir });
   cleanups.push(() => group.close());
   assert.deepEqual(
@@ -105,19 +108,7 @@ test("a standby's Group socket answers reads from the store and refuses writes w
 });
 
 test('a 20,000-call batch on the Group socket is refused whole, and the socket keeps serving', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tend-group-socket-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const manager = await Manager.create({
-    name: 'm3',
-    store: new MemoryStore(),
-    resolver: fakeResolver(),
-    leadership: ({ address }) => new StaticLeadership({ name: 'm3', address }),
-    listen: { port: 0 },
-    groupSocket: { dir },
-    createController: fakeControllers().create,
-  });
-  cleanups.push(() => manager.stop());
-  manager.start();
+  const { dir } = await startSocketManager({ name: 'm3' });
   const batch = Array.from({ length: 20_000 }, (_, id) => ({
     jsonrpc: '2.0',
     method: 'Group.InspectGroups',
