@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupId, type InstanceDescription, instanceId, logicalId } from '../spi/index.js';
 import { memoryJournal } from './memory-journal.js';
-import { createHealthTracker } from './observe.js';
+import { createHealthTracker, healthOf } from './observe.js';
 import { APPEAR_WITHIN_MS } from './stability.js';
 
 const rule = { graceMs: 1_000, upMs: 10_000 };
@@ -153,4 +153,25 @@ test('memoryJournal keeps intents and state apart per call, as a store would', a
   await journal.saveState(state);
   state.paused = false;
   assert.deepEqual(await journal.loadState(), { paused: true }, 'saved by value, not by reference');
+});
+
+test("the platform's unhealthy verdict wins without asking the flavor", async () => {
+  const asked: string[] = [];
+  const flavor = {
+    validate: async () => {},
+    prepare: async (_p: unknown, spec: never) => spec,
+    healthy: async (_p: unknown, instance: InstanceDescription) => {
+      asked.push(instance.id);
+      return 'healthy' as const;
+    },
+    drain: async () => {},
+  };
+  const spec = { flavor: { plugin: 'vanilla', properties: {} } } as unknown as Parameters<typeof healthOf>[2];
+  const list: InstanceDescription[] = [
+    { id: instanceId('up'), tags: {} },
+    { id: instanceId('stopped'), tags: {}, platformHealth: 'unhealthy', platformStatus: 'stopped' },
+  ];
+  const health = await healthOf(flavor, list, spec, new AbortController().signal);
+  assert.deepEqual(health, ['healthy', 'unhealthy']);
+  assert.deepEqual(asked, ['up']);
 });

@@ -174,7 +174,11 @@ export function toObserved(description: InstanceDescription, record: HealthRecor
   return observed;
 }
 
-/** Asks the flavor for every instance's health, 32 at a time; a failing check is `unknown`. */
+/**
+ * Asks the flavor for every instance's health, 32 at a time; a failing check is `unknown`. The
+ * platform's own `unhealthy` verdict (stopped, unreachable) wins without asking the flavor: an
+ * instance the platform cannot run is not healthy whatever its application would say.
+ */
 export async function healthOf(
   flavor: FlavorPlugin,
   list: readonly InstanceDescription[],
@@ -187,6 +191,10 @@ export async function healthOf(
     for (let i = next++; i < list.length; i = next++) {
       const instance = list[i];
       if (instance === undefined) continue;
+      if (instance.platformHealth === 'unhealthy') {
+        result[i] = 'unhealthy';
+        continue;
+      }
       result[i] = await flavor
         .healthy(spec.flavor.properties, instance, { signal })
         .catch((): Health => 'unknown');

@@ -56,6 +56,27 @@ describe('wire codec', () => {
     );
   });
 
+  test("carries Tend's description extensions and ignores ill-shaped ones", () => {
+    const description = {
+      id: instanceId('i-2'),
+      tags: { a: 'b' },
+      createdAt: 1_700_000_000_000,
+      platformHealth: 'unhealthy' as const,
+      platformStatus: 'stopped',
+    };
+    const wire = descriptionToWire(description);
+    assert.deepEqual(
+      { CreatedAt: wire.CreatedAt, PlatformHealth: wire.PlatformHealth, PlatformStatus: wire.PlatformStatus },
+      { CreatedAt: 1_700_000_000_000, PlatformHealth: 'unhealthy', PlatformStatus: 'stopped' },
+    );
+    assert.deepEqual(descriptionFromWire(wireInstanceDescription.parse(wire)), description);
+    const odd = { ID: 'i-3', CreatedAt: 'yesterday', PlatformHealth: 'meh', PlatformStatus: 7 };
+    assert.deepEqual(descriptionFromWire(wireInstanceDescription.parse(odd)), {
+      id: instanceId('i-3'),
+      tags: {},
+    });
+  });
+
   test('health is 0 unknown, 1 healthy, 2 unhealthy', () => {
     assert.deepEqual(
       ['unknown', 'healthy', 'unhealthy'].map((h) => healthToWire(h as 'unknown')),

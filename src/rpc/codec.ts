@@ -55,6 +55,9 @@ export function descriptionToWire(description: InstanceDescription): WireObject 
     ...(description.logicalId === undefined ? {} : { LogicalID: description.logicalId }),
     Tags: { ...description.tags },
     ...(description.properties === undefined ? {} : { Properties: description.properties }),
+    ...(description.createdAt === undefined ? {} : { CreatedAt: description.createdAt }),
+    ...(description.platformHealth === undefined ? {} : { PlatformHealth: description.platformHealth }),
+    ...(description.platformStatus === undefined ? {} : { PlatformStatus: description.platformStatus }),
   };
 }
 
@@ -64,6 +67,15 @@ export function descriptionFromWire(wire: WireInstanceDescription): InstanceDesc
     description.logicalId = logicalId(wire.LogicalID);
   }
   if (wire.Properties !== undefined && wire.Properties !== null) description.properties = wire.Properties;
+  if (typeof wire.CreatedAt === 'number' && Number.isFinite(wire.CreatedAt) && wire.CreatedAt > 0) {
+    description.createdAt = wire.CreatedAt;
+  }
+  if (wire.PlatformHealth === 'healthy' || wire.PlatformHealth === 'unhealthy') {
+    description.platformHealth = wire.PlatformHealth;
+  }
+  if (typeof wire.PlatformStatus === 'string' && wire.PlatformStatus !== '') {
+    description.platformStatus = wire.PlatformStatus.slice(0, 500);
+  }
   return description;
 }
 

@@ -20,6 +20,27 @@ export interface InstanceDescription {
   logicalId?: LogicalId;
   tags: Tags;
   properties?: JsonValue;
+  /**
+   * When the platform created the instance, in ms since the epoch (process start time, container
+   * `Created`, EC2 launch time, claim time). Stable across manager restarts and failovers, so an
+   * instance's age does not reset; absent when the platform cannot tell.
+   */
+  createdAt?: number;
+  /**
+   * The platform's own verdict, independent of any flavor: `unhealthy` for an instance that is
+   * stopped, unreachable or failing the platform's status checks. The controller treats it like a
+   * flavor's `unhealthy` (replaced after `unhealthyAfter`); absent means no opinion.
+   */
+  platformHealth?: PlatformHealth;
+  /** Why, in a few words for status (`stopped`, `unreachable: connect ETIMEDOUT`). */
+  platformStatus?: string;
+}
+
+export type PlatformHealth = 'healthy' | 'unhealthy';
+
+export interface LogsOptions extends CallOptions {
+  /** Only the last this many bytes; the plugin may return less. */
+  tailBytes?: number;
 }
 
 /** Why an instance is destroyed. InfraKit sends `terminate` or `rolling_update`; Tend adds its own. */
@@ -55,6 +76,11 @@ export interface InstancePlugin {
   destroy(id: InstanceId, context: DestroyContext, options?: CallOptions): Promise<void>;
   /** Instances carrying every one of `tags`. A rejection means "I do not know", never "none". */
   describeInstances(tags: Tags, options?: DescribeOptions): Promise<InstanceDescription[]>;
+  /**
+   * Optional log extension: the instance's output (boot script, console) as text. Rejects with
+   * `not_found` for an unknown instance; an empty string means the instance has printed nothing.
+   */
+  logs?(id: InstanceId, options?: LogsOptions): Promise<string>;
   /** Optional: subscribe to changes the plugin sees on its own; returns an unsubscribe function. */
   watch?(listener: (event: InstanceEvent) => void): () => void;
   /** Optional: release sockets, timers, child processes. */

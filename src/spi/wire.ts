@@ -31,6 +31,11 @@ export const wireInstanceDescription = z.object({
   LogicalID: z.string().nullish(),
   Tags: wireTags,
   Properties: wireJson.nullish(),
+  // Tend's extensions; InfraKit plugins never send them. Lenient: a value of another shape is
+  // ignored by the codec rather than failing the whole describe.
+  CreatedAt: z.unknown().optional(),
+  PlatformHealth: z.unknown().optional(),
+  PlatformStatus: z.unknown().optional(),
 });
 export type WireInstanceDescription = z.infer<typeof wireInstanceDescription>;
 
