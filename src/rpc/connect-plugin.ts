@@ -13,6 +13,8 @@ export interface ConnectPluginOptions {
   dir?: string;
   /** Per-call limit for the connection's calls. */
   timeoutMs?: number;
+  /** Largest answer accepted from the plugin (default 16 MiB, `DEFAULT_MAX_ANSWER_BYTES`). */
+  maxAnswerBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -33,6 +35,7 @@ export async function connectPlugin(options: ConnectPluginOptions): Promise<Conn
     socketPath: found.socketPath,
     pluginName: options.name,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.maxAnswerBytes === undefined ? {} : { maxAnswerBytes: options.maxAnswerBytes }),
   });
   try {
     const apis = await handshake(client, options.signal === undefined ? {} : { signal: options.signal });

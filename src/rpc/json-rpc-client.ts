@@ -10,12 +10,21 @@ import { isErrnoCode } from './unix-socket.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/**
+ * The most a plugin may answer to one call. A describe of 10,000 instances with their tags is a
+ * few MiB; the server side refuses requests above 4 MiB. Beyond this the answer is a bug or an
+ * attack, and buffering it would cost the manager memory and every status read its weight.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
 export interface JsonRpcClientOptions {
   socketPath: string;
   /** Named in every error, so an operator knows which plugin failed. */
   pluginName: string;
   /** Per-call limit unless a call gives its own. Default 30 s. */
   timeoutMs?: number;
+  /** Answers longer than this fail the call (kind `internal`). Default 16 MiB. */
+  maxAnswerBytes?: number;
 }
 
 export interface JsonRpcCallOptions {
@@ -36,6 +45,7 @@ export class JsonRpcClient {
   readonly socketPath: string;
   readonly pluginName: string;
   private readonly timeoutMs: number;
+  private readonly maxAnswerBytes: number;
   // Keep-alive: a controller calls describe every tick; one connection setup per call is waste.
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
   private nextId = 1;
@@ -44,6 +54,7 @@ export class JsonRpcClient {
     this.socketPath = options.socketPath;
     this.pluginName = options.pluginName;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   }
 
   async call(method: string, params: unknown, options: JsonRpcCallOptions = {}): Promise<unknown> {
@@ -111,7 +122,19 @@ export class JsonRpcClient {
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > this.maxAnswerBytes) {
+          finish(this.tooBig(method, ` (Content-Length ${declared})`));
+          return;
+        }
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          // Cut at the cap: destroying the request closes the connection, so an endless stream
+          // stops here rather than at the timeout, and no more than the cap is ever held.
+          if (received > this.maxAnswerBytes) finish(this.tooBig(method, ''));
+          else chunks.push(chunk);
+        });
         res.once('end', () =>
           finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
         );
@@ -148,6 +171,14 @@ export class JsonRpcClient {
         finish(this.died(method, error));
       });
       req.end(body);
+    });
+  }
+
+  private tooBig(method: string, why: string): TendError {
+    const limit = this.maxAnswerBytes;
+    const message = `plugin ${this.pluginName} answered more than ${limit} bytes to ${method}${why}`;
+    return new TendError('internal', message, {
+      details: { plugin: this.pluginName, socketPath: this.socketPath, method, limitBytes: limit },
     });
   }
 

@@ -11,7 +11,34 @@ import type { JsonValue } from './types.js';
  */
 export const wireJson = z.custom<JsonValue>(() => true);
 
-export const wireTags = z.record(z.string(), z.string()).nullish();
+/**
+ * Tag limits on the wire. Platforms allow far less (EC2: 50 tags, 128-character keys,
+ * 256-character values); these only stop a hostile or broken plugin from making every status
+ * read heavy. A map over a limit is refused whole, never cut down silently.
+ */
+export const MAX_TAGS = 256;
+export const MAX_TAG_KEY_CHARS = 512;
+export const MAX_TAG_VALUE_CHARS = 4096;
+
+export const wireTags = z
+  .record(z.string(), z.string())
+  .superRefine((tags, ctx) => {
+    const entries = Object.entries(tags);
+    if (entries.length > MAX_TAGS) {
+      ctx.addIssue({ code: 'custom', message: `${entries.length} tags; the limit is ${MAX_TAGS}` });
+      return;
+    }
+    for (const [key, value] of entries) {
+      if (key.length > MAX_TAG_KEY_CHARS) {
+        const message = `a key of ${key.length} characters; the limit is ${MAX_TAG_KEY_CHARS}`;
+        ctx.addIssue({ code: 'custom', message });
+      } else if (value.length > MAX_TAG_VALUE_CHARS) {
+        const message = `a value of ${value.length} characters; the limit is ${MAX_TAG_VALUE_CHARS}`;
+        ctx.addIssue({ code: 'custom', path: [key], message });
+      }
+    }
+  })
+  .nullish();
 const wireType = z.string().nullish();
 const ok = z.object({ Type: wireType, OK: z.boolean().nullish() });
 
