@@ -60,6 +60,9 @@ export class BuiltinPluginResolver implements PluginResolver {
           logger,
           clock,
         }),
+      // The AWS SDK is large too. Region, endpoint and credentials come from the SDK's own chain
+      // (AWS_REGION, AWS_ENDPOINT_URL_EC2, AWS_PROFILE, shared files, instance metadata).
+      ec2: async () => (await import('../plugins/instance/ec2/index.js')).createEc2Plugin({ logger, clock }),
     };
     // The ensemble flavors are loaded on first use too: most managers never run one.
     this.builtinFlavors = {

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { type ContractCheckResult, verifyFlavorPlugin, verifyInstancePlugin } from '../../contract/index.js';
+import {
+  type ContractCheckResult,
+  type InstanceContractOptions,
+  verifyFlavorPlugin,
+  verifyInstancePlugin,
+} from '../../contract/index.js';
 import {
   connectPlugin,
   handshake,
@@ -81,94 +86,151 @@ export function registerPluginCommands(program: Command): void {
 
   plugin
     .command('verify')
-    .description('run the plugin contract suite against a plugin socket')
-    .argument('<name>', 'plugin name, NAME or NAME/TYPE')
+    .description('run the plugin contract suite against a plugin socket, or the built-in ec2 plugin')
+    .argument('<name>', 'plugin name, NAME or NAME/TYPE; `ec2` checks the built-in EC2 plugin')
     .option('--properties <json>', 'properties the plugin must accept')
     .option('--invalid-properties <json>', 'properties an instance plugin must reject')
     .option('--init <script>', 'boot script for instances the checks provision')
-    .action(
-      async (
-        name: string,
-        options: { properties?: string; invalidProperties?: string; init?: string },
-        command: Command,
-      ) => {
-        const properties = parseJsonOption('--properties', options.properties);
-        const invalidProperties = parseJsonOption('--invalid-properties', options.invalidProperties);
-        const connected = await connectPlugin({ name });
-        const results: ContractCheckResult[] = [];
-        try {
-          const served = connected.apis.filter((api) => api.name === 'Instance' || api.name === 'Flavor');
-          if (served.length === 0) {
-            throw new TendError(
-              'invalid_spec',
-              `plugin ${name} implements neither Instance nor Flavor (it announces ${apiText(connected.apis)})`,
-            );
-          }
-          const typed = connected.type === undefined ? {} : { type: connected.type };
-          for (const api of ['Instance', 'Flavor'] as const) {
-            if (!served.some((s) => s.name === api)) continue;
-            const started = performance.now();
-            try {
-              requireApi(name, connected.apis, api);
-            } catch (error) {
-              const message = error instanceof Error ? error.message : String(error);
-              results.push({
-                name: `handshake: ${api}`,
-                ok: false,
-                error: message,
-                durationMs: performance.now() - started,
-              });
-              continue;
-            }
-            results.push({ name: `handshake: ${api}`, ok: true, durationMs: performance.now() - started });
-            const client = connected.client;
-            const checks =
-              api === 'Instance'
-                ? await verifyInstancePlugin(
-                    new RemoteInstancePlugin({ client, ownsClient: false, ...typed }),
-                    {
-                      ...(properties === undefined ? {} : { properties }),
-                      ...(invalidProperties === undefined ? {} : { invalidProperties }),
-                      ...(options.init === undefined ? {} : { init: options.init }),
-                    },
-                  )
-                : await verifyFlavorPlugin(
-                    new RemoteFlavorPlugin({ client, ownsClient: false, ...typed }),
-                    properties === undefined ? {} : { properties },
-                  );
-            results.push(...checks.map((c) => ({ ...c, name: `${api.toLowerCase()}: ${c.name}` })));
-          }
-        } finally {
-          connected.client.close();
-        }
-        const failed = results.filter((r) => !r.ok).length;
-        if (outputOf(command) === 'json') {
-          printJson({
-            plugin: name,
-            socketPath: connected.socketPath,
-            apis: connected.apis,
-            ok: failed === 0,
-            checks: results,
-          });
-        } else {
-          printLine(`plugin ${name} at ${connected.socketPath}: ${apiText(connected.apis)}`);
-          printTable(
-            ['CHECK', 'RESULT', 'MS', 'ERROR'],
-            results.map((r) => [
-              r.name,
-              r.skipped === true ? 'skip' : r.ok ? 'pass' : 'FAIL',
-              r.durationMs.toFixed(1),
-              r.error ?? '',
-            ]),
-          );
-          printLine(
-            failed === 0
-              ? `all ${results.length} checks passed`
-              : `${failed} of ${results.length} checks failed`,
-          );
-        }
-        // Not a throw: the table is the report; the exit status tells scripts it failed.
-        if (failed > 0) process.exitCode = 1;
-      },
+    .option('--region <region>', 'ec2: AWS region (default: the SDK chain, AWS_REGION)')
+    .option('--endpoint <url>', 'ec2: EC2 endpoint (default: the SDK chain, AWS_ENDPOINT_URL_EC2)')
+    .option('--profile <name>', 'ec2: profile of the shared AWS config files (default: AWS_PROFILE)')
+    .action(async (name: string, options: VerifyOptions, command: Command) => {
+      const properties = parseJsonOption('--properties', options.properties);
+      const invalidProperties = parseJsonOption('--invalid-properties', options.invalidProperties);
+      const contract = {
+        ...(properties === undefined ? {} : { properties }),
+        ...(invalidProperties === undefined ? {} : { invalidProperties }),
+        ...(options.init === undefined ? {} : { init: options.init }),
+      };
+      const report =
+        name === 'ec2'
+          ? await verifyBuiltinEc2(options, contract)
+          : await verifySocket(name, properties, contract);
+      const failed = report.results.filter((r) => !r.ok).length;
+      if (outputOf(command) === 'json') {
+        printJson({ plugin: name, ...report.where, ok: failed === 0, checks: report.results });
+      } else {
+        printLine(report.heading);
+        printTable(
+          ['CHECK', 'RESULT', 'MS', 'ERROR'],
+          report.results.map((r) => [
+            r.name,
+            r.skipped === true ? 'skip' : r.ok ? 'pass' : 'FAIL',
+            r.durationMs.toFixed(1),
+            r.error ?? '',
+          ]),
+        );
+        printLine(
+          failed === 0
+            ? `all ${report.results.length} checks passed`
+            : `${failed} of ${report.results.length} checks failed`,
+        );
+      }
+      // Not a throw: the table is the report; the exit status tells scripts it failed.
+      if (failed > 0) process.exitCode = 1;
+    });
+}
+
+interface VerifyOptions {
+  properties?: string;
+  invalidProperties?: string;
+  init?: string;
+  region?: string;
+  endpoint?: string;
+  profile?: string;
+}
+
+interface VerifyReport {
+  heading: string;
+  where: Record<string, unknown>;
+  results: ContractCheckResult[];
+}
+
+/**
+ * The instance contract against the built-in ec2 plugin where it is configured to go (flags,
+ * else the SDK's chain). It launches and terminates real instances there: on AWS that costs money.
+ */
+async function verifyBuiltinEc2(
+  options: VerifyOptions,
+  contract: InstanceContractOptions,
+): Promise<VerifyReport> {
+  if (contract.properties === undefined) {
+    throw new TendError(
+      'invalid_spec',
+      `tend plugin verify ec2 needs --properties with at least an AMI and an instance type, e.g. '{"imageId":"ami-0123456789abcdef0","instanceType":"t3.micro"}'`,
     );
+  }
+  const { createEc2Plugin } = await import('../../plugins/instance/ec2/index.js');
+  const connection = {
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  };
+  const plugin = createEc2Plugin(connection);
+  try {
+    const results = await verifyInstancePlugin(plugin, contract);
+    const where = options.endpoint ?? process.env.AWS_ENDPOINT_URL_EC2 ?? 'the SDK default endpoint';
+    return {
+      heading: `built-in plugin ec2 at ${where}`,
+      where: { builtin: true, endpoint: where },
+      results: results.map((c) => ({ ...c, name: `instance: ${c.name}` })),
+    };
+  } finally {
+    await plugin.close();
+  }
+}
+
+async function verifySocket(
+  name: string,
+  properties: JsonValue | undefined,
+  contract: InstanceContractOptions,
+): Promise<VerifyReport> {
+  const connected = await connectPlugin({ name });
+  const results: ContractCheckResult[] = [];
+  try {
+    const served = connected.apis.filter((api) => api.name === 'Instance' || api.name === 'Flavor');
+    if (served.length === 0) {
+      throw new TendError(
+        'invalid_spec',
+        `plugin ${name} implements neither Instance nor Flavor (it announces ${apiText(connected.apis)})`,
+      );
+    }
+    const typed = connected.type === undefined ? {} : { type: connected.type };
+    for (const api of ['Instance', 'Flavor'] as const) {
+      if (!served.some((s) => s.name === api)) continue;
+      const started = performance.now();
+      try {
+        requireApi(name, connected.apis, api);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.push({
+          name: `handshake: ${api}`,
+          ok: false,
+          error: message,
+          durationMs: performance.now() - started,
+        });
+        continue;
+      }
+      results.push({ name: `handshake: ${api}`, ok: true, durationMs: performance.now() - started });
+      const client = connected.client;
+      const checks =
+        api === 'Instance'
+          ? await verifyInstancePlugin(
+              new RemoteInstancePlugin({ client, ownsClient: false, ...typed }),
+              contract,
+            )
+          : await verifyFlavorPlugin(
+              new RemoteFlavorPlugin({ client, ownsClient: false, ...typed }),
+              properties === undefined ? {} : { properties },
+            );
+      results.push(...checks.map((c) => ({ ...c, name: `${api.toLowerCase()}: ${c.name}` })));
+    }
+  } finally {
+    connected.client.close();
+  }
+  return {
+    heading: `plugin ${name} at ${connected.socketPath}: ${apiText(connected.apis)}`,
+    where: { socketPath: connected.socketPath, apis: connected.apis },
+    results,
+  };
 }
