@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { PluginLimits } from '../group/index.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import { createComboFlavor } from '../plugins/flavor/combo/index.js';
 import { createVanillaFlavor } from '../plugins/flavor/vanilla/index.js';
-import { createProcessPlugin } from '../plugins/instance/process/index.js';
-import { createSimulatorPlugin } from '../plugins/instance/simulator/index.js';
 import { connectFlavorPlugin, connectInstancePlugin, parsePluginName } from '../rpc/index.js';
-import type { FlavorPlugin, InstancePlugin, PluginResolver } from '../spi/index.js';
+import { type FlavorPlugin, type InstancePlugin, type PluginResolver, TendError } from '../spi/index.js';
+import {
+  BUILTIN_PLUGIN_KINDS,
+  type PluginConfig,
+  type PluginKind,
+  type PluginKindContext,
+} from './plugin-config/index.js';
 
 export interface BuiltinPluginsOptions {
   /** State directory of the `process` plugin (its instances' state files and logs). */
@@ -22,22 +27,30 @@ export interface BuiltinPluginsOptions {
   clock?: Clock;
   /** Seed of the `simulator` plugin. */
   seed?: number;
+  /** `--plugin-config`: named, configured plugins; they win over built-ins and sockets alike. */
+  pluginConfig?: PluginConfig;
+  /** The built-in kinds (default: all of them). */
+  kinds?: readonly PluginKind[];
 }
 
 type Factory<P> = () => Promise<P>;
 
 /**
- * The plugins in the box, created on first use, and after them the sockets in the plugin
- * directory. A built-in name wins over a socket of the same name.
+ * The plugins in the box, created on first use: the sections of the plugin config by name, then
+ * each built-in kind under its own name, then the sockets in the plugin directory. A configured
+ * or built-in name wins over a socket of the same name.
  */
 export class BuiltinPluginResolver implements PluginResolver {
-  private readonly options: Required<Omit<BuiltinPluginsOptions, 'seed' | 'dockerStateDir'>> & {
+  private readonly options: Required<
+    Omit<BuiltinPluginsOptions, 'seed' | 'dockerStateDir' | 'pluginConfig' | 'kinds'>
+  > & {
     seed: number;
     dockerStateDir: string;
   };
   private readonly instances = new Map<string, Promise<InstancePlugin>>();
   private readonly flavors = new Map<string, Promise<FlavorPlugin>>();
-  private readonly builtinInstances: Record<string, Factory<InstancePlugin>>;
+  private readonly kinds: ReadonlyMap<string, PluginKind>;
+  private readonly pluginConfig: PluginConfig | undefined;
   private readonly builtinFlavors: Record<string, Factory<FlavorPlugin>>;
 
   constructor(options: BuiltinPluginsOptions) {
@@ -49,21 +62,9 @@ export class BuiltinPluginResolver implements PluginResolver {
       clock: options.clock ?? systemClock,
       seed: options.seed ?? 1,
     };
-    const { logger, clock, seed, stateDir, dockerStateDir } = this.options;
-    this.builtinInstances = {
-      process: async () => createProcessPlugin({ stateDir, logger, clock }),
-      simulator: async () => createSimulatorPlugin({ clock, seed }),
-      // Loaded only when a group uses it: the Docker client is a large module.
-      docker: async () =>
-        (await import('../plugins/instance/docker/index.js')).createDockerPlugin({
-          stateDir: dockerStateDir,
-          logger,
-          clock,
-        }),
-      // The AWS SDK is large too. Region, endpoint and credentials come from the SDK's own chain
-      // (AWS_REGION, AWS_ENDPOINT_URL_EC2, AWS_PROFILE, shared files, instance metadata).
-      ec2: async () => (await import('../plugins/instance/ec2/index.js')).createEc2Plugin({ logger, clock }),
-    };
+    this.kinds = new Map((options.kinds ?? BUILTIN_PLUGIN_KINDS).map((k) => [k.kind, k]));
+    this.pluginConfig = options.pluginConfig;
+    const { logger, clock } = this.options;
     // The ensemble flavors are loaded on first use too: most managers never run one.
     this.builtinFlavors = {
       vanilla: async () => createVanillaFlavor(),
@@ -77,11 +78,51 @@ export class BuiltinPluginResolver implements PluginResolver {
   }
 
   instance(name: string): Promise<InstancePlugin> {
-    return cached(this.instances, name, () => {
-      const builtin = this.builtinInstances[name];
-      if (builtin !== undefined && Object.hasOwn(this.builtinInstances, name)) return builtin();
+    return cached(this.instances, name, async () => {
+      const configured = this.pluginConfig?.plugins.get(name);
+      if (configured !== undefined) return configured.create(this.context(name));
+      const kind = this.kinds.get(name);
+      if (kind !== undefined) {
+        const result = kind.configure({});
+        if (result.ok) return result.create(this.context(name));
+        throw new TendError(
+          'invalid_spec',
+          `the ${name} plugin needs configuration (${result.issues.map((i) => i.message).join('; ')}): add a section with kind: ${name} to the file given to tend up --plugin-config`,
+        );
+      }
       return connectInstancePlugin({ name, dir: this.options.pluginDir });
     });
+  }
+
+  /**
+   * Rate limits of an instance plugin: its section's (kind defaults + overrides), else its kind's
+   * defaults when it is a built-in's own name; undefined leaves it to the manager's default.
+   */
+  limitsFor(name: string): PluginLimits | undefined {
+    const configured = this.pluginConfig?.plugins.get(name);
+    if (configured !== undefined) return configured.limits;
+    return this.kinds.get(name)?.defaultLimits;
+  }
+
+  private context(name: string): PluginKindContext {
+    const { stateDir, dockerStateDir, pluginDir, clock, seed, logger } = this.options;
+    const baseDir = this.pluginConfig?.baseDir ?? process.cwd();
+    return {
+      name,
+      // The built-ins' own names keep the directories they always had; every other name gets its
+      // own directory under plugin-state/, so a name can never land on the store or a socket dir.
+      stateDir:
+        name === 'process'
+          ? stateDir
+          : name === 'docker'
+            ? dockerStateDir
+            : join(dirname(stateDir), 'plugin-state', name),
+      pluginDir,
+      resolvePath: (path) => resolve(baseDir, path),
+      logger: logger.child({ plugin: name }),
+      clock,
+      seed,
+    };
   }
 
   flavor(name: string): Promise<FlavorPlugin> {
@@ -94,8 +135,9 @@ export class BuiltinPluginResolver implements PluginResolver {
 
   /** For `parseSpecDocument`'s `isKnownPlugin`: a built-in, or a socket in the plugin directory. */
   isKnown(kind: 'instance' | 'flavor', name: string): boolean {
-    const builtins = kind === 'instance' ? this.builtinInstances : this.builtinFlavors;
-    if (Object.hasOwn(builtins, name)) return true;
+    if (kind === 'instance' && (this.pluginConfig?.plugins.has(name) === true || this.kinds.has(name)))
+      return true;
+    if (kind === 'flavor' && Object.hasOwn(this.builtinFlavors, name)) return true;
     try {
       return existsSync(join(this.options.pluginDir, parsePluginName(name).lookup));
     } catch {

@@ -6,9 +6,11 @@ export type { ControllerJournal, GroupController, GroupControllerOptions } from 
 export type { ControllerState } from './lifecycle.js';
 export {
   createPluginLimiter,
+  DEFAULT_PLUGIN_LIMITS,
   type LimiterStats,
   type PluginLimiter,
   type PluginLimiterOptions,
+  type PluginLimits,
 } from './limiter.js';
 export { type MemoryJournal, memoryJournal } from './memory-journal.js';
 export { plan } from './plan.js';

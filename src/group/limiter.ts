@@ -1,13 +1,20 @@
 import { type Clock, createTokenBucket, systemClock } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 
-export interface PluginLimiterOptions {
+/** The three numbers an operator sets per plugin (`--plugin-config`'s `limits`). */
+export interface PluginLimits {
   /** Calls per second the plugin is allowed at most (and starts at). */
   ratePerSec: number;
   /** Calls that may go at once after a quiet spell. */
   burst: number;
   /** Calls in flight at once. */
   concurrency: number;
+}
+
+/** For a plugin whose kind sets no limits of its own (sockets, process, docker, simulator). */
+export const DEFAULT_PLUGIN_LIMITS: Readonly<PluginLimits> = { ratePerSec: 20, burst: 20, concurrency: 8 };
+
+export interface PluginLimiterOptions extends PluginLimits {
   clock?: Clock;
   /** AIMD floor: a throttled plugin is never driven below this rate. Default ratePerSec / 20. */
   minRatePerSec?: number;

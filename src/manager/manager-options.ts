@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, userInfo } from 'node:os';
 import {
   createGroupController,
+  DEFAULT_PLUGIN_LIMITS,
   type GroupController,
   type GroupControllerOptions,
   type PluginLimiterOptions,
+  type PluginLimits,
 } from '../group/index.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import { type ConfigStore, type Leadership, type PluginResolver, TendError } from '../spi/index.js';
@@ -54,8 +56,17 @@ export interface ManagerOptions {
   retryIntervalMs?: number;
   /** Recorded as author when a request names none. */
   defaultAuthor?: string;
-  /** Rate and concurrency per instance plugin, shared by every group using it. */
+  /**
+   * Rate and concurrency of an instance plugin, shared by every group using it, for plugins that
+   * `pluginLimitsFor` does not answer. Default 20/s, burst 20, 8 at once.
+   */
   pluginLimits?: Omit<PluginLimiterOptions, 'clock'>;
+  /**
+   * Limits of one plugin by name (from `--plugin-config`: the kind's defaults and the file's
+   * overrides); undefined falls back to `pluginLimits`. Asked once per plugin, when its limiter
+   * is made.
+   */
+  pluginLimitsFor?: (plugin: string) => PluginLimits | undefined;
   /** Seam for tests: builds the group controllers. */
   createController?: (options: GroupControllerOptions) => GroupController;
 }
@@ -81,7 +92,7 @@ export interface ResolvedManagerOptions {
   bodyLimitBytes: number;
   retryIntervalMs: number;
   defaultAuthor: string;
-  pluginLimits: Omit<PluginLimiterOptions, 'clock'>;
+  pluginLimitsFor: (plugin: string) => Omit<PluginLimiterOptions, 'clock'>;
   createController: (options: GroupControllerOptions) => GroupController;
 }
 
@@ -119,9 +130,15 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryIntervalMs: options.retryIntervalMs ?? 5000,
     defaultAuthor: options.defaultAuthor ?? defaultAuthor(),
-    pluginLimits: options.pluginLimits ?? { ratePerSec: 20, burst: 20, concurrency: 8 },
+    pluginLimitsFor: limitsByName(options),
     createController: options.createController ?? createGroupController,
   };
+}
+
+function limitsByName(options: ManagerOptions): (plugin: string) => Omit<PluginLimiterOptions, 'clock'> {
+  const fallback = options.pluginLimits ?? DEFAULT_PLUGIN_LIMITS;
+  const byName = options.pluginLimitsFor;
+  return (plugin) => byName?.(plugin) ?? fallback;
 }
 
 function defaultAuthor(): string {

@@ -322,7 +322,7 @@ export class Manager {
   private limiterFor(plugin: string): PluginLimiter {
     let limiter = this.limiters.get(plugin);
     if (limiter === undefined) {
-      limiter = createPluginLimiter({ ...this.options.pluginLimits, clock: this.options.clock });
+      limiter = createPluginLimiter({ ...this.options.pluginLimitsFor(plugin), clock: this.options.clock });
       this.limiters.set(plugin, limiter);
     }
     return limiter;

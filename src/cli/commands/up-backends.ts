@@ -23,6 +23,8 @@ export interface UpConfig {
   leaseSeconds: number;
   pluginDir: string;
   stateDir: string;
+  /** `--plugin-config`: read before anything is opened. */
+  pluginConfig: string | undefined;
   spec: string | false;
   tickIntervalMs: number | undefined;
   groupSocket: boolean;

@@ -11,6 +11,7 @@ import { TendError, toTendError } from '../../spi/index.js';
 import { createDashboardHandler } from '../../web/index.js';
 import { BuiltinPluginResolver } from '../builtin-plugins.js';
 import { printJsonLine, printLine } from '../output.js';
+import { loadPluginConfig } from '../plugin-config/index.js';
 import { adminTokenFile } from './connection.js';
 import {
   openLeadership,
@@ -37,6 +38,7 @@ interface UpFlags {
   leaseTtl: string;
   pluginDir?: string;
   stateDir?: string;
+  pluginConfig?: string;
   spec?: string | false;
   tickInterval?: string;
   groupSocket: boolean;
@@ -69,6 +71,10 @@ export function registerUpCommand(program: Command): void {
     .option('--lease-ttl <seconds>', 'leader lease for file and etcd leadership', '5')
     .option('--plugin-dir <dir>', 'plugin sockets (default: $TEND_PLUGIN_DIR, ~/.tend/plugins)')
     .option('--state-dir <dir>', 'state of the process plugin (default: $TEND_HOME/process)')
+    .option(
+      '--plugin-config <file>',
+      'YAML/JSON file of named built-in instance plugins: plugins: { NAME: { kind, limits, config } }',
+    )
     .option(
       '--spec <file>',
       'spec applied at start (default: examples/process-group.yaml when the store is empty)',
@@ -133,6 +139,7 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
     leaseSeconds: lease,
     pluginDir: flags.pluginDir ?? pluginDir(),
     stateDir: flags.stateDir ?? join(home, 'process'),
+    pluginConfig: flags.pluginConfig,
     // '' means "the example, if the store is empty"; false means --no-spec.
     spec: flags.spec === false ? false : (flags.spec ?? ''),
     tickIntervalMs: tick,
@@ -141,6 +148,9 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
 }
 
 async function runUp(config: UpConfig, logger: Logger, say: Say, showToken: boolean): Promise<void> {
+  // Read first: a bad file must stop `tend up` before it opens a store, a port or a socket.
+  const pluginConfig =
+    config.pluginConfig === undefined ? undefined : await loadPluginConfig(config.pluginConfig);
   const store = await openStore(config, logger);
   const tokens = await openTokens(config, logger).catch(async (error: unknown) => {
     await store.close();
@@ -150,6 +160,7 @@ async function runUp(config: UpConfig, logger: Logger, say: Say, showToken: bool
     stateDir: config.stateDir,
     pluginDir: config.pluginDir,
     logger,
+    ...(pluginConfig === undefined ? {} : { pluginConfig }),
   });
   // A manager that cannot start (the group socket is held by another…) must exit at once, not
   // linger holding a store, a lock or an API port; Manager.create releases what it opened itself.
@@ -205,6 +216,7 @@ function createManager(
     store,
     leadership: ({ address }) => openLeadership(config, address, logger),
     resolver,
+    pluginLimitsFor: (plugin) => resolver.limitsFor(plugin),
     listen: config.listen,
     dataDir: config.dataDir,
     ...(tokens === undefined ? {} : { tokens }),
@@ -250,7 +262,8 @@ function printHeader(config: UpConfig, url: string, say: Say): void {
   const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
   say(`tend manager ${config.name}: API on ${url}`);
   say(`  dashboard ${url}/ (sign in with a token; the first admin token is in ${adminTokenFile()})`);
-  say(`  store ${store}; leadership ${leadership}; plugins built-in + ${config.pluginDir}`);
+  const configured = config.pluginConfig === undefined ? '' : ` + ${config.pluginConfig}`;
+  say(`  store ${store}; leadership ${leadership}; plugins built-in${configured} + ${config.pluginDir}`);
   say('  Ctrl-C stops the manager; instances keep running.');
 }
 

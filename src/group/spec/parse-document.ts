@@ -1,9 +1,9 @@
-import { parseDocument, YAMLError } from 'yaml';
 import type { GroupSpec } from '../../spi/index.js';
 import { fromInfraKitGroupChecked } from './infrakit.js';
 import { checkGroupObject } from './parse-group.js';
 import { describeValue, invalidSpec, type SpecProblem } from './problems.js';
 import type { IsKnownPlugin } from './schema.js';
+import { decodeYamlDocument } from './yaml-document.js';
 
 /** Specs are small; refusing big documents before parsing bounds the parser's time and memory. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -22,11 +22,7 @@ export interface ParseSpecOptions {
  */
 export function parseSpecDocument(text: string, options: ParseSpecOptions = {}): GroupSpec[] {
   const fail = (problems: SpecProblem[]) => invalidSpec(problems, options.source);
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_SPEC_BYTES) {
-    throw fail([{ path: '', message: `document is ${formatBytes(bytes)}; the limit is 1 MiB` }]);
-  }
-  const value = decode(text, fail);
+  const value = decodeYamlDocument(text, MAX_SPEC_BYTES, fail);
   if (value === null || value === undefined) throw fail([{ path: '', message: 'document is empty' }]);
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw fail([
@@ -74,44 +70,4 @@ export function parseSpecDocument(text: string, options: ParseSpecOptions = {}):
   });
   if (problems.length > 0) throw fail(problems);
   return specs;
-}
-
-function decode(text: string, fail: (problems: SpecProblem[]) => Error): unknown {
-  try {
-    // YAML 1.2 core schema: no timestamps or binary, so every value is JSON-shaped (or .inf/.nan,
-    // which the field checks reject). Unique keys and strict mode; warnings (an unknown `!tag`)
-    // count as errors rather than being printed.
-    const doc = parseDocument(text, {
-      schema: 'core',
-      uniqueKeys: true,
-      strict: true,
-      merge: false,
-      prettyErrors: true,
-    });
-    const first = doc.errors[0] ?? doc.warnings[0];
-    if (first !== undefined) throw first;
-    // Caps alias expansion, so a "billion laughs" document stays small.
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    if (error instanceof YAMLError) throw fail([yamlProblem(error)]);
-    // Anything else (e.g. a stack overflow on absurd nesting) is still a bad document, not a crash.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw fail([{ path: '', message: `cannot read the document as YAML or JSON: ${reason}` }]);
-  }
-}
-
-function yamlProblem(error: YAMLError): SpecProblem {
-  const summary = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-  const where = error.linePos?.[0];
-  if (where === undefined) return { path: '', message: `invalid YAML: ${summary}` };
-  return {
-    path: '',
-    message: `invalid YAML at line ${where.line}, column ${where.col}: ${summary}`,
-    line: where.line,
-    column: where.col,
-  };
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`;
 }

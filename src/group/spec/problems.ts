@@ -80,13 +80,16 @@ export function problemLine(problem: SpecProblem): string {
   return problem.path === '' ? problem.message : `${problem.path}: ${problem.message}`;
 }
 
-/** The single error every parser here throws: all problems, one per line. */
-export function invalidSpec(problems: readonly SpecProblem[], source?: string): TendError {
+/**
+ * The single error every parser here throws: all problems, one per line. `what` names the kind of
+ * document in the first line (`invalid plugin config in FILE:`); the kind stays `invalid_spec`.
+ */
+export function invalidSpec(problems: readonly SpecProblem[], source?: string, what = 'spec'): TendError {
   const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map(problemLine);
   if (problems.length > MAX_LISTED_PROBLEMS) {
     lines.push(`… and ${problems.length - MAX_LISTED_PROBLEMS} more problems`);
   }
-  if (source !== undefined) lines.unshift(`invalid spec in ${source}:`);
+  if (source !== undefined) lines.unshift(`invalid ${what} in ${source}:`);
   const details: Record<string, unknown> = { problems: problems.map((p) => ({ ...p })) };
   if (source !== undefined) details.source = source;
   return new TendError('invalid_spec', lines.join('\n'), { details });
