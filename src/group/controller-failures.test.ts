@@ -96,8 +96,8 @@ test('invalid_spec: the operator’s resume tries the same spec again', async ()
   assert.equal(k.controller.status().phase, 'converging');
 });
 
-test('a platform that is down (unavailable, timeout) does not open the breaker; the loop backs off', async () => {
-  for (const fault of ['unavailable', 'timeout'] as const) {
+test('a platform that is down (unavailable, timeout) or full (exhausted) does not open the breaker; the loop backs off', async () => {
+  for (const fault of ['unavailable', 'timeout', 'exhausted'] as const) {
     const k = kit(testSpec({ size: 6 }), { breaker: { threshold: 5, coolDownMs: 60_000 } });
     k.cloud.faults.push(...many(fault, 10_000));
     k.controller.start(new AbortController().signal);
@@ -106,7 +106,11 @@ test('a platform that is down (unavailable, timeout) does not open the breaker; 
     assert.equal(status.breaker.open, false, fault);
     assert.equal(status.breaker.consecutiveFailures, 0, fault);
     assert.ok(!k.types().includes('breaker-open'), fault);
-    assert.match(status.lastError ?? '', fault === 'timeout' ? /timed out/ : /unreachable/);
+    const why = { timeout: /timed out/, unavailable: /unreachable/, exhausted: /no free host matches/ }[
+      fault
+    ];
+    assert.match(status.lastError ?? '', why);
+    assert.ok(k.types().includes('provision-failed'), `${fault}: an event says so`);
     // A tick a second would be 600 rounds; the capped backoff allows a few dozen.
     const rounds = provisions(k) / 6;
     assert.ok(rounds <= 60, `${fault}: ${rounds} rounds of provisions in ten minutes`);

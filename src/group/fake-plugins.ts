@@ -12,7 +12,14 @@ import {
   TendError,
 } from '../spi/index.js';
 
-export type ProvisionFault = 'fail' | 'lose' | 'throttle' | 'unavailable' | 'timeout' | 'invalid';
+export type ProvisionFault =
+  | 'fail'
+  | 'lose'
+  | 'throttle'
+  | 'unavailable'
+  | 'timeout'
+  | 'invalid'
+  | 'exhausted';
 
 /** What each rejecting fault throws; messages are what status should pass on. */
 const rejections: Partial<Record<ProvisionFault, () => TendError>> = {
@@ -21,6 +28,7 @@ const rejections: Partial<Record<ProvisionFault, () => TendError>> = {
   unavailable: () => new TendError('unavailable', 'platform unreachable'),
   timeout: () => new TendError('timeout', 'provision timed out'),
   invalid: () => new TendError('invalid_spec', 'image "nope" not found'),
+  exhausted: () => new TendError('exhausted', 'no free host matches any host'),
 };
 
 export interface FakeCloud extends InstancePlugin {
@@ -28,7 +36,7 @@ export interface FakeCloud extends InstancePlugin {
   calls: string[];
   /**
    * Next provisions: 'fail' rejects (`internal`) without creating, 'lose' creates then rejects,
-   * 'throttle', 'unavailable', 'timeout' and 'invalid' (`invalid_spec`) reject with that kind.
+   * 'throttle', 'unavailable', 'timeout', 'exhausted' and 'invalid' (`invalid_spec`) reject with that kind.
    */
   faults: Array<ProvisionFault>;
   describeFails: boolean;

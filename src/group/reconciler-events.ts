@@ -11,7 +11,15 @@ import type { Emit } from './reconciler.js';
  * replacement itself: the loop backs off from those instead (as after a failed describe), so a
  * platform outage does not leave an open breaker to wait out once the platform is back.
  */
-const notFailures = new Set<TendErrorKind>(['throttled', 'not_leader', 'fenced', 'unavailable', 'timeout']);
+const notFailures = new Set<TendErrorKind>([
+  'throttled',
+  'not_leader',
+  'fenced',
+  'unavailable',
+  'timeout',
+  // No free capacity (a pool of hosts all claimed) is a wait for capacity, not a bad replacement.
+  'exhausted',
+]);
 
 /** Tells listeners about the planner's state transitions. */
 export function transitionEvents(actions: readonly Action[], emit: Emit): void {

@@ -7,6 +7,7 @@ const statusByKind: Record<TendErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   throttled: 429,
+  exhausted: 503,
   not_leader: 503,
   unavailable: 503,
   fenced: 503,

@@ -8,7 +8,7 @@ export interface MetricsSnapshot {
   groups: readonly GroupStatus[];
 }
 
-export type CallResult = 'ok' | 'throttled' | 'error';
+export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
 
 /**
  * The manager's Prometheus metrics, in a registry of its own (two managers in one process, as in
@@ -79,7 +79,7 @@ export class ManagerMetrics {
     });
     this.providerCalls = new Counter({
       name: 'tend_provider_calls_total',
-      help: 'Instance plugin calls by plugin, method and result (ok, throttled, error).',
+      help: 'Instance plugin calls by plugin, method and result (ok, throttled, exhausted, error).',
       labelNames: ['plugin', 'method', 'result'],
       registers,
     });
@@ -128,5 +128,6 @@ export class ManagerMetrics {
 }
 
 export function callResult(error: unknown): CallResult {
-  return TendError.is(error, 'throttled') ? 'throttled' : 'error';
+  if (TendError.is(error, 'throttled')) return 'throttled';
+  return TendError.is(error, 'exhausted') ? 'exhausted' : 'error';
 }

@@ -5,6 +5,8 @@ export type TendErrorKind =
   | 'conflict'
   | 'unavailable'
   | 'throttled'
+  /** No capacity for this spec now (no free host in a pool, no capacity in a zone): wait, do not count it as a failure. */
+  | 'exhausted'
   | 'not_leader'
   | 'timeout'
   | 'fenced'
@@ -16,6 +18,7 @@ export const tendErrorKinds: readonly TendErrorKind[] = [
   'conflict',
   'unavailable',
   'throttled',
+  'exhausted',
   'not_leader',
   'timeout',
   'fenced',

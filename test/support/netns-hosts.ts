@@ -229,7 +229,9 @@ function sshdConfig(o: {
     'MaxStartups 100:30:200',
     'MaxSessions 50',
     'LogLevel ERROR',
-    `SetEnv NETNS_HOST_ROOT=${o.root} NETNS_HOST_NAME=${o.name}`,
+    // HOME is the host's own root too: bash run by sshd sources ~/.bashrc even for `ssh host cmd`,
+    // and the machine's root profile (pyenv init, …) can take a minute under load.
+    `SetEnv NETNS_HOST_ROOT=${o.root} NETNS_HOST_NAME=${o.name} HOME=${o.root}`,
     '',
   ].join('\n');
 }
