@@ -46,6 +46,22 @@ export interface GroupControllerOptions {
   describeTimeoutMs?: number;
   /** Circuit breaker: failed replacements in a row that open it (default 5) and its cool-down (default 60 s). */
   breaker?: { threshold?: number; coolDownMs?: number };
+  /**
+   * A failed rollout rolled back: the controller now converges to `rollback.spec`, not to the
+   * spec it was given. The manager commits that spec as a new revision, and hands it back through
+   * `update()`, which ends this state. Called again when a controller starts with a rollback its
+   * journal holds but nobody committed (the leader died in between).
+   */
+  onRollback?: (rollback: RollbackNotice) => void;
+}
+
+export interface RollbackNotice {
+  /** The known-good spec the controller went back to. */
+  spec: GroupSpec;
+  /** The config hash of the spec that failed; the commit is moot once another spec is stored. */
+  failedConfig: string;
+  /** Why the rollout failed (`rollout to … timed out after … ms`). */
+  reason: string;
 }
 
 /**

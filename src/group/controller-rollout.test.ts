@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TAG_CONFIG } from '../spi/index.js';
+import type { RollbackNotice } from './controller-api.js';
 import { kit } from './controller-test-kit.js';
 import { testSpec } from './plan-fixtures.js';
 import { parsePlannerState } from './plan-state.js';
@@ -113,4 +114,35 @@ test('open intents of a deposed leader are resolved on start', async () => {
   assert.deepEqual(k.journal.intents(), []);
   assert.ok(k.cloud.calls.some((c) => c === 'describe'));
   await k.controller.stop();
+});
+
+test('a rollback is announced with the known-good spec, and again by a new controller until committed', async () => {
+  const spec = (image: string) => testSpec({ size: 2, image, update: { onFailure: 'rollback' } });
+  const notices: RollbackNotice[] = [];
+  const k = kit(spec('app:1'), { onRollback: (notice) => notices.push(notice) });
+  await tickUntil(k, () => k.cloud.instances.size === 2);
+  const bad = configHash(spec('app:bad'));
+  k.controller.update(spec('app:bad'));
+  k.flavor.healthy = async (_p, instance) => (instance.tags[TAG_CONFIG] === bad ? 'unhealthy' : 'healthy');
+  await tickUntil(k, () => k.types().includes('rollout-rollback'));
+  assert.equal(notices.length, 1);
+  assert.deepEqual(notices[0]?.spec, spec('app:1'));
+  assert.equal(notices[0]?.failedConfig, bad);
+  assert.match(notices[0]?.reason ?? '', /turned unhealthy/);
+  await k.controller.stop();
+
+  // The leader died before committing: the next controller starts from the stored (bad) spec and
+  // the journal's rollback, and asks again.
+  const next = k.make({ spec: spec('app:bad'), onRollback: (notice) => notices.push(notice) });
+  await next.tick();
+  assert.equal(notices.length, 2);
+  assert.deepEqual(notices[1]?.spec, spec('app:1'));
+  // The commit arrives as update(): the restored spec is the user's now, and nobody asks again.
+  next.update(spec('app:1'));
+  await next.tick();
+  await next.stop();
+  const third = k.make({ spec: spec('app:1'), onRollback: (notice) => notices.push(notice) });
+  await third.tick();
+  await third.stop();
+  assert.equal(notices.length, 2);
 });

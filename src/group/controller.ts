@@ -38,6 +38,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       breakerCoolDownMs: options.breaker?.coolDownMs ?? defaultPlanLimits.breakerCoolDownMs,
     },
     onEvent: options.onEvent ?? (() => {}),
+    onRollback: options.onRollback ?? (() => {}),
   });
   const lifecycle = createLifecycle();
   const backoff = createBackoff({ baseMs: tickIntervalMs, capMs: 30_000, random });

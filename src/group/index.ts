@@ -2,7 +2,12 @@
 // with journaling, rate limits and a circuit breaker, and the group spec parser (spec/).
 
 export { createGroupController } from './controller.js';
-export type { ControllerJournal, GroupController, GroupControllerOptions } from './controller-api.js';
+export type {
+  ControllerJournal,
+  GroupController,
+  GroupControllerOptions,
+  RollbackNotice,
+} from './controller-api.js';
 export type { ControllerState } from './lifecycle.js';
 export {
   createPluginLimiter,

@@ -15,7 +15,7 @@ import {
 } from '../spi/index.js';
 import { closeOnProof, countEarlyExits, paceReplacements, settled } from './breaker-verdicts.js';
 import { createCallErrorLog } from './call-errors.js';
-import type { ControllerJournal } from './controller-api.js';
+import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus } from './controller-status.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
@@ -49,6 +49,7 @@ export interface ReconcilerOptions {
   describeTimeoutMs: number;
   planLimits: PlanLimits;
   onEvent: (event: GroupEvent) => void;
+  onRollback: (rollback: RollbackNotice) => void;
 }
 
 export interface TickResult {
@@ -113,6 +114,28 @@ export function createReconciler(o: ReconcilerOptions) {
     savedJson = raw === undefined ? undefined : JSON.stringify(parsed);
     state = beforeLoad.reduce((s, mutate) => mutate(s), parsed);
     loaded = true;
+    // A rollback the last leader decided but did not live to commit: ask again.
+    if (
+      state.rollout?.targetSpec !== undefined &&
+      configHash(state.rollout.targetSpec) !== configHash(userSpec)
+    )
+      announceRollback();
+  }
+
+  /** While `targetSpec` is set, what runs differs from what is stored: the manager commits it. */
+  function announceRollback(): void {
+    const rollout = state.rollout;
+    if (rollout?.targetSpec === undefined) return;
+    const notice = {
+      spec: rollout.targetSpec,
+      failedConfig: rollout.fromConfig,
+      reason: rollout.reason ?? 'rollout failed',
+    };
+    try {
+      o.onRollback(notice);
+    } catch (error) {
+      o.logger.warn('rollback listener failed', { error: String(error) });
+    }
   }
 
   /** A new leader's first duty: find out what became of the last leader's in-flight calls. */
@@ -197,6 +220,7 @@ export function createReconciler(o: ReconcilerOptions) {
     const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
     state = applyTransitions(state, actions, now);
     transitionEvents(actions, emit);
+    if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
     if (steps.length === 0) return { acted: false, failed: false, recovered, ...held() };

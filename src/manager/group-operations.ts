@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { specToDocument } from '../group/index.js';
+import { configHash, type RollbackNotice, specToDocument } from '../group/index.js';
 import {
   type ConfigStore,
   type GroupId,
@@ -87,6 +87,31 @@ export async function undoRollout(ctx: OperationsContext, id: GroupId, meta: Com
     revision: result.revision,
     message: `${id} rolling back to revision ${previous.revision} (committed as ${result.revision})`,
   };
+}
+
+/**
+ * A controller rolled a failed rollout back: commit the spec it went back to, as `rollout undo`
+ * would, so the stored spec is what runs and the next `scale` or `apply` builds on it. Moot (and
+ * skipped) when the latest stored spec is no longer the one that failed: the operator moved on.
+ */
+export async function commitRollback(ctx: OperationsContext, rollback: RollbackNotice): Promise<void> {
+  const id = rollback.spec.id;
+  const latest = await ctx.store.latest(id);
+  if (latest === undefined || latest.deleted === true) return;
+  if (configHash(specFromRevision(latest)) !== rollback.failedConfig) return;
+  const checked = checkedSpec(rollback.spec);
+  const revisions = await ctx.store.history(id);
+  const match = revisions.findLast(
+    (r) =>
+      r.deleted !== true && isDeepStrictEqual(r.spec, checked.document) && r.revision !== latest.revision,
+  );
+  const back = match === undefined ? '' : `; back to revision ${match.revision}`;
+  await commitChecked(
+    ctx,
+    checked,
+    { author: 'tend', reason: `automatic rollback: ${rollback.reason}${back}` },
+    'rollback',
+  );
 }
 
 export function setPaused(ctx: OperationsContext, id: GroupId, paused: boolean): OkView {

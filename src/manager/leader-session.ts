@@ -3,6 +3,7 @@ import {
   type GroupController,
   type GroupControllerOptions,
   type PluginLimiter,
+  type RollbackNotice,
 } from '../group/index.js';
 import type { Clock, Logger } from '../lib/index.js';
 import {
@@ -36,6 +37,8 @@ export interface LeaderSessionOptions {
   /** How often a group whose plugins could not be resolved is tried again. */
   retryIntervalMs: number;
   onEvent: (event: GroupEvent) => void;
+  /** A controller rolled back a failed rollout: commit the spec it went back to. */
+  onRollback: (rollback: RollbackNotice) => void;
   /** Aborts when the manager stops. */
   stopSignal: AbortSignal;
 }
@@ -208,6 +211,7 @@ export class LeaderSession {
         logger: this.options.logger.child({ component: 'group', group: spec.id }),
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),
         onEvent: this.options.onEvent,
+        onRollback: this.options.onRollback,
       });
       controller.start(this.signal);
       entry.controller = controller;

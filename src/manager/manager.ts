@@ -1,4 +1,4 @@
-import { createPluginLimiter, type PluginLimiter } from '../group/index.js';
+import { createPluginLimiter, type PluginLimiter, type RollbackNotice } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import {
   type GroupEvent,
@@ -26,6 +26,7 @@ import { campaignLoop, leaderChangedEvent, runTerm } from './campaign.js';
 import type { EventQuery, SequencedEvent } from './event-ring.js';
 import {
   applyDocument,
+  commitRollback,
   destroyInstances,
   type OperationsContext,
   removeGroup,
@@ -319,6 +320,13 @@ export class Manager {
     });
   }
 
+  /** In the background, like the rollback itself; a term that ends first leaves it to the next leader. */
+  private commitRollback(rollback: RollbackNotice): void {
+    this.write((ctx) => commitRollback(ctx, rollback)).catch((error: unknown) => {
+      this.log.warn('rollback not committed', { group: rollback.spec.id, error: toTendError(error).message });
+    });
+  }
+
   private limiterFor(plugin: string): PluginLimiter {
     let limiter = this.limiters.get(plugin);
     if (limiter === undefined) {
@@ -353,6 +361,7 @@ export class Manager {
       tickIntervalMs: this.options.tickIntervalMs,
       retryIntervalMs: this.options.retryIntervalMs,
       onEvent: (event) => this.record(event),
+      onRollback: (rollback) => this.commitRollback(rollback),
       stopSignal: this.stopController.signal,
     });
     return runTerm(session, term, {
