@@ -1,6 +1,7 @@
 // The randomized fault campaign (issue #10): seeds 1..N, alternating the file setup (one manager,
 // file store, static leadership) and the etcd setup (two managers on one real etcd), each seed a
-// fresh world with a few operations and one fault injected into each (see test/faults/). Checks the
+// few operations with one fault injected into each (see test/faults/); seeds share a world while
+// it stays clean, and `--seed N` runs one seed alone in a fresh one. Checks the
 // invariants against the processes really alive on this machine. Prints one line per seed, a table
 // per fault kind and per invariant, a reproduction command per violating seed, and ends with one
 // JSON line. Clock: wall time (Date.now). Not a timing benchmark: the time is reported so the run
@@ -10,7 +11,7 @@
 //   [--faults kill-manager,pause-manager]                   (only these fault kinds)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { reproduction, runSeed, type SeedResult } from '../test/faults/campaign.js';
+import { createWorld, reproduction, runSeed, type SeedResult, type World } from '../test/faults/campaign.js';
 import { type FaultKind, faultKinds } from '../test/faults/faults.js';
 import { etcdAvailable, startEtcdCluster } from '../test/support/etcd.js';
 
@@ -58,6 +59,7 @@ const load = loadavg()[0]?.toFixed(2);
 console.log(`fault campaign: ${seeds.length} seeds, ${steps} steps each, setup ${setupChoice}; load ${load}`);
 const etcd = needsEtcd ? await startEtcdCluster({ members: 1 }) : undefined;
 const results: SeedResult[] = [];
+const worlds = new Map<string, World | undefined>();
 const started = Date.now();
 try {
   for (const seed of seeds) {
@@ -66,14 +68,24 @@ try {
       break;
     }
     const setup = setupOf(seed);
-    const result = await runSeed({
+    // Seeds share a world (managers, plugins, the canary group) while it stays clean; a seed that
+    // found a violation leaves it stopped and the next one starts a fresh one.
+    let world = worlds.get(setup);
+    if (world === undefined && values.seed === undefined) {
+      world = await createWorld(setup, etcd);
+      worlds.set(setup, world);
+    }
+    const run = await runSeed({
       seed,
       setup,
+      ...(world === undefined ? {} : { world }),
       steps,
       ...(only ? { faults: only } : {}),
       ...(etcd ? { etcd } : {}),
       ...(values.seed !== undefined ? { log: (line: string) => console.log(`  ${line}`) } : {}),
     });
+    const result = run.result;
+    worlds.set(setup, run.world);
     results.push(result);
     const kinds = result.faults.map((f) => f.kind).join(',');
     console.log(
@@ -85,6 +97,7 @@ try {
     if (result.violations.length > 0) console.log(`  reproduce: ${reproduction(seed, setup, steps, only)}`);
   }
 } finally {
+  for (const world of worlds.values()) await world?.setup.stop();
   await etcd?.stop();
 }
 

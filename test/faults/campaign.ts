@@ -1,17 +1,45 @@
-// One campaign seed: a fresh world (file or etcd setup), three groups — `steady` (the canary, never
-// touched by the campaign), `work` (scaled, rolled, destroyed and re-created) and `edge` (behind the
-// hostile plugin) — and a few steps, each an operation with one fault injected at a random moment
-// into it. After every step the world must settle; at the end the epochs and the committed history
-// are checked. Every random choice comes from the seed, so a violating seed can be run again alone.
+// One campaign seed on a world (file or etcd setup, see setup.ts): the world's `steady` group is
+// the canary, never touched by the campaign; the seed adds `work-<seed>` (scaled, rolled, destroyed
+// and re-created) and `edge-<seed>` (behind the hostile plugin) and runs a few steps, each an
+// operation with one fault injected at a random moment into it. After every step the world must
+// settle; at the end the epochs are checked, the seed's groups destroyed (nothing of them may stay
+// alive) and their committed history compared with what the seed committed. Every random choice
+// comes from the seed. A world is reused by the next seed while it is clean, which keeps a long
+// campaign short; `--seed N` runs one seed in a fresh world.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRandom, type Random, randomInt } from '../../src/lib/index.js';
-import type { ManagerClient } from '../../src/manager/index.js';
+import { createRandom, randomInt } from '../../src/lib/index.js';
 import type { EtcdCluster } from '../support/etcd.js';
 import { type FaultContext, type FaultKind, faultsFor, injectFault } from './faults.js';
-import { type GroupModel, MAX_SURGE, newGroup, specDocument } from './model.js';
+import { type GroupModel, MAX_SURGE, newGroup } from './model.js';
 import { epochViolations, Monitor, type Violation } from './monitor.js';
+import { applyAll, chooseOp, commit, runOp } from './ops.js';
 import { checkHistory, settle } from './settle.js';
 import { createSetup, type Setup, type SetupKind } from './setup.js';
+
+/** Managers, plugins and the canary group, shared by consecutive seeds while nothing went wrong. */
+export interface World {
+  setup: Setup;
+  steady: GroupModel;
+}
+
+export async function createWorld(kind: SetupKind, etcd?: EtcdCluster): Promise<World> {
+  const setup = await createSetup({ kind, ...(etcd ? { etcd } : {}) });
+  const steady = newGroup('steady', 'process', 2);
+  steady.exists = true;
+  steady.bound = steady.size + MAX_SURGE;
+  const monitor = new Monitor(setup, [steady], setup.controlUrl);
+  try {
+    await applyAll(setup, [steady]);
+    await settle(setup, monitor, [steady]);
+  } finally {
+    await monitor.stop();
+  }
+  if (monitor.violations.length > 0) {
+    await setup.stop();
+    throw new Error(`the world did not start clean: ${JSON.stringify(monitor.violations)}`);
+  }
+  return { setup, steady };
+}
 
 export interface SeedOptions {
   seed: number;
@@ -20,6 +48,8 @@ export interface SeedOptions {
   steps?: number;
   /** A running etcd to share between seeds (etcd setup); one is started otherwise. */
   etcd?: EtcdCluster;
+  /** A world left clean by the previous seed; without it the seed makes (and stops) its own. */
+  world?: World;
   /** Only these fault kinds (default: every kind the setup allows). */
   faults?: readonly FaultKind[];
   /** Progress lines, e.g. console.log. */
@@ -38,6 +68,12 @@ export interface SeedResult {
   instancesSeen: number;
 }
 
+export interface SeedRun {
+  result: SeedResult;
+  /** The world, fit for the next seed; undefined when this seed left it damaged (it was stopped). */
+  world: World | undefined;
+}
+
 /** The one-line command that runs `seed` again, alone. */
 export function reproduction(
   seed: number,
@@ -49,124 +85,28 @@ export function reproduction(
   return `npm run bench -- faults --seed ${seed} --setup ${setup} --steps ${steps}${only}`;
 }
 
-type Op = 'create' | 'scale' | 'update' | 'destroy';
-
-function chooseOp(random: Random, work: GroupModel): Op {
-  if (!work.exists) return 'create';
-  const roll = random();
-  return roll < 0.4 ? 'scale' : roll < 0.85 ? 'update' : 'destroy';
-}
-
-/** The leader's client, waiting through failovers and restarts (a bound, not a timing assertion). */
-async function leaderClient(setup: Setup): Promise<ManagerClient> {
-  for (let i = 0; i < 600; i++) {
-    const found = await setup.leader();
-    if (found !== undefined) return found.client;
-    await sleep(100);
-  }
-  throw new Error('no leader for 60 s');
-}
-
-/**
- * Runs `attempt` against the leader until it succeeds. A failed call is recorded as an uncertain
- * commit (the fault may have cut the answer after the write), then retried, as a user would.
- */
-async function commit(
-  setup: Setup,
-  what: string,
-  attempt: (client: ManagerClient) => Promise<void>,
-): Promise<void> {
-  let lastError: unknown;
-  for (let i = 0; i < 120; i++) {
-    try {
-      await attempt(await leaderClient(setup));
-      return;
-    } catch (error) {
-      lastError = error;
-      await sleep(250);
-    }
-  }
-  throw new Error(`${what} never succeeded: ${String(lastError)}`);
-}
-
-async function applyAll(setup: Setup, groups: GroupModel[]): Promise<void> {
-  const live = groups.filter((g) => g.exists);
-  await commit(setup, 'apply', async (client) => {
-    for (const g of live)
-      g.attempts.push({ size: g.size, version: g.version, deleted: false, revision: undefined });
-    const applied = await client.apply(specDocument(setup.runId, live), { reason: 'fault campaign' });
-    for (const answer of applied.groups) {
-      const g = live.find((x) => x.id === answer.id);
-      const last = g?.attempts.at(-1);
-      if (g === undefined || last === undefined) continue;
-      last.revision = answer.revision;
-      g.config = answer.config;
-    }
-  });
-}
-
-async function runOp(
-  setup: Setup,
-  groups: GroupModel[],
-  work: GroupModel,
-  op: Op,
-  random: Random,
-): Promise<string> {
-  switch (op) {
-    case 'create':
-      work.exists = true;
-      work.bound = work.size + MAX_SURGE;
-      await applyAll(setup, groups);
-      return `create ${work.id} size ${work.size}`;
-    case 'update':
-      work.version += 1;
-      work.bound = work.size + MAX_SURGE;
-      await applyAll(setup, groups);
-      return `roll ${work.id} to v${work.version}`;
-    case 'scale': {
-      const size = randomInt(random, 1, 4);
-      work.bound = Math.max(work.size, size) + MAX_SURGE;
-      work.size = size;
-      await commit(setup, 'scale', async (client) => {
-        work.attempts.push({ size, version: work.version, deleted: false, revision: undefined });
-        const ok = await client.scale(work.id, size, { reason: 'fault campaign' });
-        const last = work.attempts.at(-1);
-        if (last !== undefined) last.revision = ok.revision;
-      });
-      return `scale ${work.id} to ${size}`;
-    }
-    case 'destroy':
-      work.exists = false;
-      await commit(setup, 'destroy', async (client) => {
-        work.attempts.push({ size: work.size, version: work.version, deleted: true, revision: undefined });
-        const ok = await client.destroy(work.id, { reason: 'fault campaign' });
-        const last = work.attempts.at(-1);
-        if (last !== undefined) last.revision = ok.revision;
-      });
-      return `destroy ${work.id}`;
-  }
-}
-
-export async function runSeed(options: SeedOptions): Promise<SeedResult> {
+export async function runSeed(options: SeedOptions): Promise<SeedRun> {
   const started = Date.now();
   const random = createRandom(options.seed);
   const steps = options.steps ?? 5;
   const log = options.log ?? (() => undefined);
-  const setup = await createSetup({ kind: options.setup, ...(options.etcd ? { etcd: options.etcd } : {}) });
-  const steady = newGroup('steady', 'process', 2);
-  const work = newGroup('work', 'process', randomInt(random, 1, 3));
-  const edge = newGroup('edge', 'hostile', 2);
+  const available = faultsFor(options.setup).filter((f) => options.faults?.includes(f) ?? true);
+  if (available.length === 0) {
+    throw new Error(`no fault kind of ${options.faults?.join(',')} fits setup ${options.setup}`);
+  }
+  const world = options.world ?? (await createWorld(options.setup, options.etcd));
+  const { setup, steady } = world;
+  const work = newGroup(`work-${options.seed}`, 'process', randomInt(random, 1, 3));
+  const edge = newGroup(`edge-${options.seed}`, 'hostile', 2);
   const groups = [steady, work, edge];
-  for (const g of groups) {
+  for (const g of [work, edge]) {
     g.exists = true;
     g.bound = g.size + MAX_SURGE;
   }
   const monitor = new Monitor(setup, groups, setup.controlUrl);
   const faults: SeedResult['faults'] = [];
   const ctx: FaultContext = { setup, monitor, random, groups, canary: steady };
-  const available = faultsFor(options.setup).filter((f) => options.faults?.includes(f) ?? true);
-  if (available.length === 0)
-    throw new Error(`no fault kind of ${options.faults?.join(',')} fits setup ${options.setup}`);
+  let clean = false;
   try {
     await applyAll(setup, groups);
     await settle(setup, monitor, groups);
@@ -194,20 +134,34 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     monitor.step = steps + 1;
     monitor.fault = 'none (end)';
     for (const detail of epochViolations(monitor.seen.values())) monitor.violate('epoch-order', detail);
+    for (const g of [work, edge].filter((x) => x.exists)) {
+      g.exists = false;
+      await commit(setup, `destroy ${g.id}`, async (client) => {
+        g.attempts.push({ size: g.size, version: g.version, deleted: true, revision: undefined });
+        const ok = await client.destroy(g.id, { reason: 'fault campaign: end of seed' });
+        const last = g.attempts.at(-1);
+        if (last !== undefined) last.revision = ok.revision;
+      });
+    }
+    await settle(setup, monitor, groups);
     await checkHistory(setup, monitor, groups);
+    clean = monitor.violations.length === 0;
   } finally {
     await monitor.stop();
-    await setup.stop();
+    if (!clean || options.world === undefined) await setup.stop();
   }
   return {
-    seed: options.seed,
-    setup: options.setup,
-    faults,
-    violations: monitor.violations,
-    durationMs: Date.now() - started,
-    statusProbes: monitor.statusProbes,
-    starvedProbes: monitor.starvedProbes,
-    maxStatusMs: monitor.maxStatusMs,
-    instancesSeen: monitor.seen.size,
+    result: {
+      seed: options.seed,
+      setup: options.setup,
+      faults,
+      violations: monitor.violations,
+      durationMs: Date.now() - started,
+      statusProbes: monitor.statusProbes,
+      starvedProbes: monitor.starvedProbes,
+      maxStatusMs: monitor.maxStatusMs,
+      instancesSeen: monitor.seen.size,
+    },
+    world: clean && options.world !== undefined ? world : undefined,
   };
 }

@@ -127,5 +127,8 @@ for (const socket of sockets) {
 }
 process.stdout.write(`hostile plugin listening on ${sockets.join(', ')}\n`);
 process.on('SIGTERM', () => {
-  plugin.close().finally(() => process.exit(0));
+  plugin.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

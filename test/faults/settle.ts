@@ -9,7 +9,7 @@ import type { Setup } from './setup.js';
 import { readStateFiles } from './world.js';
 
 /** A bound on how long a step may take to settle; past it the seed reports what it saw. */
-const SETTLE_ATTEMPTS = 300; // × 150 ms = 45 s
+export const SETTLE_LIMIT_MS = 45_000;
 
 interface Snapshot {
   problems: string[];
@@ -64,7 +64,8 @@ async function snapshot(setup: Setup, monitor: Monitor, groups: readonly GroupMo
 /** Waits for the world to settle; reports what stayed wrong if it does not. */
 export async function settle(setup: Setup, monitor: Monitor, groups: readonly GroupModel[]): Promise<void> {
   let last: Snapshot = { problems: ['not looked yet'], unaccounted: [], excess: [] };
-  for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  while (Date.now() < deadline) {
     last = await snapshot(setup, monitor, groups);
     if (last.problems.length + last.unaccounted.length + last.excess.length === 0) {
       for (const g of groups) g.bound = g.exists ? g.size + MAX_SURGE : 0;
@@ -75,7 +76,7 @@ export async function settle(setup: Setup, monitor: Monitor, groups: readonly Gr
   if (last.unaccounted.length > 0) monitor.violate('unaccounted', last.unaccounted.join('; '));
   if (last.excess.length > 0) monitor.violate('size-bound', `after settling: ${last.excess.join('; ')}`);
   if (last.problems.length > 0)
-    monitor.violate('converge', `not settled after 45 s: ${last.problems.join('; ')}`);
+    monitor.violate('converge', `not settled after ${SETTLE_LIMIT_MS / 1000} s: ${last.problems.join('; ')}`);
   for (const g of groups) g.bound = g.exists ? g.size + MAX_SURGE : 0;
 }
 
