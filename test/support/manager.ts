@@ -35,6 +35,8 @@ export interface ManagerProcessOptions {
    * that already has tokens makes no admin token of its own.
    */
   token?: string;
+  /** Called with the child's PID as soon as it is spawned, before it listens (crash tests). */
+  onSpawn?: (pid: number) => void;
 }
 
 function readAdminToken(dir: string): string | undefined {
@@ -101,6 +103,7 @@ export class ManagerProcess {
       },
     );
     closeSync(log);
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const lines: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {

@@ -20,6 +20,8 @@ const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 export interface InstanceEnvInput {
   id: string;
+  /** The state dir's marker (see StateDir.marker): which plugin's instance this process is. */
+  stateDirId?: string;
   logicalId?: string;
   /** The spec's `properties.env`; it wins over anything inherited. */
   extra?: Readonly<Record<string, string>>;
@@ -38,6 +40,7 @@ export function instanceEnv(input: InstanceEnvInput): Record<string, string> {
   Object.assign(env, input.extra ?? {});
   // Last, so a spec cannot hide an instance from the plugin that looks it up by this id.
   env.TEND_INSTANCE_ID = input.id;
+  if (input.stateDirId !== undefined) env.TEND_STATE_DIR_ID = input.stateDirId;
   if (input.logicalId !== undefined) env.TEND_LOGICAL_ID = input.logicalId;
   return env;
 }

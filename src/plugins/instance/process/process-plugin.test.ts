@@ -245,12 +245,14 @@ describe('process instance plugin', () => {
         assert.equal(env.GREETING, 'hello');
         assert.equal(env.TEND_INSTANCE_ID, id);
         assert.equal(env.TEND_LOGICAL_ID, 'db-1');
+        assert.match(env.TEND_STATE_DIR_ID ?? '', /^[0-9a-f]{16}$/);
         assert.equal(env.PATH, process.env.PATH);
         const allowed = new Set([
           ...inheritedVariables,
           'GREETING',
           'TEND_INSTANCE_ID',
           'TEND_LOGICAL_ID',
+          'TEND_STATE_DIR_ID',
           'PWD',
           'SHLVL',
           '_',

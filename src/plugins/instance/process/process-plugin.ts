@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { open, stat } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
 import {
   type CallOptions,
@@ -17,10 +16,11 @@ import {
   type Tags,
   TendError,
 } from '../../../spi/index.js';
-import { instanceEnv } from './instance-env.js';
 import { type InstanceScan, InstanceWatcher } from './instance-watcher.js';
 import { isProcessAlive, processStartTime } from './proc-stat.js';
 import { type ProcessProperties, parseProcessProperties } from './properties.js';
+import { Reconciler } from './reconcile.js';
+import { assertDirectory, killGroup, startChild } from './spawn-child.js';
 import { newProcessId, type ProcessState, StateDir } from './state-dir.js';
 import { terminateGroup } from './terminate.js';
 
@@ -33,6 +33,13 @@ export interface ProcessPluginOptions {
   /** Time between SIGTERM and SIGKILL on destroy. Default 5000 ms. */
   killGraceMs?: number;
   clock?: Clock;
+  /**
+   * A provision intent with no process is dropped once this old: until then a spawn may still be
+   * on its way in another manager sharing the dir. Default 10 s.
+   */
+  intentGraceMs?: number;
+  /** How often describe looks through /proc for processes no state file names. Default 10 s. */
+  orphanScanIntervalMs?: number;
 }
 
 /** The process plugin always offers `watch` and `close`. */
@@ -59,6 +66,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
   private readonly labelQueues = new Map<string, Promise<void>>();
   /** Exit handlers of the children this object spawned; detached on close. */
   private readonly children = new Map<InstanceId, { child: ChildProcess; onExit: () => void }>();
+  /** Spawns of this object between intent and state: not leftovers to adopt or reap. */
+  private readonly spawning = new Set<string>();
+  private readonly reconciler: Reconciler;
   private closed = false;
 
   constructor(options: ProcessPluginOptions) {
@@ -70,6 +80,15 @@ class ProcessInstancePlugin implements ProcessPlugin {
       pollIntervalMs: options.pollIntervalMs ?? 200,
       scan: () => this.scan(),
       logger: this.logger,
+    });
+    this.reconciler = new Reconciler({
+      dir: this.dir,
+      logger: this.logger,
+      clock: this.clock,
+      inFlight: this.spawning,
+      intentGraceMs: options.intentGraceMs ?? 10_000,
+      scanIntervalMs: options.orphanScanIntervalMs ?? 10_000,
+      onReaped: (id) => this.watcher.notifyGone(instanceId(id)),
     });
   }
 
@@ -136,7 +155,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
   async describeInstances(tags: Tags, options: DescribeOptions = {}): Promise<InstanceDescription[]> {
     this.assertOpen('describeInstances');
     const wanted = Object.entries(tags);
-    const matching = (await this.dir.list()).filter((s) => wanted.every(([k, v]) => s.tags[k] === v));
+    // Every describe first settles what a crash or a damaged file left behind (see Reconciler).
+    const states = await this.reconciler.run();
+    const matching = states.filter((s) => wanted.every(([k, v]) => s.tags[k] === v));
     const live = await this.keepLive(matching);
     return live.map((state) => describe(state, this.dir.logPath(state.id), options.properties === true));
   }
@@ -160,7 +181,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
   }
 
   private async findLiveByOp(op: string): Promise<InstanceId | undefined> {
-    const [found] = await this.keepLive((await this.dir.list()).filter((s) => s.tags[TAG_OP] === op));
+    // A retry after a crash finds the instance its first attempt spawned (adopted from the intent).
+    const states = await this.reconciler.run();
+    const [found] = await this.keepLive(states.filter((s) => s.tags[TAG_OP] === op));
     return found === undefined ? undefined : instanceId(found.id);
   }
 
@@ -173,7 +196,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
   }
 
   private async scan(): Promise<InstanceScan> {
-    const states = await this.dir.list();
+    const { states } = await this.dir.list();
     const live = new Set((await this.keepLive(states)).map((s) => instanceId(s.id)));
     const dead = new Set(states.map((s) => instanceId(s.id)).filter((id) => !live.has(id)));
     return { live, dead };
@@ -181,75 +204,54 @@ class ProcessInstancePlugin implements ProcessPlugin {
 
   private async spawnInstance(spec: InstanceSpec, properties: ProcessProperties): Promise<InstanceId> {
     if (properties.cwd !== undefined) await assertDirectory(properties.cwd);
-    await this.dir.ensure();
     const id = instanceId(newProcessId());
-    const child = await this.startChild(id, spec, properties, () => {
-      this.children.delete(id);
-      this.dir.remove(id, { withLog: false }).catch(() => undefined);
-      this.watcher.notifyGone(id);
-    });
-    const pid = child.pid;
-    if (pid === undefined) throw new TendError('internal', `process plugin: ${id} started without a pid`);
-    // Read before anything else can wait: the sooner, the less chance the process already ended.
-    const startTime = await processStartTime(pid);
-    const state: ProcessState = {
-      version: 1,
+    const base = {
+      version: 1 as const,
       id,
-      pid,
-      startTime,
       tags: { ...spec.tags },
       init: spec.init,
       createdAt: new Date(this.clock.now()).toISOString(),
+      ...(spec.logicalId === undefined ? {} : { logicalId: spec.logicalId }),
+      ...(properties.cwd === undefined ? {} : { cwd: properties.cwd }),
     };
-    if (spec.logicalId !== undefined) state.logicalId = spec.logicalId;
-    if (properties.cwd !== undefined) state.cwd = properties.cwd;
+    this.spawning.add(id);
     try {
-      await this.dir.write(state);
-    } catch (error) {
-      // Untracked, it would run forever with nobody able to find it.
-      killGroup(pid);
-      throw error;
-    }
-    child.unref();
-    this.watcher.track(id);
-    this.logger.info('instance provisioned', { instance: id, pid, logicalId: spec.logicalId });
-    return id;
-  }
-
-  /** `onExit` is attached before anything can wait, so even an instant exit is reported. */
-  private async startChild(
-    id: InstanceId,
-    spec: InstanceSpec,
-    properties: ProcessProperties,
-    onExit: () => void,
-  ): Promise<ChildProcess> {
-    const log = await open(this.dir.logPath(id), 'a', 0o600);
-    try {
-      const env = instanceEnv({
+      // Durable before the spawn: whatever moment this manager dies, the process can be found.
+      await this.dir.writeIntent({ ...base, intendedAt: this.clock.now() });
+      const child = await startChild({
         id,
-        ...(spec.logicalId === undefined ? {} : { logicalId: spec.logicalId }),
-        ...(properties.env === undefined ? {} : { extra: properties.env }),
-      });
-      const child: ChildProcess = spawn('/bin/sh', ['-c', spec.init], {
-        detached: true,
-        stdio: ['ignore', log.fd, log.fd],
-        env,
-        ...(properties.cwd === undefined ? {} : { cwd: properties.cwd }),
-      });
-      child.once('exit', onExit);
-      this.children.set(id, { child, onExit });
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
+        spec,
+        properties,
+        logPath: this.dir.logPath(id),
+        stateDirId: await this.dir.marker(),
+        onExit: () => {
+          this.children.delete(id);
+          this.dir.remove(id, { withLog: false }).catch(() => undefined);
+          this.watcher.notifyGone(id);
+        },
       }).catch(async (error: unknown) => {
         await this.dir.remove(id, { withLog: true });
-        throw new TendError('unavailable', `process plugin: cannot start /bin/sh for ${id}`, {
-          cause: error,
-        });
+        throw error;
       });
-      return child;
+      this.children.set(id, { child: child.process, onExit: child.onExit });
+      const pid = child.process.pid;
+      if (pid === undefined) throw new TendError('internal', `process plugin: ${id} started without a pid`);
+      // Read before anything else can wait: the sooner, the less chance the process already ended.
+      const state: ProcessState = { ...base, pid, startTime: await processStartTime(pid) };
+      try {
+        await this.dir.write(state);
+        await this.dir.removeIntent(id);
+      } catch (error) {
+        // Untracked, it would run forever with nobody able to find it.
+        killGroup(pid);
+        throw error;
+      }
+      child.process.unref();
+      this.watcher.track(id);
+      this.logger.info('instance provisioned', { instance: id, pid, logicalId: spec.logicalId });
+      return id;
     } finally {
-      await log.close();
+      this.spawning.delete(id);
     }
   }
 }
@@ -269,19 +271,4 @@ function describe(state: ProcessState, logFile: string, withProperties: boolean)
     description.properties = properties;
   }
   return description;
-}
-
-async function assertDirectory(cwd: string): Promise<void> {
-  const info = await stat(cwd).catch(() => undefined);
-  if (info?.isDirectory() !== true) {
-    throw new TendError('invalid_spec', `process plugin: properties.cwd: ${cwd} is not a directory`);
-  }
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../../lib/index.js';
@@ -7,6 +7,7 @@ import { TendError } from '../../../spi/index.js';
 
 const idPattern = /^proc-[0-9a-f]{16}$/;
 const stateFileName = /^(proc-[0-9a-f]{16})\.json$/;
+const intentFileName = /^(proc-[0-9a-f]{16})\.intent\.json$/;
 
 export function newProcessId(): string {
   return `proc-${randomBytes(8).toString('hex')}`;
@@ -33,11 +34,41 @@ const stateSchema = z.object({
 /** What lies beside each process; it is how a new manager finds instances an old one started. */
 export type ProcessState = z.infer<typeof stateSchema>;
 
-/** The state directory: one `<id>.json` per instance plus its `<id>.log` (stdout and stderr). */
+const intentSchema = stateSchema.omit({ pid: true, startTime: true }).extend({
+  /** ms since the epoch, on the plugin's clock: how long a spawn may still be on its way. */
+  intendedAt: z.number(),
+});
+
+/**
+ * Written durably before the process is spawned and removed once its state file is: a manager
+ * killed in between leaves this, and the next one adopts the process it names or drops it.
+ */
+export type ProvisionIntent = z.infer<typeof intentSchema>;
+
+/** What one listing of the directory found. */
+export interface StateListing {
+  states: ProcessState[];
+  intents: ProvisionIntent[];
+  /** IDs whose file was written by a newer Tend: left alone, and their processes too. */
+  foreign: Set<string>;
+}
+
+type Parsed<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'missing' }
+  | { kind: 'foreign' }
+  | { kind: 'damaged'; file: string; reason: string };
+
+/**
+ * The state directory: one `<id>.json` per instance plus its `<id>.log` (stdout and stderr), and
+ * `<id>.intent.json` while a provision is between "about to spawn" and "state written".
+ */
 export class StateDir {
   readonly path: string;
   private readonly logger: Logger;
   private ready: Promise<void> | undefined;
+  private markerValue: Promise<string> | undefined;
+  private readonly quarantined = new Set<string>();
 
   constructor(options: { path: string; logger: Logger }) {
     this.path = options.path;
@@ -64,13 +95,54 @@ export class StateDir {
 
   /** Atomic: a reader sees the old file or the new one, never half of one, even after a crash. */
   async write(state: ProcessState): Promise<void> {
+    await this.writeJson(`${state.id}.json`, state, 'state file');
+  }
+
+  /** Durable before it returns: the spawn that follows must never be the only trace. */
+  async writeIntent(intent: ProvisionIntent): Promise<void> {
+    await this.writeJson(`${intent.id}.intent.json`, intent, 'provision intent');
+  }
+
+  async removeIntent(id: string): Promise<void> {
+    if (!isProcessId(id)) return;
+    await rm(join(this.path, `${id}.intent.json`), { force: true });
+  }
+
+  /**
+   * A hash of the directory's real path, put in every instance's environment: a scan of /proc
+   * then finds exactly this directory's processes, never those of another plugin or manager.
+   */
+  marker(): Promise<string> {
+    this.markerValue ??= (async () => {
+      await this.ensure();
+      const real = await realpath(this.path);
+      return createHash('sha256').update(real).digest('hex').slice(0, 16);
+    })();
+    return this.markerValue;
+  }
+
+  /** Whether any file (state or intent) still names `id`; checked again right before a reap. */
+  async accounts(id: string): Promise<boolean> {
+    const names = [`${id}.json`, `${id}.intent.json`];
+    const found = await Promise.all(
+      names.map((n) =>
+        readFile(join(this.path, n)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return found.some(Boolean);
+  }
+
+  private async writeJson(name: string, value: unknown, what: string): Promise<void> {
     await this.ensure();
-    const target = join(this.path, `${state.id}.json`);
-    const temp = join(this.path, `.${state.id}.${randomBytes(4).toString('hex')}.tmp`);
+    const target = join(this.path, name);
+    const temp = join(this.path, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const file = await open(temp, 'w', 0o600);
       try {
-        await file.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+        await file.writeFile(`${JSON.stringify(value, null, 2)}\n`);
         await file.sync();
       } finally {
         await file.close();
@@ -84,40 +156,22 @@ export class StateDir {
       }
     } catch (error) {
       await rm(temp, { force: true });
-      throw new TendError('unavailable', `process plugin: cannot write state file ${target}`, {
+      throw new TendError('unavailable', `process plugin: cannot write ${what} ${target}`, {
         cause: error,
       });
     }
   }
 
-  /** The state of `id`, or undefined when there is none (or it is unreadable, which is logged). */
+  /** The state of `id`, or undefined when there is none (a damaged one is quarantined first). */
   async read(id: string): Promise<ProcessState | undefined> {
     if (!isProcessId(id)) return undefined;
-    const file = join(this.path, `${id}.json`);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TendError('unavailable', `process plugin: cannot read state file ${file}`, { cause: error });
-    }
-    const parsed = (() => {
-      try {
-        return stateSchema.safeParse(JSON.parse(text));
-      } catch {
-        return undefined;
-      }
-    })();
-    if (parsed?.success !== true || parsed.data.id !== id) {
-      // Skipped rather than fatal: one damaged file must not blind the controller to every group.
-      this.logger.warn('state file ignored', { file, reason: parsed?.error?.message ?? 'not JSON' });
-      return undefined;
-    }
-    return parsed.data;
+    const parsed = await this.parseFile(`${id}.json`, id, stateSchema);
+    if (parsed.kind === 'damaged') await this.quarantine(id, parsed.file, parsed.reason);
+    return parsed.kind === 'ok' ? parsed.value : undefined;
   }
 
-  /** Every readable state file. */
-  async list(): Promise<ProcessState[]> {
+  /** Every state file and intent; damaged ones are moved aside (see `takeQuarantined`). */
+  async list(): Promise<StateListing> {
     await this.ensure();
     let names: string[];
     try {
@@ -127,15 +181,88 @@ export class StateDir {
         cause: error,
       });
     }
-    const ids = names.flatMap((name) => stateFileName.exec(name)?.[1] ?? []);
-    const states = await Promise.all(ids.map((id) => this.read(id)));
-    return states.filter((s): s is ProcessState => s !== undefined);
+    const listing: StateListing = { states: [], intents: [], foreign: new Set() };
+    await Promise.all(
+      names.map(async (name) => {
+        const stateId = stateFileName.exec(name)?.[1];
+        const intentId = intentFileName.exec(name)?.[1];
+        const id = stateId ?? intentId;
+        if (id === undefined) return;
+        const parsed =
+          stateId !== undefined
+            ? await this.parseFile(name, id, stateSchema)
+            : await this.parseFile(name, id, intentSchema);
+        if (parsed.kind === 'foreign') listing.foreign.add(id);
+        if (parsed.kind === 'damaged') await this.quarantine(id, parsed.file, parsed.reason);
+        if (parsed.kind !== 'ok') return;
+        if ('pid' in parsed.value) listing.states.push(parsed.value);
+        else listing.intents.push(parsed.value);
+      }),
+    );
+    return listing;
+  }
+
+  private async parseFile<T extends { id: string }>(
+    name: string,
+    id: string,
+    schema: z.ZodType<T>,
+  ): Promise<Parsed<T>> {
+    const file = join(this.path, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      throw new TendError('unavailable', `process plugin: cannot read ${file}`, { cause: error });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { kind: 'damaged', file, reason: text === '' ? 'empty file' : 'not JSON' };
+    }
+    const version = (json as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > 1) {
+      this.logger.warn('state file of a newer version left alone', { file, version });
+      return { kind: 'foreign' };
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) return { kind: 'damaged', file, reason: parsed.error.message };
+    if (parsed.data.id !== id) return { kind: 'damaged', file, reason: `names ${parsed.data.id}` };
+    return { kind: 'ok', value: parsed.data };
+  }
+
+  /**
+   * Moves a file that does not parse out of the way (`<name>.damaged`), so it is reported once
+   * rather than on every look, and kept for a post-mortem. Its process, if any, is then one that
+   * no file accounts for, which the plugin reaps.
+   */
+  private async quarantine(id: string, file: string, reason: string): Promise<void> {
+    const movedTo = `${file}.damaged`;
+    try {
+      await rename(file, movedTo);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // a concurrent look moved it
+      throw new TendError('unavailable', `process plugin: cannot quarantine damaged ${file}`, {
+        cause: error,
+      });
+    }
+    this.quarantined.add(id);
+    this.logger.warn('damaged state file quarantined', { file, movedTo, reason });
+  }
+
+  /** IDs whose file was quarantined since the last call: their processes need finding. */
+  takeQuarantined(): Set<string> {
+    const taken = new Set(this.quarantined);
+    this.quarantined.clear();
+    return taken;
   }
 
   /** Forgets an instance; its log stays for a post-mortem unless `withLog`. */
   async remove(id: string, options: { withLog: boolean }): Promise<void> {
     if (!isProcessId(id)) return;
     await rm(join(this.path, `${id}.json`), { force: true });
+    await rm(join(this.path, `${id}.intent.json`), { force: true });
     if (options.withLog) await rm(this.logPath(id), { force: true });
   }
 }
