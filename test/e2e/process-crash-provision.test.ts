@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRandom, randomInt } from '../../src/lib/random.js';
@@ -148,4 +149,22 @@ test(`${kills} kill -9 during provisions leave no orphan (seed ${seed})`, { time
   const untracked = [...liveInstanceIds(marker)].filter((id) => !tracked.has(id));
   assert.deepEqual(untracked, [], `live instances no state file accounts for: ${untracked.join(', ')}`);
   assert.ok(maxAlive <= size + maxSurge, `at most ${maxAlive} alive, limit ${size + maxSurge}`);
+  console.log(`what the plugin found after the kills: ${JSON.stringify(await recoveries(workspace.dir))}`);
 });
+
+/** How often the managers' logs say they adopted, dropped or reaped something (for the record). */
+async function recoveries(dir: string): Promise<Record<string, number>> {
+  const phrases = {
+    adopted: 'instance adopted from provision intent',
+    dropped: 'provision intent dropped',
+    reaped: 'untracked instance process reaped',
+  };
+  const counts: Record<string, number> = { adopted: 0, dropped: 0, reaped: 0 };
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.log')) continue;
+    const text = await readFile(join(dir, name), 'utf8');
+    for (const [key, phrase] of Object.entries(phrases))
+      counts[key] = (counts[key] ?? 0) + text.split(phrase).length - 1;
+  }
+  return counts;
+}
