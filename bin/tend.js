@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built (`npm run build`), otherwise the TypeScript source through tsx.
-import { existsSync } from 'node:fs';
-import { register } from 'node:module';
+// Runs the compiled CLI when it is up to date with the sources (`npm run build`), otherwise the
+// TypeScript sources through tsx: a stale build would run code that is no longer there.
+import module, { register } from 'node:module';
+import { freshBuild } from '../scripts/source-freshness.mjs';
 
-const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
+// Node >= 22 keeps compiled bytecode between runs (about a third of a short command's start-up).
+module.enableCompileCache?.();
+const compiled = freshBuild();
+if (compiled !== null) {
+  await import(compiled);
 } else {
   register('tsx/esm', import.meta.url);
   await import(new URL('../src/cli/main.ts', import.meta.url).href);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `tend` command. Each file in commands/ registers one command (or family) on the program.
+// The `tend` command. Each file in commands/ registers one command (or family) on the program;
+// only the one being run is loaded.
 import { Command, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
 
@@ -8,7 +9,7 @@ const program = new Command('tend')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .showHelpAfterError();
 
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,22 +1,8 @@
 import { appendFile, open, rename, stat } from 'node:fs/promises';
+import type { AuditEntry } from '../api/index.js';
 import { errorCode, readFileIfExists } from '../lib/index.js';
 
-/** One write through the API: who (token name), what (route and group), when, and how it ended. */
-export interface AuditEntry {
-  at: string;
-  who: string;
-  role: string;
-  /** `METHOD /route/pattern`, never the raw URL (a query string could carry a token). */
-  what: string;
-  group?: string;
-  /** For token operations: the token's name (never its secret). */
-  target?: string;
-  result: 'ok' | 'error';
-  /** The error kind when `result` is `error`. */
-  kind?: string;
-  /** Set when a standby replayed the request on the leader. */
-  forwardedTo?: string;
-}
+export type { AuditEntry } from '../api/index.js';
 
 export interface AuditLogOptions {
   /** `audit.log`; in memory only when absent (tests). */

@@ -1,9 +1,8 @@
+import type { SequencedEvent } from '../api/index.js';
 import type { GroupEvent } from '../spi/index.js';
 
-/** A recorded event with a sequence number, so readers can ask for "everything after N". */
-export interface SequencedEvent extends GroupEvent {
-  seq: number;
-}
+// A recorded event has a sequence number, so readers can ask for "everything after N".
+export type { SequencedEvent };
 
 export interface EventQuery {
   /** Only events with `seq > after`. */

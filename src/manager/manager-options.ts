@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, userInfo } from 'node:os';
+import { DEFAULT_PORT } from '../api/index.js';
 import {
   createGroupController,
   DEFAULT_PLUGIN_LIMITS,
@@ -95,8 +96,6 @@ export interface ResolvedManagerOptions {
   pluginLimitsFor: (plugin: string) => Omit<PluginLimiterOptions, 'clock'>;
   createController: (options: GroupControllerOptions) => GroupController;
 }
-
-export const DEFAULT_PORT = 7420;
 
 export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerOptions {
   const host = options.listen?.host ?? '127.0.0.1';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ManagerClient } from '../api/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
-import { ManagerClient } from './client.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './manager-fixtures.js';
 import { TokenStore } from './token-store.js';

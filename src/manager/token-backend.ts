@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { type Role, roles } from '../api/index.js';
 
-/** viewer reads; operator scales and rolls; admin applies, destroys and manages tokens. */
-export type Role = 'viewer' | 'operator' | 'admin';
-export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
+export { type Role, roles };
 
 export const tokenRecordSchema = z.object({
   name: z.string(),

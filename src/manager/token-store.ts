@@ -1,20 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Principal, TokenInfo } from '../api/index.js';
 import { type Logger, silentLogger } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 import { FileTokenBackend } from './file-token-backend.js';
 import { type Role, roles, type TokenBackend, type TokenRecord } from './token-backend.js';
 
-export { type Role, roles } from './token-backend.js';
-
 /** Who a request is: the token's name and role. Never the secret. */
-export interface Principal {
-  name: string;
-  role: Role;
-}
-
-export interface TokenInfo extends Principal {
-  createdAt: string;
-}
+export type { Principal, TokenInfo } from '../api/index.js';
+export { type Role, roles } from './token-backend.js';
 
 export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import {
-  type InstanceSpec,
-  instanceId,
-  type JsonValue,
-  logicalId,
-  wireAllocation,
-  wireInstanceDescription,
-  wireInstanceSpec,
-} from '../spi/index.js';
+import { type InstanceSpec, instanceId, type JsonValue, logicalId } from '../spi/index.js';
 import {
   allocationFromWire,
   allocationToWire,
@@ -20,6 +12,7 @@ import {
   instanceSpecFromWire,
   instanceSpecToWire,
 } from './codec.js';
+import { wireAllocation, wireInstanceDescription, wireInstanceSpec } from './wire.js';
 
 describe('wire codec', () => {
   test('an instance spec uses InfraKit names and round-trips', () => {

@@ -16,12 +16,14 @@ import {
   logicalId,
   TAG_CONFIG,
   type Tags,
-  type WireAllocation,
-  type WireInstanceDescription,
-  type WireInstanceSpec,
-  type wireGroupInstance,
-  type wireIndex,
 } from '../spi/index.js';
+import type {
+  WireAllocation,
+  WireInstanceDescription,
+  WireInstanceSpec,
+  wireGroupInstance,
+  wireIndex,
+} from './wire.js';
 
 export type WireObject = { [key: string]: JsonValue };
 

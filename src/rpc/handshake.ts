@@ -1,6 +1,7 @@
-import { handshakeResult, TendError } from '../spi/index.js';
+import { TendError } from '../spi/index.js';
 import type { JsonRpcCallOptions, JsonRpcClient } from './json-rpc-client.js';
 import { describeIssues } from './json-rpc-dispatcher.js';
+import { handshakeResult } from './wire.js';
 
 export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Metadata';
 

@@ -1,16 +1,12 @@
-import {
-  type Allocation,
-  type CallOptions,
-  type FlavorIndex,
-  type FlavorPlugin,
-  flavorDrainResult,
-  flavorHealthyResult,
-  flavorPrepareResult,
-  flavorValidateResult,
-  type Health,
-  type InstanceDescription,
-  type InstanceSpec,
-  type JsonValue,
+import type {
+  Allocation,
+  CallOptions,
+  FlavorIndex,
+  FlavorPlugin,
+  Health,
+  InstanceDescription,
+  InstanceSpec,
+  JsonValue,
 } from '../spi/index.js';
 import {
   allocationToWire,
@@ -22,6 +18,7 @@ import {
 } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
 import { callChecked, requireOk, typed } from './remote-call.js';
+import { flavorDrainResult, flavorHealthyResult, flavorPrepareResult, flavorValidateResult } from './wire.js';
 
 export interface RemoteFlavorPluginOptions {
   client: JsonRpcClient;

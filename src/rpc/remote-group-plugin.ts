@@ -1,12 +1,7 @@
 import {
   type GroupId,
   type GroupPlugin,
-  groupCommitResult,
-  groupDescribeResult,
   groupId,
-  groupInspectResult,
-  groupOkResult,
-  groupSizeResult,
   type InstanceId,
   type InstanceStatus,
   type JsonValue,
@@ -14,6 +9,13 @@ import {
 import { instanceStatusFromWire } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
 import { callChecked, requireOk } from './remote-call.js';
+import {
+  groupCommitResult,
+  groupDescribeResult,
+  groupInspectResult,
+  groupOkResult,
+  groupSizeResult,
+} from './wire.js';
 
 export interface RemoteGroupPluginOptions {
   client: JsonRpcClient;

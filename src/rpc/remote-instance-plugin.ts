@@ -6,12 +6,7 @@ import {
   type InstanceId,
   type InstancePlugin,
   type InstanceSpec,
-  instanceDescribeResult,
-  instanceDestroyResult,
   instanceId,
-  instanceLabelResult,
-  instanceProvisionResult,
-  instanceValidateResult,
   type JsonValue,
   type Tags,
   TendError,
@@ -19,6 +14,13 @@ import {
 import { descriptionFromWire, instanceSpecToWire } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
 import { callChecked, requireOk, typed } from './remote-call.js';
+import {
+  instanceDescribeResult,
+  instanceDestroyResult,
+  instanceLabelResult,
+  instanceProvisionResult,
+  instanceValidateResult,
+} from './wire.js';
 
 export interface RemoteInstancePluginOptions {
   client: JsonRpcClient;

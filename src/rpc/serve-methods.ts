@@ -2,22 +2,10 @@
 // (a ZodError becomes -32602 naming the field) and converted by the codec.
 import {
   type FlavorPlugin,
-  flavorInstanceParams,
-  flavorPrepareParams,
-  flavorValidateParams,
   type GroupPlugin,
-  groupCommitParams,
-  groupDestroyInstancesParams,
   groupId,
-  groupIdParams,
-  groupSetSizeParams,
   type InstancePlugin,
-  instanceDescribeParams,
-  instanceDestroyParams,
   instanceId,
-  instanceLabelParams,
-  instanceProvisionParams,
-  instanceValidateParams,
 } from '../spi/index.js';
 import {
   allocationFromWire,
@@ -31,6 +19,20 @@ import {
   tagsFromWire,
 } from './codec.js';
 import type { JsonRpcDispatcher } from './json-rpc-dispatcher.js';
+import {
+  flavorInstanceParams,
+  flavorPrepareParams,
+  flavorValidateParams,
+  groupCommitParams,
+  groupDestroyInstancesParams,
+  groupIdParams,
+  groupSetSizeParams,
+  instanceDescribeParams,
+  instanceDestroyParams,
+  instanceLabelParams,
+  instanceProvisionParams,
+  instanceValidateParams,
+} from './wire.js';
 
 /** Picks the implementation for a request's `Type` (absent when the plugin serves one type). */
 export type TypePicker<P> = (type: string | null | undefined) => P;

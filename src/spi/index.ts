@@ -9,4 +9,3 @@ export * from './resolver.js';
 export * from './store.js';
 export * from './tags.js';
 export * from './types.js';
-export * from './wire.js';

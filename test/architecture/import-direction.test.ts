@@ -10,6 +10,7 @@ const src = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathnam
 /** Which top-level folders each folder may import from (besides itself). */
 const allowed: Record<string, readonly string[]> = {
   spi: [],
+  api: ['spi'],
   lib: ['spi'],
   rpc: ['spi', 'lib'],
   contract: ['spi', 'lib'],
@@ -17,9 +18,9 @@ const allowed: Record<string, readonly string[]> = {
   store: ['spi', 'lib'],
   leadership: ['spi', 'lib'],
   plugins: ['spi', 'lib', 'rpc'],
-  manager: ['spi', 'lib', 'group', 'store', 'leadership', 'rpc'],
-  web: ['spi', 'lib', 'manager'],
-  cli: ['spi', 'lib', 'rpc', 'contract', 'group', 'store', 'leadership', 'plugins', 'manager', 'web'],
+  manager: ['spi', 'api', 'lib', 'group', 'store', 'leadership', 'rpc'],
+  web: ['spi', 'api', 'lib', 'manager'],
+  cli: ['spi', 'api', 'lib', 'rpc', 'contract', 'group', 'store', 'leadership', 'plugins', 'manager', 'web'],
 };
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { ApplyView, GroupPlanPreview } from '../../manager/index.js';
+import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
 import { type GroupStatus, TendError } from '../../spi/index.js';
 import { printJson, printLine } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { DEFAULT_PORT, ManagerClient } from '../../manager/index.js';
+import { DEFAULT_PORT, ManagerClient } from '../../api/index.js';
 import type { OutputFormat } from '../output.js';
-import { tendHome } from './up-backends.js';
+import { tendHome } from './tend-home.js';
 
 export const DEFAULT_MANAGER_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
 

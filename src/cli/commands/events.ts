@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { ManagerClient, SequencedEvent } from '../../manager/index.js';
+import type { ManagerClient, SequencedEvent } from '../../api/index.js';
 import { toTendError } from '../../spi/index.js';
 import { printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';

@@ -1,27 +1,51 @@
 import type { Command } from 'commander';
-import { registerApplyCommands } from './apply.js';
-import { registerEventsCommand } from './events.js';
-import { registerHistoryCommand } from './history.js';
-import { registerPluginCommands } from './plugin.js';
-import { registerRemoveCommands } from './remove.js';
-import { registerRolloutCommands } from './rollout.js';
-import { registerScaleCommand } from './scale.js';
-import { registerStatusCommands } from './status.js';
-import { registerTokenCommands } from './token.js';
-import { registerTopCommand } from './top.js';
-import { registerUpCommand } from './up.js';
 
-/** Adds every command to the program. One line per command file. */
-export function registerCommands(program: Command): void {
-  registerUpCommand(program);
-  registerApplyCommands(program);
-  registerStatusCommands(program);
-  registerScaleCommand(program);
-  registerRolloutCommands(program);
-  registerHistoryCommand(program);
-  registerRemoveCommands(program);
-  registerPluginCommands(program);
-  registerTokenCommands(program);
-  registerEventsCommand(program);
-  registerTopCommand(program);
+type Register = (program: Command) => void;
+
+interface CommandModule {
+  /** The top-level command names the module registers. */
+  names: readonly string[];
+  load: () => Promise<Register>;
+}
+
+/**
+ * Every command, one line per command file. A module is imported only when its command runs:
+ * `tend status` must not load the manager, etcd's gRPC client or the spec schemas it never uses.
+ */
+const modules: readonly CommandModule[] = [
+  { names: ['up'], load: async () => (await import('./up.js')).registerUpCommand },
+  { names: ['apply', 'plan'], load: async () => (await import('./apply.js')).registerApplyCommands },
+  { names: ['status', 'describe'], load: async () => (await import('./status.js')).registerStatusCommands },
+  { names: ['scale'], load: async () => (await import('./scale.js')).registerScaleCommand },
+  { names: ['rollout'], load: async () => (await import('./rollout.js')).registerRolloutCommands },
+  { names: ['history'], load: async () => (await import('./history.js')).registerHistoryCommand },
+  { names: ['destroy', 'free'], load: async () => (await import('./remove.js')).registerRemoveCommands },
+  { names: ['plugin'], load: async () => (await import('./plugin.js')).registerPluginCommands },
+  { names: ['token'], load: async () => (await import('./token.js')).registerTokenCommands },
+  { names: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
+  { names: ['top'], load: async () => (await import('./top.js')).registerTopCommand },
+];
+
+/** Options of the program itself that take a value, so the command word is found after them. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-o', '--output']);
+
+/**
+ * Adds the command that `args` (the words after `tend`) names, or every command when it names
+ * none we know (help, a typo: commander then lists them all and suggests the nearest).
+ */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const word = commandWord(args);
+  const wanted = modules.filter((m) => word !== undefined && m.names.includes(word));
+  const chosen = wanted.length > 0 ? wanted : modules;
+  const registers = await Promise.all(chosen.map((m) => m.load()));
+  for (const register of registers) register(program);
+}
+
+function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }

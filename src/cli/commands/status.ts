@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { GroupView, StatusView } from '../../manager/index.js';
+import type { GroupView, StatusView } from '../../api/index.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { ageText, leaderText, phaseText, shortConfig } from './render.js';

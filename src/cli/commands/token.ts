@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { type Role, roles } from '../../manager/index.js';
+import { type Role, roles } from '../../api/index.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 

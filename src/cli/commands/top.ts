@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { ManagerClient, StatusView } from '../../manager/index.js';
+import type { ManagerClient, StatusView } from '../../api/index.js';
 import type { GroupStatus } from '../../spi/index.js';
 import { toTendError } from '../../spi/index.js';
 import { formatTable, printLine } from '../output.js';

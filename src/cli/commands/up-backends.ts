@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdLeadership, FileLeadership, StaticLeadership } from '../../leadership/index.js';
 import type { Logger } from '../../lib/index.js';
@@ -6,6 +5,9 @@ import { EtcdTokenBackend, TokenStore } from '../../manager/index.js';
 import type { ConfigStore, Leadership } from '../../spi/index.js';
 import { TendError } from '../../spi/index.js';
 import { EtcdStore, FileStore } from '../../store/index.js';
+import { tendHome } from './tend-home.js';
+
+export { tendHome };
 
 /** `up`'s flags after defaults, in one complete form. */
 export interface UpConfig {
@@ -31,11 +33,6 @@ export interface UpConfig {
 }
 
 /** `$TEND_HOME`, else `~/.tend`: where the embedded defaults keep their files. */
-export function tendHome(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.TEND_HOME;
-  return home !== undefined && home !== '' ? home : join(homedir(), '.tend');
-}
-
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ManagerClient } from '../../manager/index.js';
+import type { ManagerClient } from '../../api/index.js';
 import { type GroupStatus, toTendError } from '../../spi/index.js';
 import { groupLine } from './render.js';
 

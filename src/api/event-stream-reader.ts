@@ -1,5 +1,4 @@
-import type { StatusView } from './api-types.js';
-import type { SequencedEvent } from './event-ring.js';
+import type { SequencedEvent, StatusView } from './views.js';
 
 export interface StreamHandlers {
   onEvent?: (event: SequencedEvent) => void;
@@ -7,14 +6,15 @@ export interface StreamHandlers {
 }
 
 /** Parses a `text/event-stream` body (the subset the manager sends) and dispatches each message. */
-export async function readEventStream(response: Response, handlers: StreamHandlers): Promise<void> {
-  const body = response.body;
-  if (body === null) return;
+export async function readEventStream(
+  body: AsyncIterable<Uint8Array | string>,
+  handlers: StreamHandlers,
+): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   try {
     for await (const chunk of body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       let end = buffer.indexOf('\n\n');
       while (end >= 0) {
         dispatch(buffer.slice(0, end), handlers);

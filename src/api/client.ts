@@ -1,18 +1,25 @@
+import type { IncomingMessage } from 'node:http';
 import { type GroupId, isTendErrorKind, TendError, toTendError } from '../spi/index.js';
+import { readEventStream, type StreamHandlers } from './event-stream-reader.js';
+import { readBody, sendRequest } from './http-request.js';
 import type {
   ActionBody,
   ApplyView,
+  AuditEntry,
   CommitMeta,
   EventsView,
   GroupView,
   HistoryView,
   LeaderView,
   OkView,
+  Principal,
+  Role,
   StatusView,
-} from './api-types.js';
-import type { AuditEntry } from './audit-log.js';
-import { readEventStream, type StreamHandlers } from './event-stream-reader.js';
-import type { Principal, Role, TokenInfo } from './token-store.js';
+  TokenInfo,
+} from './views.js';
+
+/** The port `tend up` serves its API on unless told otherwise. */
+export const DEFAULT_PORT = 7420;
 
 export interface ManagerClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:7420`. */
@@ -71,8 +78,17 @@ export class ManagerClient {
         accept: 'text/event-stream',
       },
     );
-    if (!response.ok) throw toError(response.status, parseJson(await response.text()), '');
-    await readEventStream(response, options);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw toError(status, parseJson(await readBody(response)), '');
+    const stop = () => response.destroy();
+    options.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await readEventStream(response, options);
+    } catch (error) {
+      if (!options.signal.aborted) throw error; // the caller stopped following
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+    }
   }
 
   whoami(): Promise<Principal> {
@@ -134,10 +150,11 @@ export class ManagerClient {
     signal: AbortSignal | undefined,
   ): Promise<T> {
     const response = await this.send(method, path, body, signal, { accept: 'application/json' });
-    const text = await response.text();
+    const text = await readBody(response);
     const parsed = parseJson(text);
-    if (response.ok) return parsed as T;
-    throw toError(response.status, parsed, text);
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return parsed as T;
+    throw toError(status, parsed, text);
   }
 
   private async send(
@@ -146,18 +163,20 @@ export class ManagerClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
     extra: Record<string, string>,
-  ): Promise<Response> {
+  ): Promise<IncomingMessage> {
     const headers: Record<string, string> = { ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     try {
-      return await fetch(`${this.url}${path}`, {
+      return await sendRequest({
         method,
+        url: new URL(`${this.url}${path}`),
         headers,
         ...(body === undefined ? {} : { body }),
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
+      if (error instanceof TendError) throw error;
       if (signal?.aborted === true) throw toTendError(signal.reason ?? error, 'timeout');
       throw new TendError(
         'unavailable',

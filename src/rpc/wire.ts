@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from './types.js';
+import type { JsonValue } from '../spi/index.js';
 
 // Zod schemas for the plugin wire protocol (ARCHITECTURE.md §3), in InfraKit's field names.
 // They are lenient the way Go's encoding/json is: a missing or null map, list or string is

@@ -1,0 +1,132 @@
+// The manager's HTTP API as its clients see it: the shapes of its answers and of the metadata a
+// write carries. No dependencies, so the CLI can talk to a manager without loading the manager.
+import type { GroupEvent, GroupStatus, JsonValue, LeaderInfo, SpecRevision } from '../spi/index.js';
+
+export type ManagerRole = 'leader' | 'standby';
+
+export interface ManagerSelf {
+  name: string;
+  role: ManagerRole;
+  /** Base URL of this manager's API. */
+  address: string;
+  /** The epoch this manager leads at, when leader. */
+  epoch?: number;
+}
+
+export interface LeaderView {
+  self: ManagerSelf;
+  leader: LeaderInfo | null;
+}
+
+export interface StatusView extends LeaderView {
+  groups: GroupStatus[];
+}
+
+export interface GroupView {
+  id: string;
+  /** The latest committed revision (what the user declared). */
+  revision: SpecRevision;
+  /** Live status from the leader; null when no leader could be asked. */
+  status: GroupStatus | null;
+}
+
+export interface RolloutPreview {
+  fromConfigs: string[];
+  toConfig: string;
+  /** Instances on an old config that a rollout replaces. */
+  instances: number;
+  /** How many instances each step replaces, in order. */
+  batches: number[];
+}
+
+export interface GroupPlanPreview {
+  id: string;
+  change: 'create' | 'update' | 'unchanged';
+  config: string;
+  desired: number;
+  observed: number;
+  creates: number;
+  destroys: number;
+  rollout?: RolloutPreview;
+}
+
+export interface AppliedGroup {
+  id: string;
+  change: 'created' | 'updated' | 'unchanged';
+  config: string;
+  revision: number;
+}
+
+export interface ApplyView {
+  dryRun: boolean;
+  groups: AppliedGroup[];
+  /** Present for dry runs: what the controllers would do. */
+  plan?: GroupPlanPreview[];
+}
+
+export interface EventsView {
+  events: Array<GroupEvent & { seq: number }>;
+}
+
+export interface HistoryView {
+  id: string;
+  revisions: SpecRevision[];
+}
+
+export interface OkView {
+  ok: true;
+  id: string;
+  revision?: number;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { kind: string; message: string; details?: Record<string, JsonValue> };
+}
+
+/** Who changed what, as recorded in history. */
+export interface CommitMeta {
+  author?: string | undefined;
+  reason?: string | undefined;
+}
+
+/** Body of the actions that take no argument (rollout pause/resume/undo, destroy, free). */
+export interface ActionBody {
+  author?: string | undefined;
+  reason?: string | undefined;
+}
+
+/** viewer reads; operator scales and rolls; admin applies, destroys and manages tokens. */
+export type Role = 'viewer' | 'operator' | 'admin';
+export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
+export interface TokenInfo extends Principal {
+  createdAt: string;
+}
+
+/** A group event with its place in the manager's event log. */
+export interface SequencedEvent extends GroupEvent {
+  seq: number;
+}
+
+/** One write through the API: who (token name), what (route and group), when, and how it ended. */
+export interface AuditEntry {
+  at: string;
+  who: string;
+  role: string;
+  /** `METHOD /route/pattern`, never the raw URL (a query string could carry a token). */
+  what: string;
+  group?: string;
+  /** For token operations: the token's name (never its secret). */
+  target?: string;
+  result: 'ok' | 'error';
+  /** The error kind when `result` is `error`. */
+  kind?: string;
+  /** Set when a standby replayed the request on the leader. */
+  forwardedTo?: string;
+}
