@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ManagerClient } from '../api/index.js';
 import { StaticLeadership } from '../leadership/index.js';
 import { MemoryStore } from '../store/index.js';
-import { ManagerClient } from './client.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver } from './manager-fixtures.js';
 
