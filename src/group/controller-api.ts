@@ -7,6 +7,7 @@ import type {
   InstancePlugin,
   Intent,
   JsonValue,
+  TendError,
 } from '../spi/index.js';
 import type { PluginLimiter } from './limiter.js';
 
@@ -35,6 +36,11 @@ export interface GroupControllerOptions {
   /** Time between reconcile ticks when nothing else wakes the loop. */
   tickIntervalMs?: number;
   onEvent?: (event: GroupEvent) => void;
+  /**
+   * An instance plugin refused a call as `fenced` (it saw a newer epoch): the term is over. The
+   * manager ends the term, which aborts the signal given to `start`.
+   */
+  onFenced?: (error: TendError) => void;
   /** Source of randomness for jitter (seeded in tests). */
   random?: () => number;
   /**

@@ -39,6 +39,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     onEvent: options.onEvent ?? (() => {}),
     onRollback: options.onRollback ?? (() => {}),
+    ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
   });
   const lifecycle = createLifecycle();
   const backoff = createBackoff({ baseMs: tickIntervalMs, capMs: 30_000, random });
@@ -72,7 +73,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   };
 
   async function nap(ms: number): Promise<void> {
-    if (wakePending) return;
+    // Already stopped (the term ended mid-tick): an abort listener added now would never fire.
+    if (wakePending || internal.signal.aborted) return;
     const cancel = new AbortController();
     const stop = () => cancel.abort();
     internal.signal.addEventListener('abort', stop, { once: true });

@@ -33,6 +33,8 @@ export interface ExecutorContext {
   signal: AbortSignal;
   /** What the describe of this tick returned, for drain. */
   described: ReadonlyMap<InstanceId, InstanceDescription>;
+  /** A plugin refused a call as `fenced`: a newer leader acts, so this term must stop. */
+  onFenced?: (error: TendError) => void;
 }
 
 /** Which plugin failed, doing what: status names it (`docker provision failed: …`). */
@@ -59,11 +61,18 @@ class SiteFailure extends Error {
   }
 }
 
-async function at<T>(plugin: string, operation: string, call: () => Promise<T>): Promise<T> {
+async function at<T>(
+  ctx: ExecutorContext,
+  plugin: string,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw new SiteFailure({ plugin, operation }, toTendError(error));
+    const failure = toTendError(error);
+    if (failure.kind === 'fenced') ctx.onFenced?.(failure);
+    throw new SiteFailure({ plugin, operation }, failure);
   }
 }
 
@@ -129,7 +138,7 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
   if (spec.instance.properties !== undefined) base.properties = spec.instance.properties;
   if (action.logicalId !== undefined) base.logicalId = action.logicalId;
   const sequence = action.slot ?? logicalIndex(spec, action.logicalId);
-  const prepared = await at(spec.flavor.plugin, 'prepare', () =>
+  const prepared = await at(ctx, spec.flavor.plugin, 'prepare', () =>
     ctx.flavorPlugin.prepare(
       spec.flavor.properties,
       base,
@@ -142,8 +151,8 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
   const final: InstanceSpec = { ...prepared, tags: { ...prepared.tags, ...tags } };
   await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
   try {
-    return await at(spec.instance.plugin, 'provision', () =>
-      callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal })),
+    return await at(ctx, spec.instance.plugin, 'provision', () =>
+      callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal, epoch: ctx.epoch })),
     );
   } finally {
     // Also after a failure: the next describe tells the truth, and the planner reuses the key.
@@ -171,9 +180,13 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
   const key = `${ctx.spec.id}:destroy:${action.instanceId}`;
   await ctx.journal.putIntent({ ...intent(ctx, key, 'destroy'), instanceId: action.instanceId });
   try {
-    await at(ctx.spec.instance.plugin, 'destroy', () =>
+    await at(ctx, ctx.spec.instance.plugin, 'destroy', () =>
       callProvider(ctx, () =>
-        ctx.instancePlugin.destroy(action.instanceId, { reason: action.reason }, { signal: ctx.signal }),
+        ctx.instancePlugin.destroy(
+          action.instanceId,
+          { reason: action.reason },
+          { signal: ctx.signal, epoch: ctx.epoch },
+        ),
       ),
     );
   } finally {

@@ -50,6 +50,7 @@ export interface ReconcilerOptions {
   planLimits: PlanLimits;
   onEvent: (event: GroupEvent) => void;
   onRollback: (rollback: RollbackNotice) => void;
+  onFenced?: (error: TendError) => void;
 }
 
 export interface TickResult {

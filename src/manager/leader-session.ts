@@ -212,6 +212,7 @@ export class LeaderSession {
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),
         onEvent: this.options.onEvent,
         onRollback: this.options.onRollback,
+        onFenced: (error) => this.fenced(error),
       });
       controller.start(this.signal);
       entry.controller = controller;

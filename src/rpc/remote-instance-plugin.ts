@@ -54,7 +54,7 @@ export class RemoteInstancePlugin implements InstancePlugin {
 
   async provision(spec: InstanceSpec, options?: CallOptions): Promise<InstanceId> {
     const method = 'Instance.Provision';
-    const params = typed(this.type, { Spec: instanceSpecToWire(spec) });
+    const params = typed(this.type, { Spec: instanceSpecToWire(spec), ...epochParam(options) });
     const result = await callChecked(this.client, method, params, instanceProvisionResult, options);
     if (result.ID === undefined || result.ID === null || result.ID === '') {
       throw new TendError('internal', `plugin ${this.client.pluginName}: ${method} answered without an ID`, {
@@ -66,7 +66,7 @@ export class RemoteInstancePlugin implements InstancePlugin {
 
   async label(id: InstanceId, labels: Tags, options?: CallOptions): Promise<void> {
     const method = 'Instance.Label';
-    const params = typed(this.type, { Instance: id, Labels: { ...labels } });
+    const params = typed(this.type, { Instance: id, Labels: { ...labels }, ...epochParam(options) });
     requireOk(
       this.client,
       method,
@@ -76,7 +76,11 @@ export class RemoteInstancePlugin implements InstancePlugin {
 
   async destroy(id: InstanceId, context: DestroyContext, options?: CallOptions): Promise<void> {
     const method = 'Instance.Destroy';
-    const params = typed(this.type, { Instance: id, Context: { Reason: context.reason } });
+    const params = typed(this.type, {
+      Instance: id,
+      Context: { Reason: context.reason },
+      ...epochParam(options),
+    });
     requireOk(
       this.client,
       method,
@@ -100,4 +104,9 @@ export class RemoteInstancePlugin implements InstancePlugin {
   async close(): Promise<void> {
     if (this.ownsClient) this.client.close();
   }
+}
+
+/** Sent only when set: InfraKit plugins ignore the extra field, Tend's fence on it. */
+function epochParam(options: CallOptions | undefined): { Epoch?: number } {
+  return options?.epoch === undefined ? {} : { Epoch: options.epoch };
 }

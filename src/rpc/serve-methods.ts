@@ -1,6 +1,7 @@
 // Binds spi plugin interfaces to JSON-RPC method names; params are checked with the wire schemas
 // (a ZodError becomes -32602 naming the field) and converted by the codec.
 import {
+  type CallOptions,
   type FlavorPlugin,
   type GroupPlugin,
   groupId,
@@ -48,18 +49,18 @@ export function registerInstanceMethods(
   });
   dispatcher.register('Instance.Provision', async (raw, { signal }) => {
     const p = instanceProvisionParams.parse(raw);
-    const id = await pick(p.Type).provision(instanceSpecFromWire(p.Spec), { signal });
+    const id = await pick(p.Type).provision(instanceSpecFromWire(p.Spec), withEpoch(signal, p.Epoch));
     return { Type: p.Type ?? '', ID: id };
   });
   dispatcher.register('Instance.Label', async (raw, { signal }) => {
     const p = instanceLabelParams.parse(raw);
-    await pick(p.Type).label(instanceId(p.Instance), tagsFromWire(p.Labels), { signal });
+    await pick(p.Type).label(instanceId(p.Instance), tagsFromWire(p.Labels), withEpoch(signal, p.Epoch));
     return { Type: p.Type ?? '', OK: true };
   });
   dispatcher.register('Instance.Destroy', async (raw, { signal }) => {
     const p = instanceDestroyParams.parse(raw);
     const reason = p.Context?.Reason ?? 'terminate';
-    await pick(p.Type).destroy(instanceId(p.Instance), { reason }, { signal });
+    await pick(p.Type).destroy(instanceId(p.Instance), { reason }, withEpoch(signal, p.Epoch));
     return { Type: p.Type ?? '', OK: true };
   });
   dispatcher.register('Instance.DescribeInstances', async (raw, { signal }) => {
@@ -70,6 +71,11 @@ export function registerInstanceMethods(
     });
     return { Type: p.Type ?? '', Descriptions: found.map(descriptionToWire) };
   });
+}
+
+/** A caller's `Epoch` reaches the plugin as `CallOptions.epoch` (docs/protocol.md, Fencing). */
+function withEpoch(signal: AbortSignal, epoch: number | null | undefined): CallOptions {
+  return epoch === undefined || epoch === null ? { signal } : { signal, epoch };
 }
 
 export function registerFlavorMethods(dispatcher: JsonRpcDispatcher, pick: TypePicker<FlavorPlugin>): void {

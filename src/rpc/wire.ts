@@ -84,14 +84,22 @@ export const handshakeResult = z.object({ APIs: z.array(wireApi).nullish() });
 // Instance.*
 export const instanceValidateParams = z.object({ Type: wireType, Properties: wireJson.nullish() });
 export const instanceValidateResult = ok;
-export const instanceProvisionParams = z.object({ Type: wireType, Spec: wireInstanceSpec });
+/** Tend's leader epoch on mutating calls (optional, not InfraKit's): a plugin may fence on it. */
+const wireEpoch = z.number().int().nonnegative().nullish();
+export const instanceProvisionParams = z.object({ Type: wireType, Spec: wireInstanceSpec, Epoch: wireEpoch });
 export const instanceProvisionResult = z.object({ Type: wireType, ID: z.string().nullish() });
-export const instanceLabelParams = z.object({ Type: wireType, Instance: z.string(), Labels: wireTags });
+export const instanceLabelParams = z.object({
+  Type: wireType,
+  Instance: z.string(),
+  Labels: wireTags,
+  Epoch: wireEpoch,
+});
 export const instanceLabelResult = ok;
 export const instanceDestroyParams = z.object({
   Type: wireType,
   Instance: z.string(),
   Context: z.object({ Reason: z.string().nullish() }).nullish(),
+  Epoch: wireEpoch,
 });
 export const instanceDestroyResult = ok;
 export const instanceDescribeParams = z.object({

@@ -19,4 +19,10 @@ export type Tags = Readonly<Record<string, string>>;
 /** Options every long-running call accepts. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The caller's leader epoch, on mutating calls (provision, destroy, label). A plugin that has
+   * already seen a higher one refuses with kind `fenced`: the caller's term is over. Absent from
+   * callers that are not Tend (an InfraKit CLI); such calls are not fenced.
+   */
+  epoch?: number;
 }

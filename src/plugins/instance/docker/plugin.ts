@@ -1,5 +1,12 @@
 import Docker from 'dockerode';
-import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
+import {
+  type Clock,
+  callEpoch,
+  type Logger,
+  MemoryEpochFence,
+  silentLogger,
+  systemClock,
+} from '../../../lib/index.js';
 import {
   type CallOptions,
   type DescribeOptions,
@@ -61,6 +68,12 @@ export class DockerInstancePlugin implements InstancePlugin {
   private readonly labels: LabelStore;
   private readonly watcher: EventWatcher;
   private readonly reaper: Reaper;
+  /**
+   * In memory: it fences the managers that share this plugin object (a plugin process serving
+   * them all). Managers each running their own copy rely on the term's abort signal, which
+   * reaches every engine request, and on the store's fence.
+   */
+  private readonly fence = new MemoryEpochFence({ plugin: 'docker plugin' });
 
   constructor(options: DockerPluginOptions = {}) {
     this.socketPath = options.socketPath ?? defaultSocketPath();
@@ -106,6 +119,7 @@ export class DockerInstancePlugin implements InstancePlugin {
 
   async provision(spec: InstanceSpec, options: CallOptions = {}): Promise<InstanceId> {
     const properties = parseDockerProperties(spec.properties, this.defaults);
+    this.fence.admit(callEpoch(options, spec.tags), 'provision');
     const signal = options.signal;
     const op = spec.tags[TAG_OP];
     if (op !== undefined && op !== '') {
@@ -138,6 +152,13 @@ export class DockerInstancePlugin implements InstancePlugin {
     }
     try {
       await this.start(id, signal);
+      // The caller's term ended while the engine worked (a leader paused past its lease): the
+      // container must not outlive the provision that nobody waits for any more.
+      if (signal?.aborted === true) {
+        throw new TendError('timeout', `docker plugin: provision of ${id} aborted; container removed`, {
+          cause: signal.reason,
+        });
+      }
     } catch (error) {
       // Do not leave a half-made instance behind: provision failed, so nothing should exist.
       await this.reaper.remove(id, 'start failed');
@@ -148,6 +169,7 @@ export class DockerInstancePlugin implements InstancePlugin {
   }
 
   async label(id: InstanceId, labels: Tags, options: CallOptions = {}): Promise<void> {
+    this.fence.admit(callEpoch(options), `label of ${id}`);
     // The engine cannot relabel a container; make sure it exists, then record the overlay.
     await this.call(`inspect container ${id}`, options.signal, (abortSignal) =>
       this.docker.getContainer(id).inspect({ abortSignal }),
@@ -156,6 +178,7 @@ export class DockerInstancePlugin implements InstancePlugin {
   }
 
   async destroy(id: InstanceId, context: DestroyContext, options: CallOptions = {}): Promise<void> {
+    this.fence.admit(callEpoch(options), `destroy of ${id}`);
     const container = this.docker.getContainer(id);
     const stopBudget = this.timeoutMs + this.stopSeconds * 1000;
     try {

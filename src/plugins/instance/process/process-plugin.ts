@@ -1,5 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
+import {
+  type Clock,
+  callEpoch,
+  type EpochFence,
+  FileEpochFence,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from '../../../lib/index.js';
 import {
   type CallOptions,
   type DescribeOptions,
@@ -60,6 +68,8 @@ class ProcessInstancePlugin implements ProcessPlugin {
   private readonly clock: Clock;
   private readonly killGraceMs: number;
   private readonly watcher: InstanceWatcher;
+  /** In the state dir, so every manager on this machine and every restart shares it. */
+  private readonly fence: EpochFence;
   /** Provisions in flight by `tend.op`, so concurrent retries in this manager share one spawn. */
   private readonly pendingOps = new Map<string, Promise<InstanceId>>();
   /** Per-instance queue, so concurrent labels do not lose each other's tags. */
@@ -74,6 +84,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
   constructor(options: ProcessPluginOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'plugin-process' });
     this.dir = new StateDir({ path: options.stateDir, logger: this.logger });
+    this.fence = new FileEpochFence({ plugin: 'process plugin', dir: options.stateDir });
     this.clock = options.clock ?? systemClock;
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.watcher = new InstanceWatcher({
@@ -100,11 +111,18 @@ class ProcessInstancePlugin implements ProcessPlugin {
     this.assertOpen('provision');
     if (options.signal?.aborted) throw new TendError('timeout', 'process plugin: provision aborted');
     const properties = parseProcessProperties(spec.properties);
+    const epoch = callEpoch(options, spec.tags);
+    await this.dir.ensure();
+    // An early no, so a deposed leader starts nothing; the fence is raised, under its lock, only
+    // where the instance is recorded (spawnInstance).
+    await this.fence.check(epoch, 'provision');
+    const call = { epoch, signal: options.signal };
     const op = spec.tags[TAG_OP];
-    if (op === undefined) return this.spawnInstance(spec, properties);
+    if (op === undefined) return this.spawnInstance(spec, properties, call);
     const pending = this.pendingOps.get(op);
     if (pending !== undefined) return pending;
-    const attempt = (async () => (await this.findLiveByOp(op)) ?? this.spawnInstance(spec, properties))();
+    const attempt = (async () =>
+      (await this.findLiveByOp(op)) ?? this.spawnInstance(spec, properties, call))();
     this.pendingOps.set(op, attempt);
     try {
       return await attempt;
@@ -113,15 +131,18 @@ class ProcessInstancePlugin implements ProcessPlugin {
     }
   }
 
-  async label(id: InstanceId, labels: Tags): Promise<void> {
+  async label(id: InstanceId, labels: Tags, options: CallOptions = {}): Promise<void> {
     this.assertOpen('label');
+    const epoch = callEpoch(options);
     const previous = this.labelQueues.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
       const state = await this.dir.read(id);
       if (state === undefined || !(await isProcessAlive(state.pid, state.startTime))) {
         throw new TendError('not_found', `process plugin: label: no live instance ${id}`);
       }
-      await this.dir.write({ ...state, tags: { ...state.tags, ...labels } });
+      await this.fence.guard(epoch, `label of ${id}`, () =>
+        this.dir.write({ ...state, tags: { ...state.tags, ...labels } }),
+      );
     });
     const settled = next.catch(() => undefined);
     this.labelQueues.set(id, settled);
@@ -135,6 +156,11 @@ class ProcessInstancePlugin implements ProcessPlugin {
   /** An instance that is already gone (or never was) counts as destroyed. */
   async destroy(id: InstanceId, context: DestroyContext, options: CallOptions = {}): Promise<void> {
     this.assertOpen('destroy');
+    const epoch = callEpoch(options);
+    if (epoch !== undefined) {
+      await this.dir.ensure();
+      await this.fence.guard(epoch, `destroy of ${id}`, () => undefined);
+    }
     const state = await this.dir.read(id);
     if (state === undefined) return;
     if (await isProcessAlive(state.pid, state.startTime)) {
@@ -202,7 +228,11 @@ class ProcessInstancePlugin implements ProcessPlugin {
     return { live, dead };
   }
 
-  private async spawnInstance(spec: InstanceSpec, properties: ProcessProperties): Promise<InstanceId> {
+  private async spawnInstance(
+    spec: InstanceSpec,
+    properties: ProcessProperties,
+    call: { epoch: number | undefined; signal: AbortSignal | undefined },
+  ): Promise<InstanceId> {
     if (properties.cwd !== undefined) await assertDirectory(properties.cwd);
     const id = instanceId(newProcessId());
     const base = {
@@ -239,11 +269,29 @@ class ProcessInstancePlugin implements ProcessPlugin {
       // Read before anything else can wait: the sooner, the less chance the process already ended.
       const state: ProcessState = { ...base, pid, startTime: await processStartTime(pid) };
       try {
-        await this.dir.write(state);
+        // Recording the instance is the provision's commit point: a caller whose term ended while
+        // the child started (a leader paused past its lease) must leave nothing behind, even if
+        // another manager adopted the child from its intent meanwhile.
+        await this.fence.guard(call.epoch, `provision of ${id}`, async () => {
+          if (call.signal?.aborted === true) {
+            throw new TendError(
+              'timeout',
+              `process plugin: provision of ${id} aborted; its process was killed`,
+              {
+                cause: call.signal.reason,
+              },
+            );
+          }
+          await this.dir.write(state);
+        });
         await this.dir.removeIntent(id);
       } catch (error) {
         // Untracked, it would run forever with nobody able to find it.
         killGroup(pid);
+        if (TendError.is(error, 'fenced') || call.signal?.aborted === true) {
+          await this.dir.remove(id, { withLog: true }).catch(() => undefined);
+          this.logger.warn('provision undone', { instance: id, pid, error: String(error) });
+        }
         throw error;
       }
       child.process.unref();

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
   type Clock,
+  callEpoch,
   createRandom,
   createTokenBucket,
   type Logger,
+  MemoryEpochFence,
   type Random,
   randomInt,
   silentLogger,
@@ -58,6 +60,8 @@ class Simulator implements SimulatorPlugin {
   private readonly buckets = new Map<SimulatorCallKind, TokenBucket>();
   private readonly fleet = new Fleet();
   private readonly listeners = new Set<(event: InstanceEvent) => void>();
+  /** One simulated cloud, shared by the managers of a test: its memory is the platform's. */
+  private readonly fence = new MemoryEpochFence({ plugin: 'simulator' });
   private readonly counters: SimulatorStats;
   private readonly stopLoop = new AbortController();
   private readonly loop: Promise<void> | undefined;
@@ -101,6 +105,7 @@ class Simulator implements SimulatorPlugin {
   provision(spec: InstanceSpec, options?: CallOptions): Promise<InstanceId> {
     return this.call('provision', options, () => {
       checkProperties(spec.properties);
+      this.fence.admit(callEpoch(options, spec.tags), 'provision');
       if (this.draw(this.currentFaults.provisionFailureRate)) {
         throw new TendError('unavailable', 'simulator: provision failed (injected fault)');
       }
@@ -125,6 +130,7 @@ class Simulator implements SimulatorPlugin {
 
   label(id: InstanceId, labels: Tags, options?: CallOptions): Promise<void> {
     return this.call('label', options, () => {
+      this.fence.admit(callEpoch(options), `label of ${id}`);
       const instance = this.fleet.get(id);
       if (instance === undefined) throw new TendError('not_found', `simulator: no instance ${id}`);
       this.fleet.relabel(instance, labels);
@@ -133,6 +139,7 @@ class Simulator implements SimulatorPlugin {
 
   destroy(id: InstanceId, _context: DestroyContext, options?: CallOptions): Promise<void> {
     return this.call('destroy', options, () => {
+      this.fence.admit(callEpoch(options), `destroy of ${id}`);
       if (this.fleet.remove(id)) this.counters.destroyed++;
     });
   }
@@ -222,6 +229,8 @@ class Simulator implements SimulatorPlugin {
     }
     try {
       await this.sleepLatency(kind, options?.signal);
+      // Aborted during the latency: the effect must not happen after the caller gave up.
+      if (options?.signal?.aborted === true) throw aborted(kind, options.signal.reason);
       this.tick();
       const result = effect();
       counts.ok++;
