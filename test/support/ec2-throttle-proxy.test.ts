@@ -77,7 +77,10 @@ const run = new RunInstancesCommand({
 test("past its bucket the SDK sees RequestLimitExceeded, HTTP 503, in EC2's error shape", {
   skip,
 }, async () => {
-  await withProxy({ buckets: quiet }, async (proxy) => {
+  const seen: string[] = [];
+  const onRequest = (action: string, params: URLSearchParams, outcome: string) =>
+    seen.push(`${action}${params.has('MaxCount') ? `×${params.get('MaxCount')}` : ''} ${outcome}`);
+  await withProxy({ buckets: quiet, onRequest }, async (proxy) => {
     const ec2 = client(proxy.url);
     await ec2.send(new DescribeInstancesCommand({}));
     await ec2.send(new DescribeInstancesCommand({}));
@@ -105,6 +108,13 @@ test("past its bucket the SDK sees RequestLimitExceeded, HTTP 503, in EC2's erro
       terminateInstances: 0,
     });
     assert.deepEqual(stats.byAction.DescribeInstances, { requests: 3, throttled: 1, dropped: 0 });
+    assert.deepEqual(seen, [
+      'DescribeInstances ok',
+      'DescribeInstances ok',
+      'DescribeInstances throttled',
+      'RunInstances×1 ok',
+      'RunInstances×1 throttled',
+    ]);
     ec2.destroy();
   });
 });

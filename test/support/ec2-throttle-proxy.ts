@@ -35,6 +35,8 @@ export interface Ec2ProxyOptions {
   dropResponse?: (action: string, n: number) => boolean;
   /** Clock of the buckets and the latency sleeps. Default the system clock. */
   clock?: Clock;
+  /** Sees every EC2 API request with its parameters and what became of it (benches classify calls). */
+  onRequest?: (action: string, params: URLSearchParams, outcome: 'ok' | 'throttled' | 'dropped') => void;
 }
 
 export interface ActionStats {
@@ -109,6 +111,7 @@ export async function createEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy
       res
         .writeHead(503, { 'content-type': 'text/xml;charset=UTF-8' })
         .end(requestLimitExceeded(requestId(random)));
+      options.onRequest?.(action, params, 'throttled');
       return;
     }
     const n = (admittedByAction.get(action) ?? 0) + 1;
@@ -118,6 +121,7 @@ export async function createEc2Proxy(options: Ec2ProxyOptions): Promise<Ec2Proxy
       stats.dropped += 1;
       counts.dropped += 1;
     }
+    options.onRequest?.(action, params, drop ? 'dropped' : 'ok');
     await forward(target, req, body, res, drop);
   };
 

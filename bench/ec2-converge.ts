@@ -1,0 +1,259 @@
+// 200 instances from zero on the `ec2` plugin, against a real moto_server behind the throttling
+// proxy (test/support/ec2-throttle-proxy.ts) with EC2's documented buckets, time sped up by
+// BENCH_SCALE (refill rates × S, tick interval and limiter rates likewise). Clock: WALL (real
+// HTTP to moto); figures are seconds of this run, so divide nothing: the ratio is what counts.
+// Floor = the time RunInstances' resource bucket needs to admit 200 launches; it starts EMPTY (an
+// account that has just spent its burst), else 1000 tokens would admit all 200 at once.
+// Runs: 1 group of 200 and 50 groups of 4; the limiter told the kind's rate and twice that.
+// Run: npm run bench -- ec2-converge   (BENCH_SCALE=S, BENCH_SIZE=N; last line: JSON)
+import { loadavg } from 'node:os';
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  createGroupController,
+  createPluginLimiter,
+  type GroupController,
+  memoryJournal,
+  type PluginLimiter,
+} from '../src/group/index.js';
+import { createRandom } from '../src/lib/index.js';
+import { createEc2Plugin } from '../src/plugins/instance/ec2/index.js';
+import { type FlavorPlugin, type GroupSpec, groupId, type InstancePlugin, TAG_OP } from '../src/spi/index.js';
+import { EC2_DEFAULT_BUCKETS, floorSeconds, scaleEc2Buckets } from '../test/support/ec2-buckets.js';
+import { createEc2Proxy, type Ec2ProxyStats } from '../test/support/ec2-throttle-proxy.js';
+import {
+  MOTO_ACCESS_KEY,
+  MOTO_AMI,
+  MOTO_REGION,
+  MOTO_SECRET_KEY,
+  type MotoServer,
+  startMoto,
+} from '../test/support/moto.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const size = Number(process.env.BENCH_SIZE ?? 200);
+const buckets = scaleEc2Buckets(EC2_DEFAULT_BUCKETS, scale);
+buckets.runInstances = { ...buckets.runInstances, initial: 0 };
+const floorS = floorSeconds(buckets.runInstances, size);
+/** Tend's default tick (1 s), sped up like the buckets. */
+const tickMs = 1_000 / scale;
+/** What the limiter is told for `ec2` at real speed (the kind's default limits), then × scale. */
+const realLimits = {
+  ratePerSec: Number(process.env.BENCH_LIMIT_RATE ?? 5),
+  burst: 10,
+  concurrency: 8,
+};
+/** A run that has not converged by this many floors is cut off and reported as not converged. */
+const capFactor = Number(process.env.BENCH_CAP ?? 3);
+
+const flavor: FlavorPlugin = {
+  validate: async () => {},
+  prepare: async (_p, spec) => spec,
+  healthy: async () => 'healthy',
+  drain: async () => {},
+};
+
+function spec(id: string, n: number): GroupSpec {
+  return {
+    id: groupId(id),
+    allocation: { size: n },
+    instance: { plugin: 'ec2', properties: { imageId: MOTO_AMI, instanceType: 't3.micro' } },
+    flavor: { plugin: 'bench' },
+    health: { graceMs: 30_000, unhealthyAfterMs: 20_000, maxInFlight: 1 },
+    update: {
+      maxSurge: 1,
+      maxUnavailable: 0,
+      healthyForMs: 10_000,
+      timeoutMs: 600_000,
+      onFailure: 'rollback',
+    },
+    scaleIn: { order: 'oldest' },
+  };
+}
+
+/**
+ * The API requests a describe tick costs: DescribeInstances without a `tag:tend.op` filter (the
+ * group's view; a `tend.op` filter is a provision's look-up for its own instance) and
+ * DescribeInstanceStatus (the status checks the describe asks for).
+ */
+function isTickDescribe(action: string, params: URLSearchParams): boolean {
+  if (action === 'DescribeInstanceStatus') return true;
+  if (action !== 'DescribeInstances') return false;
+  for (const [key, value] of params)
+    if (/^Filter\.\d+\.Name$/.test(key) && value === `tag:${TAG_OP}`) return false;
+  return true;
+}
+
+/** Counts the group-level describes (one per group per tick) the controllers ask for. */
+function countingDescribes(plugin: InstancePlugin, counter: { ticks: number }): InstancePlugin {
+  return {
+    validate: (p, o) => plugin.validate(p, o),
+    provision: (spec, o) => plugin.provision(spec, o),
+    label: (id, labels, o) => plugin.label(id, labels, o),
+    destroy: (id, context, o) => plugin.destroy(id, context, o),
+    describeInstances: (tags, o) => {
+      if (tags[TAG_OP] === undefined) counter.ticks += 1;
+      return plugin.describeInstances(tags, o);
+    },
+  };
+}
+
+interface Result {
+  groups: number;
+  limiterRate: number;
+  convergedS: number | null;
+  ratio: number | null;
+  requests: number;
+  throttledShare: number;
+  throttledBy: Ec2ProxyStats['throttledBy'];
+  runInstances: number;
+  /** Describe API requests of the groups' ticks per tick round (every group ticking once). */
+  describesPerTick: number;
+  tickRounds: number;
+  finalLimiterRate: number;
+}
+
+async function converge(moto: MotoServer, groups: number, limiterRate: number): Promise<Result> {
+  await moto.reset();
+  let tickDescribes = 0;
+  const counter = { ticks: 0 };
+  const proxy = await createEc2Proxy({
+    target: moto.endpoint,
+    seed: 13,
+    buckets,
+    onRequest: (action, params) => {
+      if (isTickDescribe(action, params)) tickDescribes += 1;
+    },
+  });
+  const plugin = createEc2Plugin({
+    endpoint: proxy.url,
+    region: MOTO_REGION,
+    credentials: { accessKeyId: MOTO_ACCESS_KEY, secretAccessKey: MOTO_SECRET_KEY },
+  });
+  // One limiter for the plugin, shared by every group: EC2's quota is the account's.
+  const limiter: PluginLimiter = createPluginLimiter({
+    ratePerSec: limiterRate,
+    burst: realLimits.burst,
+    concurrency: realLimits.concurrency,
+  });
+  const random = createRandom(7);
+  const controllers: GroupController[] = [];
+  for (let g = 0; g < groups; g++) {
+    const n = Math.floor(size / groups) + (g < size % groups ? 1 : 0);
+    controllers.push(
+      createGroupController({
+        spec: spec(`g${g}`, n),
+        instancePlugin: countingDescribes(plugin, counter),
+        flavorPlugin: flavor,
+        journal: memoryJournal(),
+        epoch: 1,
+        tickIntervalMs: tickMs,
+        limiter,
+        random,
+      }),
+    );
+  }
+  const stop = new AbortController();
+  const started = performance.now();
+  for (const c of controllers) c.start(stop.signal);
+  const converged = () =>
+    controllers.every((c) => {
+      const s = c.status();
+      return s.phase === 'converged' && s.observed === s.desired;
+    });
+  let convergedAt: number | undefined;
+  while (performance.now() - started < capFactor * floorS * 1_000) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (converged()) {
+      convergedAt = performance.now();
+      break;
+    }
+  }
+  const during = proxy.stats();
+  const tickRounds = counter.ticks / groups;
+  stop.abort();
+  await Promise.all(controllers.map((c) => c.stop()));
+  await plugin.close();
+  await proxy.close();
+  const convergedS = convergedAt === undefined ? null : (convergedAt - started) / 1_000;
+  return {
+    groups,
+    limiterRate,
+    convergedS: convergedS === null ? null : Number(convergedS.toFixed(2)),
+    ratio: convergedS === null ? null : Number((convergedS / floorS).toFixed(3)),
+    requests: during.requests,
+    throttledShare: Number((during.throttled / Math.max(1, during.requests)).toFixed(4)),
+    throttledBy: during.throttledBy,
+    runInstances: during.byAction.RunInstances?.requests ?? 0,
+    describesPerTick: Number((tickDescribes / Math.max(1, tickRounds)).toFixed(2)),
+    tickRounds: Number(tickRounds.toFixed(1)),
+    finalLimiterRate: Number(limiter.stats().ratePerSec.toFixed(2)),
+  };
+}
+
+const moto = await startMoto();
+// moto loads its EC2 backend (AMIs, instance types) on the first launch, ~10 s: not Tend's time.
+await moto.client.send(new RunInstancesCommand({ ImageId: MOTO_AMI, MinCount: 1, MaxCount: 1 }));
+const rate = realLimits.ratePerSec * scale;
+/** groups × (limiter rate ÷ the kind's rate); BENCH_RUNS=1x1,50x1 picks some. */
+const runs = (process.env.BENCH_RUNS ?? '1x1,50x1,1x2,50x2').split(',').map((r) => {
+  const [groups, times] = r.split('x').map(Number);
+  if (!(groups !== undefined && groups >= 1 && times !== undefined && times > 0))
+    throw new Error(`BENCH_RUNS: expected GROUPSxTIMES like 50x2, got ${r}`);
+  return [groups, times] as const;
+});
+const results: Result[] = [];
+try {
+  for (const [groups, times] of runs) results.push(await converge(moto, groups, times * rate));
+} finally {
+  await moto.stop();
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+console.log(
+  `ec2-converge: ${size} instances from zero on ec2 → throttling proxy → moto_server; WALL clock; ` +
+    `EC2 buckets × ${scale} (RunInstances ${buckets.runInstances.refillPerSec}/s from empty, ` +
+    `describe ${buckets.nonMutating.capacity} / ${buckets.nonMutating.refillPerSec}/s); tick ${tickMs} ms; floor ${floorS} s`,
+);
+console.log(
+  'groups   limiter   converged s   ratio   requests   throttled   RunInstances   describes/tick   limiter end',
+);
+for (const r of results) {
+  console.log(
+    [
+      String(r.groups).padStart(6),
+      `${r.limiterRate}/s`.padStart(9),
+      String(r.convergedS).padStart(13),
+      String(r.ratio).padStart(7),
+      String(r.requests).padStart(10),
+      pct(r.throttledShare).padStart(11),
+      String(r.runInstances).padStart(14),
+      String(r.describesPerTick).padStart(16),
+      `${r.finalLimiterRate}/s`.padStart(13),
+    ].join(''),
+  );
+}
+const find = (groups: number, times: number) =>
+  results.find((r) => r.groups === groups && r.limiterRate === times * rate);
+const [one, fifty, oneOver, fiftyOver] = [find(1, 1), find(50, 1), find(1, 2), find(50, 2)];
+console.log(
+  JSON.stringify({
+    bench: 'ec2-converge',
+    clock: 'wall',
+    size,
+    scale,
+    floorS,
+    tickMs,
+    limiterRatePerSec: rate,
+    ratio: one?.ratio,
+    throttledShare: one?.throttledShare,
+    describesPerTick1: one?.describesPerTick,
+    describesPerTick50: fifty?.describesPerTick,
+    ratio50: fifty?.ratio,
+    throttledShare50: fifty?.throttledShare,
+    overestimatedRatio: oneOver?.ratio,
+    overestimatedThrottledShare: oneOver?.throttledShare,
+    overestimatedRatio50: fiftyOver?.ratio,
+    overestimatedThrottledShare50: fiftyOver?.throttledShare,
+    loadavg1: Number((loadavg()[0] ?? 0).toFixed(2)),
+  }),
+);
