@@ -10,4 +10,5 @@ export * from './map-limited.js';
 export * from './random.js';
 export * from './shell-quote.js';
 export * from './token-bucket.js';
+export * from './within.js';
 export * from './zod-issues.js';

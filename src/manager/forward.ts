@@ -28,6 +28,8 @@ export async function forwardToLeader(
   leader: LeaderInfo,
   request: ForwardRequest,
   selfName: string,
+  /** Ends the wait for a leader that does not answer (frozen, partitioned): never unbounded. */
+  signal?: AbortSignal,
 ): Promise<ForwardedResponse> {
   const base = leaderUrl(leader);
   if (base === undefined) {
@@ -38,18 +40,18 @@ export async function forwardToLeader(
   const headers: Record<string, string> = { [FORWARDED_HEADER]: selfName };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.authorization !== undefined) headers.authorization = request.authorization;
-  let response: Response;
   try {
-    response = await fetch(`${base}${request.path}`, {
+    const response = await fetch(`${base}${request.path}`, {
       method: request.method,
       headers,
       ...(request.body === undefined ? {} : { body: request.body }),
+      ...(signal === undefined ? {} : { signal }),
     });
+    return { status: response.status, body: await response.text() };
   } catch (error) {
     throw new TendError('unavailable', `the leader ${leader.name} at ${base} is unreachable`, {
       cause: error,
       details: { leader },
     });
   }
-  return { status: response.status, body: await response.text() };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../lib/index.js';
+import { type Logger, within } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 import type { AuditEntry } from './audit-log.js';
 import { serveEventStream } from './event-stream.js';
@@ -187,6 +187,11 @@ function methodNotAllowed(
 }
 
 /** A standby hands leader work to the leader; a forwarded request is never forwarded again. */
+/** How long a standby waits for the leader on a read it could answer itself. */
+export const PREFER_LEADER_WAIT_MS = 500;
+/** A forwarded write to a leader that never answers fails as `unavailable` after this. */
+export const FORWARD_LIMIT_MS = 30_000;
+
 async function maybeForward(
   manager: Manager,
   route: Route,
@@ -196,7 +201,14 @@ async function maybeForward(
 ): Promise<{ status: number; body: string } | undefined> {
   if (route.placement === 'local' || manager.isLeader()) return undefined;
   const alreadyForwarded = request.headers[FORWARDED_HEADER] !== undefined;
-  const leader = alreadyForwarded ? undefined : await manager.leaderInfo();
+  const preferLeader = route.placement === 'prefer-leader';
+  // A read that the store can answer must not wait on a frozen leader or a paused leadership
+  // backend: past PREFER_LEADER_WAIT_MS it is answered here, with what the store knows.
+  const leader = alreadyForwarded
+    ? undefined
+    : preferLeader
+      ? await within(manager.leaderInfo(), PREFER_LEADER_WAIT_MS, () => undefined)
+      : await manager.leaderInfo();
   if (leader === undefined || leader.name === manager.name) {
     if (route.placement === 'prefer-leader') return undefined;
     throw new TendError(
@@ -218,6 +230,7 @@ async function maybeForward(
         authorization: request.headers.authorization,
       },
       manager.name,
+      AbortSignal.timeout(preferLeader ? PREFER_LEADER_WAIT_MS : FORWARD_LIMIT_MS),
     );
   } catch (error) {
     if (route.placement === 'prefer-leader') return undefined;

@@ -1,9 +1,10 @@
 import { createPluginLimiter, type PluginLimiter, type RollbackNotice } from '../group/index.js';
-import type { Logger } from '../lib/index.js';
+import { type Logger, within } from '../lib/index.js';
 import {
   type GroupEvent,
   type GroupId,
   type GroupSpec,
+  type GroupStatus,
   type InstanceId,
   type LeaderInfo,
   type Leadership,
@@ -48,6 +49,9 @@ import { SerialQueue } from './serial-queue.js';
 import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
 
+/** `GET /v1/status` answers within a second whatever etcd does: each backend read gets this long. */
+const STATUS_WAIT_MS = 400;
+
 /**
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
  * Serves the HTTP API all the time; a standby answers reads and forwards writes to the leader.
@@ -69,6 +73,9 @@ export class Manager {
   private leadershipBackend: Leadership | undefined;
   private closeGroupSocket: (() => Promise<void>) | undefined;
   private servicesValue: ManagerServices | undefined;
+  /** The last leader and standby groups read, for a status that must not wait on a stuck backend. */
+  private lastLeader: LeaderInfo | undefined;
+  private lastStandbyGroups: GroupStatus[] | undefined;
   /**
    * An admin token that lives as long as this process, for the manager's own HTTP clients
    * (`tend up`'s progress view). Never written anywhere.
@@ -191,6 +198,20 @@ export class Manager {
     return { self: this.self(), leader: (await this.leaderInfo()) ?? null };
   }
 
+  /**
+   * The leader as last known, when the leadership backend does not answer within `waitMs`
+   * (etcd paused or cut off): a status read answers on time with slightly old news instead of
+   * hanging for as long as the backend does.
+   */
+  private async leaderViewWithin(waitMs: number): Promise<LeaderView> {
+    const lookup = this.leaderInfo().then((leader) => {
+      this.lastLeader = leader;
+      return leader;
+    });
+    const leader = await within(lookup, waitMs, () => this.lastLeader);
+    return { self: this.self(), leader: leader ?? null };
+  }
+
   /** Where the leader is, as the leadership backend says; undefined when there is none. */
   async leaderInfo(): Promise<LeaderInfo | undefined> {
     const session = this.session;
@@ -207,10 +228,26 @@ export class Manager {
 
   /** All groups with live status. On a standby, the groups from the store without live status. */
   async status(): Promise<StatusView> {
-    const view = await this.leaderView();
+    const view = await this.leaderViewWithin(STATUS_WAIT_MS);
     const session = this.session;
-    if (session === undefined) return { ...view, groups: await standbyStatus(this.options.store) };
-    return { ...view, groups: session.statuses() };
+    if (session !== undefined) return { ...view, groups: session.statuses() };
+    // A standby reads the store; a store that does not answer in time (etcd paused) gets the
+    // groups as last read, each saying so, rather than a status that hangs with it.
+    const read = standbyStatus(this.options.store).then((groups) => {
+      this.lastStandbyGroups = groups;
+      return groups;
+    });
+    const groups = await within(read, STATUS_WAIT_MS, () => {
+      const last = this.lastStandbyGroups;
+      if (last === undefined)
+        throw new TendError('unavailable', `the store did not answer within ${STATUS_WAIT_MS} ms`);
+      const note = `the store did not answer within ${STATUS_WAIT_MS} ms; as last read`;
+      return last.map((g) => ({
+        ...g,
+        lastError: g.lastError === undefined ? note : `${g.lastError} (${note})`,
+      }));
+    });
+    return { ...view, groups };
   }
 
   /**

@@ -27,13 +27,11 @@ const families: Family[] = [
       { seed: 11, setup: 'file' },
       { seed: 12, setup: 'etcd' },
     ],
-    todo: 'a standby forwards GET /v1/status to a frozen leader with no time limit (status-latency)',
   },
   {
     name: 'etcd paused',
     faults: ['pause-etcd'],
     runs: [{ seed: 21, setup: 'etcd' }],
-    todo: 'GET /v1/status waits on etcd for the leader and the stored groups (status-latency)',
   },
   {
     name: 'a torn or empty history file',
@@ -51,7 +49,6 @@ const families: Family[] = [
     name: 'a plugin that hangs, lies, answers garbage or answers huge',
     faults: ['hostile-hang', 'hostile-lie', 'hostile-garbage', 'hostile-huge'],
     runs: [{ seed: 51, setup: 'file' }],
-    todo: 'while a plugin hangs, a killed instance of another group was not replaced within 20 s (others-converge)',
   },
 ];
 
