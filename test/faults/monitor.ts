@@ -3,7 +3,7 @@
 // start from /proc); every 250 ms it asks each running manager for `GET /v1/status` with a 1 s
 // limit. Violations are collected, not thrown, so a seed reports all it found.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ManagerClient } from '../../src/manager/index.js';
+import { ManagerClient } from '../../src/api/index.js';
 import type { GroupModel } from './model.js';
 import type { Setup } from './setup.js';
 import { type LiveInstance, readStateFiles, scanWorld } from './world.js';

@@ -2,8 +2,8 @@
 // scale` and `tend destroy` send), each retried through faults the way a user would retry it, and
 // each attempt recorded in the group's model for the history check.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ManagerClient } from '../../src/api/index.js';
 import { type Random, randomInt } from '../../src/lib/index.js';
-import type { ManagerClient } from '../../src/manager/index.js';
 import { type GroupModel, MAX_SURGE, specDocument } from './model.js';
 import type { Setup } from './setup.js';
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ManagerClient } from '../../src/manager/index.js';
+import type { ManagerClient } from '../../src/api/index.js';
 import { type EtcdCluster, startEtcdCluster } from '../support/etcd.js';
 import { ManagerProcess, type ManagerProcessOptions } from '../support/manager.js';
 import type { HostileMode } from './hostile-plugin.js';
