@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateVolumeCommand,
   DescribeInstanceAttributeCommand,
   DescribeSubnetsCommand,
+  DescribeVolumesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { runInstancePluginContract } from '../../src/contract/index.js';
@@ -142,6 +144,43 @@ describe('ec2 plugin on moto beyond the contract', { skip }, () => {
     assert.equal(found?.id, id);
     assert.equal(found?.logicalId, 'a');
     assert.equal((found?.properties as Record<string, unknown> | undefined)?.privateIp, '172.31.0.10');
+  });
+
+  it('moves a volume still attached to a stopped member to its replacement', async () => {
+    await server().reset();
+    const subnets = await server().client.send(new DescribeSubnetsCommand({}));
+    const subnet = subnets.Subnets?.find((s) => s.CidrBlock === '172.31.0.0/20');
+    assert.ok(subnet?.SubnetId !== undefined && subnet.AvailabilityZone !== undefined);
+    const created = await server().client.send(
+      new CreateVolumeCommand({ AvailabilityZone: subnet.AvailabilityZone, Size: 1 }),
+    );
+    const volume = created.VolumeId ?? '';
+    const plugin = createEc2Plugin({
+      client: server().client,
+      attachPoll: { attempts: 50, intervalMs: 100 },
+    });
+    const props = { ...properties, subnetId: subnet.SubnetId, logicalIds: { a: { volumes: [volume] } } };
+    const first = await plugin.provision(
+      spec('mv', 'op-1', { properties: props, logicalId: logicalId('a') }),
+    );
+    const holder = async () =>
+      (
+        await server().client.send(new DescribeVolumesCommand({ VolumeIds: [volume] }))
+      ).Volumes?.[0]?.Attachments?.find((a) => a.State === 'attached');
+    assert.equal((await holder())?.InstanceId, first);
+    assert.equal((await holder())?.Device, '/dev/sdf');
+    // A live member keeps its disk: a second instance for the ID is refused before it is made.
+    await assert.rejects(
+      plugin.provision(spec('mv', 'op-2', { properties: props, logicalId: logicalId('a') })),
+      (e: unknown) => TendError.is(e, 'conflict') && /attached to instance/.test(String(e)),
+    );
+    assert.equal((await plugin.describeInstances({ [TAG_GROUP]: 'mv' })).length, 1, 'nothing made');
+    // Stopped (dead, not yet terminated): the replacement detaches it and takes it over.
+    await server().client.send(new StopInstancesCommand({ InstanceIds: [first] }));
+    const second = await plugin.provision(
+      spec('mv', 'op-3', { properties: props, logicalId: logicalId('a') }),
+    );
+    assert.equal((await holder())?.InstanceId, second);
   });
 
   it('never hands back the credentials it was given', async () => {

@@ -63,6 +63,7 @@ const unavailableCodes = new Set([
   'ServiceUnavailable',
   'Unavailable',
   'InvalidIPAddress.InUse',
+  'InvalidNetworkInterface.InUse',
   'RequestExpired',
 ]);
 

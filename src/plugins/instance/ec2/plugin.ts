@@ -16,6 +16,8 @@ import {
   instanceId,
   type JsonValue,
   type LogsOptions,
+  TAG_CONFIG,
+  TAG_EPOCH,
   TAG_GROUP,
   TAG_OP,
   type Tags,
@@ -32,8 +34,9 @@ import {
   statusesOf,
   verdictOf,
 } from './describe.js';
+import { networkInterfaceFor } from './network.js';
 import { parseEc2Properties } from './properties.js';
-import { runOnce, volumesFor } from './provision.js';
+import { instanceTags, runInstancesInput, runOnce, volumesFor } from './provision.js';
 
 export interface Ec2PluginOptions extends Ec2ConnectionOptions {
   /** A ready client instead of one made from the connection options (tests share one). */
@@ -98,13 +101,25 @@ export class Ec2InstancePlugin implements InstancePlugin {
       poll: this.attachPoll,
       signal,
     };
-    // Refuse before creating when a volume still serves a live member: nothing to undo then.
-    if (volumes.length > 0) await checkVolumesFree(attach, volumes);
-    const instance = await runOnce(
-      { client: this.client, pageSize: this.pageSize, signal },
-      spec,
-      properties,
-    );
+    const placement = spec.logicalId === undefined ? undefined : properties.logicalIds?.[spec.logicalId];
+    const context = { client: this.client, pageSize: this.pageSize, signal };
+    const instance = await runOnce(context, spec, async () => {
+      // Refuse before creating when a volume or the address still serves a live member: nothing
+      // to undo then.
+      if (volumes.length > 0) await checkVolumesFree(attach, volumes);
+      const privateIp = placement?.privateIp;
+      if (privateIp === undefined || properties.subnetId === undefined)
+        return runInstancesInput(spec, properties);
+      // The interface outlives instances: it carries the group and logical ID, not an operation.
+      const tags = Object.entries(instanceTags(spec, properties))
+        .filter(([key]) => key !== TAG_OP && key !== TAG_CONFIG && key !== TAG_EPOCH)
+        .map(([Key, Value]) => ({ Key, Value }));
+      const eni = await networkInterfaceFor(
+        { client: this.client, signal },
+        { subnetId: properties.subnetId, privateIp, securityGroupIds: properties.securityGroupIds, tags },
+      );
+      return runInstancesInput(spec, properties, eni);
+    });
     const id = instance.InstanceId as string;
     // Also on a retried provision that found its instance: a lost answer may have come between
     // the create and the attach, and attachVolumes skips what is already in place.

@@ -65,7 +65,15 @@ export function volumesFor(spec: InstanceSpec, properties: Ec2Properties): Volum
   return volumes;
 }
 
-export function runInstancesInput(spec: InstanceSpec, properties: Ec2Properties): RunInstancesCommandInput {
+/**
+ * RunInstances' input. With `networkInterfaceId` (a logical ID's fixed address) the instance
+ * launches on that interface, which already has its subnet and security groups.
+ */
+export function runInstancesInput(
+  spec: InstanceSpec,
+  properties: Ec2Properties,
+  networkInterfaceId?: string,
+): RunInstancesCommandInput {
   const userData = Buffer.from(spec.init, 'utf8');
   if (userData.length > MAX_USER_DATA_BYTES) {
     throw new TendError(
@@ -87,17 +95,20 @@ export function runInstancesInput(spec: InstanceSpec, properties: Ec2Properties)
   if (userData.length > 0) input.UserData = userData.toString('base64');
   const op = spec.tags[TAG_OP];
   if (op !== undefined && op !== '') input.ClientToken = clientToken(op);
-  if (properties.subnetId !== undefined) input.SubnetId = properties.subnetId;
-  if (properties.securityGroupIds !== undefined) input.SecurityGroupIds = properties.securityGroupIds;
+  if (networkInterfaceId !== undefined) {
+    input.NetworkInterfaces = [
+      { DeviceIndex: 0, NetworkInterfaceId: networkInterfaceId, DeleteOnTermination: false },
+    ];
+  } else {
+    if (properties.subnetId !== undefined) input.SubnetId = properties.subnetId;
+    if (properties.securityGroupIds !== undefined) input.SecurityGroupIds = properties.securityGroupIds;
+  }
   if (properties.keyName !== undefined) input.KeyName = properties.keyName;
   if (properties.iamInstanceProfile !== undefined) {
     input.IamInstanceProfile = properties.iamInstanceProfile.startsWith('arn:')
       ? { Arn: properties.iamInstanceProfile }
       : { Name: properties.iamInstanceProfile };
   }
-  const privateIp =
-    spec.logicalId === undefined ? undefined : properties.logicalIds?.[spec.logicalId]?.privateIp;
-  if (privateIp !== undefined) input.PrivateIpAddress = privateIp;
   if (properties.blockDevices !== undefined) {
     input.BlockDeviceMappings = properties.blockDevices.map((b) => ({
       DeviceName: b.deviceName,
@@ -149,15 +160,16 @@ export async function findByOp(ctx: ProvisionContext, op: string): Promise<Insta
 export async function runOnce(
   ctx: ProvisionContext,
   spec: InstanceSpec,
-  properties: Ec2Properties,
+  prepare: () => Promise<RunInstancesCommandInput>,
 ): Promise<Instance> {
-  const input = runInstancesInput(spec, properties);
   const op = spec.tags[TAG_OP];
   const keyed = op !== undefined && op !== '';
   if (keyed) {
     const existing = await findByOp(ctx, op);
     if (existing !== undefined) return existing;
   }
+  // Only now: preparing claims a pet's address, which an instance found above already holds.
+  const input = await prepare();
   const what = `RunInstances for group ${spec.tags[TAG_GROUP] ?? '(none)'}`;
   try {
     const answer = await ec2Call(what, ctx.signal, (o) => ctx.client.send(new RunInstancesCommand(input), o));
