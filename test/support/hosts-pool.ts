@@ -1,6 +1,7 @@
 // A `hosts` plugin configuration over the netns test hosts, and SSH checks a test runs on a host
 // itself (not through the plugin) to see what really is there.
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type HostsConfig,
@@ -33,6 +34,18 @@ export function poolConfig(lab: NetnsHosts, extra: Partial<HostsConfigInput> = {
     describeTimeoutMs: 8000,
     ...extra,
   });
+}
+
+/** A `--plugin-config` file with one `kind: hosts` section named `name` over the lab's hosts. */
+export async function writePoolFile(
+  lab: NetnsHosts,
+  file: string,
+  name = 'hosts',
+  extra: Partial<HostsConfigInput> = {},
+): Promise<void> {
+  const config = poolConfig(lab, extra);
+  // JSON is YAML: the file is read by the same parser as any hand-written one.
+  await writeFile(file, JSON.stringify({ plugins: { [name]: { kind: 'hosts', config } } }, null, 2));
 }
 
 /** Runs `command` on `host` over SSH (host key checked) and returns its stdout. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   type ContractCheckResult,
@@ -17,7 +18,10 @@ import {
   requireApi,
 } from '../../rpc/index.js';
 import { type JsonValue, TendError } from '../../spi/index.js';
+import { BuiltinPluginResolver } from '../builtin-plugins.js';
 import { printJson, printLine, printTable } from '../output.js';
+import { loadPluginConfig } from '../plugin-config/index.js';
+import { tendHome } from './up-backends.js';
 
 /** A plugin that does not answer its handshake within this is listed as "not answering". */
 const LS_HANDSHAKE_TIMEOUT_MS = 2_000;
@@ -86,8 +90,14 @@ export function registerPluginCommands(program: Command): void {
 
   plugin
     .command('verify')
-    .description('run the plugin contract suite against a plugin socket, or the built-in ec2 plugin')
+    .description(
+      'run the plugin contract suite against a plugin socket, a plugin of --plugin-config, or the built-in ec2 plugin',
+    )
     .argument('<name>', 'plugin name, NAME or NAME/TYPE; `ec2` checks the built-in EC2 plugin')
+    .option(
+      '--plugin-config <file>',
+      'check the built-in plugin this file configures under NAME (e.g. hosts)',
+    )
     .option('--properties <json>', 'properties the plugin must accept')
     .option('--invalid-properties <json>', 'properties an instance plugin must reject')
     .option('--init <script>', 'boot script for instances the checks provision')
@@ -103,9 +113,11 @@ export function registerPluginCommands(program: Command): void {
         ...(options.init === undefined ? {} : { init: options.init }),
       };
       const report =
-        name === 'ec2'
-          ? await verifyBuiltinEc2(options, contract)
-          : await verifySocket(name, properties, contract);
+        options.pluginConfig !== undefined
+          ? await verifyConfigured(name, options.pluginConfig, contract)
+          : name === 'ec2'
+            ? await verifyBuiltinEc2(options, contract)
+            : await verifySocket(name, properties, contract);
       const failed = report.results.filter((r) => !r.ok).length;
       if (outputOf(command) === 'json') {
         printJson({ plugin: name, ...report.where, ok: failed === 0, checks: report.results });
@@ -132,6 +144,7 @@ export function registerPluginCommands(program: Command): void {
 }
 
 interface VerifyOptions {
+  pluginConfig?: string;
   properties?: string;
   invalidProperties?: string;
   init?: string;
@@ -177,6 +190,46 @@ async function verifyBuiltinEc2(
     };
   } finally {
     await plugin.close();
+  }
+}
+
+/**
+ * The instance contract against the plugin a `--plugin-config` section configures, created in
+ * this process as `tend up` would. It provisions and destroys real instances there (for `hosts`:
+ * it claims, prepares and resets free hosts of the pool).
+ */
+async function verifyConfigured(
+  name: string,
+  file: string,
+  contract: InstanceContractOptions,
+): Promise<VerifyReport> {
+  const pluginConfig = await loadPluginConfig(file);
+  const section = pluginConfig.plugins.get(name);
+  if (section === undefined) {
+    const names = [...pluginConfig.plugins.keys()].join(', ') || 'none';
+    throw new TendError('invalid_spec', `${file}: configures no plugin named ${name} (it has: ${names})`);
+  }
+  // A host's Init runs to its end before provision returns, so the contract's `sleep 300` default
+  // (meant to keep a process instance alive) would hold every check for five minutes.
+  const checks =
+    section.kind === 'hosts' && contract.init === undefined
+      ? { ...contract, init: 'echo tend plugin verify' }
+      : contract;
+  const home = tendHome();
+  const resolver = new BuiltinPluginResolver({
+    stateDir: join(home, 'process'),
+    pluginDir: pluginDir(),
+    pluginConfig,
+  });
+  try {
+    const results = await verifyInstancePlugin(await resolver.instance(name), checks);
+    return {
+      heading: `plugin ${name} (kind ${section.kind}) configured in ${file}`,
+      where: { builtin: true, kind: section.kind, pluginConfig: file },
+      results: results.map((c) => ({ ...c, name: `instance: ${c.name}` })),
+    };
+  } finally {
+    await resolver.close();
   }
 }
 

@@ -85,10 +85,10 @@ describe('parsePluginConfig', () => {
 
   test('an unknown kind lists the known ones', () => {
     assert.deepEqual(problemsOf('plugins:\n  x:\n    kind: ec3\n'), [
-      'plugins.x.kind: unknown kind "ec3" (known kinds: process, simulator, docker, ec2, cloud)',
+      'plugins.x.kind: unknown kind "ec3" (known kinds: process, simulator, docker, ec2, hosts, cloud)',
     ]);
     assert.deepEqual(problemsOf('plugins:\n  x: { config: {} }\n'), [
-      'plugins.x.kind: required: expected the name of a built-in kind (known kinds: process, simulator, docker, ec2, cloud)',
+      'plugins.x.kind: required: expected the name of a built-in kind (known kinds: process, simulator, docker, ec2, hosts, cloud)',
     ]);
   });
 

@@ -1,13 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  type Clock,
-  type Logger,
-  mapLimited,
-  shellQuote,
-  silentLogger,
-  systemClock,
-} from '../../../lib/index.js';
+import { type Clock, type Logger, shellQuote, silentLogger, systemClock } from '../../../lib/index.js';
 import {
   type CallOptions,
   type DescribeOptions,
@@ -29,6 +22,7 @@ import { carriesTags, describeScan, type HostScan, scannedRecord } from './descr
 import { type ClaimRecord, HostClient } from './host-client.js';
 import { KnownHosts } from './known-hosts.js';
 import { LocalState } from './local-state.js';
+import { PoolScanner } from './pool-scanner.js';
 import { provisionOn } from './provision.js';
 
 export interface HostsPluginOptions {
@@ -92,8 +86,7 @@ class HostsInstancePlugin implements HostsPlugin {
   private readonly clock: Clock;
   private readonly pendingOps = new Map<string, Promise<InstanceId>>();
   private readonly labelQueues = new Map<string, Promise<void>>();
-  /** Background releases of instances destroyed while their host was away, by host. */
-  private readonly releases = new Map<string, Promise<void>>();
+  private readonly scanner: PoolScanner;
   private closed = false;
 
   constructor(o: {
@@ -109,6 +102,12 @@ class HostsInstancePlugin implements HostsPlugin {
     this.state = o.state;
     this.logger = o.logger;
     this.clock = o.clock;
+    this.scanner = new PoolScanner({
+      config: o.config,
+      clients: o.clients,
+      state: o.state,
+      logger: o.logger,
+    });
   }
 
   async validate(properties: JsonValue | undefined): Promise<void> {
@@ -224,7 +223,7 @@ class HostsInstancePlugin implements HostsPlugin {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled(this.releases.values());
+    await this.scanner.close();
   }
 
   private assertOpen(operation: string): void {
@@ -236,67 +235,8 @@ class HostsInstancePlugin implements HostsPlugin {
     return name === undefined ? undefined : this.byName.get(name);
   }
 
-  /**
-   * Reads every host, a bounded number at a time, each within its own timeout. Too many hosts
-   * not answering makes it a failed observation: acting on it would replace half the pool.
-   */
-  private async scan(signal: AbortSignal | undefined): Promise<HostScan[]> {
-    const scans = await mapLimited(this.clients, this.config.describeConcurrency, async (client) => {
-      const scan: HostScan = { client };
-      try {
-        scan.read = await client.read(signal);
-      } catch (error) {
-        scan.error = toTendError(error, 'unavailable');
-        const lastSeen = this.state.seen(client.host.name);
-        if (lastSeen !== undefined) scan.lastSeen = lastSeen;
-      }
-      return scan;
-    });
-    if (signal?.aborted === true) throw new TendError('timeout', 'hosts plugin: describe aborted');
-    const away = scans.filter((s) => s.error !== undefined);
-    if (away.length > this.config.maxUnreachableFraction * scans.length) {
-      const names = away.map((s) => `${s.client.host.name} (${s.error?.message ?? ''})`).slice(0, 5);
-      throw new TendError(
-        'unavailable',
-        `hosts plugin: ${away.length} of ${scans.length} hosts did not answer: ${names.join('; ')}`,
-      );
-    }
-    for (const scan of scans) if (scan.read !== undefined) this.remember(scan.client, scan.read);
-    await this.state.flush();
-    return scans;
-  }
-
-  /** Keeps the last claim seen per host; completes a destroy deferred while the host was away. */
-  private remember(client: HostClient, read: NonNullable<HostScan['read']>): void {
-    const name = client.host.name;
-    const record = read.state === 'claimed' ? read.record : undefined;
-    this.state.setSeen(name, record);
-    const releasing = this.state.releasing(name);
-    if (releasing === undefined) return;
-    if (record?.id !== releasing) {
-      this.state.setReleasing(name, undefined);
-      return;
-    }
-    if (this.releases.has(name) || this.closed) return;
-    const release = (async () => {
-      try {
-        const outcome = await client.release(releasing, this.config.resetScript);
-        if (typeof outcome === 'number') throw new Error(`reset script exited ${outcome}`);
-        this.state.setReleasing(name, undefined);
-        if (this.state.seen(name)?.id === releasing) this.state.setSeen(name, undefined);
-        await this.state.flush();
-        this.logger.info('deferred release done', { instance: releasing, host: name });
-      } catch (error) {
-        this.logger.warn('deferred release failed; retried on a later describe', {
-          instance: releasing,
-          host: name,
-          error: String(error),
-        });
-      } finally {
-        this.releases.delete(name);
-      }
-    })();
-    this.releases.set(name, release);
+  private scan(signal: AbortSignal | undefined): Promise<HostScan[]> {
+    return this.scanner.scan(signal);
   }
 
   private async provisionOnce(

@@ -70,10 +70,16 @@ export class LocalState {
     const text = JSON.stringify(this.state);
     if (text === this.written) return this.writing;
     this.written = text;
-    this.writing = this.writing.then(async () => {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, text);
-    });
+    this.writing = this.writing
+      .then(async () => {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(this.path, text);
+      })
+      .catch((error: unknown) => {
+        // The cache only matters while a host is away; a failed write is retried on the next change.
+        this.written = '';
+        this.logger.warn('hosts state file not written', { path: this.path, error: String(error) });
+      });
     return this.writing;
   }
 }

@@ -39,21 +39,15 @@ export async function provisionOn(input: ProvisionInput): Promise<InstanceId> {
       }
     }
   }
-  const wanted = spec.logicalId;
-  if (wanted !== undefined) {
-    const host = input.pool.find((c) => c.host.name === wanted);
-    if (host === undefined) {
-      throw new TendError(
-        'invalid_spec',
-        `hosts plugin: logical ID ${wanted} names no host of the pool (${input.pool.map((c) => c.host.name).join(', ')})`,
-      );
-    }
-    if (!hostMatches(host.host, properties)) {
-      throw new TendError(
-        'invalid_spec',
-        `hosts plugin: host ${wanted} does not match ${describeSelector(properties)}`,
-      );
-    }
+  // A logical ID that names a pool host pins the instance there (a pet is a named machine); any
+  // other logical ID (an ensemble member's name) is kept on whichever matching host is free.
+  const pinned = input.pool.find((c) => c.host.name === spec.logicalId);
+  const wanted = pinned?.host.name;
+  if (pinned !== undefined && !hostMatches(pinned.host, properties)) {
+    throw new TendError(
+      'invalid_spec',
+      `hosts plugin: host ${pinned.host.name} does not match ${describeSelector(properties)}`,
+    );
   }
   const counts = { claimed: 0, away: 0, other: 0 };
   const free: HostScan[] = [];
