@@ -47,6 +47,8 @@ export interface FakeCloud extends InstancePlugin {
    * `gone` is emitted and describe no longer lists it (a crash-looping process, a reaped container).
    */
   lifetimeMs: number | undefined;
+  /** Set: descriptions carry `createdAt` (the clock's time at provision), as real platforms do. */
+  platformTimes: boolean;
   emit(event: InstanceEvent): void;
   vanish(id: InstanceId): void;
 }
@@ -62,6 +64,7 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
     describeFails: false,
     describeHangs: false,
     lifetimeMs: undefined,
+    platformTimes: false,
     validate: async () => {},
     async provision(spec) {
       cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
@@ -72,6 +75,8 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
       const id = existing?.id ?? instanceId(`i-${++seq}`);
       const description: InstanceDescription = { id, tags: spec.tags };
       if (spec.logicalId !== undefined) description.logicalId = spec.logicalId;
+      const createdAt = existing?.createdAt ?? options.clock?.now();
+      if (cloud.platformTimes && createdAt !== undefined) description.createdAt = createdAt;
       instances.set(id, description);
       if (cloud.lifetimeMs !== undefined && existing === undefined) exitLater(id, cloud.lifetimeMs);
       if (fault === 'lose') throw new TendError('unavailable', 'response lost');

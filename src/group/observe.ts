@@ -79,7 +79,7 @@ export function createHealthTracker(): HealthTracker {
       descriptions.forEach((description, index) => {
         const reported = health[index] ?? 'unknown';
         const before = records.get(description.id);
-        const record = advance(before, reported, now, stability);
+        const record = advance(before, reported, now, stability, description.createdAt);
         next.set(description.id, record);
         observed.push(toObserved(description, record));
         const firstHealthy = record.everHealthy && before?.everHealthy !== true;
@@ -139,9 +139,10 @@ function advance(
   health: Health,
   now: number,
   stability: Stability,
+  platformCreatedAt: number | undefined,
 ): HealthRecord {
   const record: HealthRecord = {
-    firstSeen: before?.firstSeen ?? now,
+    firstSeen: ageFrom(before?.firstSeen ?? now, platformCreatedAt, now),
     health,
     everHealthy: (before?.everHealthy ?? false) || health === 'healthy',
     created: before?.created ?? false,
@@ -154,6 +155,22 @@ function advance(
   if (health !== 'unhealthy') record.upSince = before?.upSince ?? now;
   record.stable = settle(record, record.upSince, now, stability);
   return record;
+}
+
+/**
+ * An instance's age counts from when the platform created it, when the plugin says so, so it
+ * survives a manager restart or failover (and grace, scale-in order and status agree across
+ * leaders). It replaces Tend's own time even for an instance this leader created: that one is
+ * the start of the tick that provisioned it, which no later leader could know. A platform time
+ * still in the future is a skewed clock: Tend's own time stands until the clocks agree.
+ */
+function ageFrom(ours: number, platformCreatedAt: number | undefined, now: number): number {
+  const valid =
+    platformCreatedAt !== undefined &&
+    Number.isFinite(platformCreatedAt) &&
+    platformCreatedAt > 0 &&
+    platformCreatedAt <= now;
+  return valid ? platformCreatedAt : ours;
 }
 
 /** Joins a description with its health record; reads Tend's tags, then InfraKit's. */

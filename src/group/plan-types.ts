@@ -9,7 +9,10 @@ export interface ObservedInstance {
   /** The idempotency key it was created with (`tend.op`), when Tend created it. */
   op?: string;
   health: Health;
-  /** When Tend created it or first saw it (ms since epoch). Grace counts from here. */
+  /**
+   * When the platform created it (`InstanceDescription.createdAt`) if the plugin tells and that is
+   * earlier, else when Tend created or first saw it (ms since epoch). Grace counts from here.
+   */
   firstSeen: number;
   /** Start of the current unhealthy streak. */
   unhealthySince?: number;

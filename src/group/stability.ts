@@ -41,9 +41,13 @@ export function stabilityOf(spec: GroupSpec): Stability {
 
 /** What the tracker keeps per instance to judge its stability and its departure. */
 export interface StabilityRecord {
-  /** When Tend created it (`created`) or first saw it. */
+  /** When the platform created it (when known), else when Tend created (`created`) or first saw it. */
   firstSeen: number;
-  /** This leader created it, so `firstSeen` is its true age and an early death says something. */
+  /**
+   * This leader created it, so an early death says something about the spec. Never set from the
+   * platform's creation time: an instance a previous leader made may be young, but whether it
+   * already failed once is unknown here, and counting it would open the breaker on hearsay.
+   */
   created: boolean;
   /** Some describe has listed it. */
   seen: boolean;

@@ -54,7 +54,10 @@ export interface InstanceStatus {
   logicalId?: LogicalId;
   config: string;
   health: Health;
-  /** Milliseconds since epoch when Tend first saw it (or created it). */
+  /**
+   * Milliseconds since epoch when the platform created it (`InstanceDescription.createdAt`), or
+   * when Tend first saw it (or created it) if the plugin cannot tell.
+   */
   createdAt?: number;
   tags: Tags;
 }

@@ -228,6 +228,8 @@ export class DockerInstancePlugin implements InstancePlugin {
       const effective = { ...tagsFromLabels(c.Labels), ...(await this.labels.get(c.Id)) };
       if (!Object.entries(tags).every(([key, value]) => effective[key] === value)) continue;
       const description: InstanceDescription = { id: instanceId(c.Id), tags: effective };
+      // The engine's creation time (whole seconds): an instance's age survives a manager restart.
+      if (Number.isFinite(c.Created) && c.Created > 0) description.createdAt = c.Created * 1000;
       const logical = effective[TAG_LOGICAL];
       if (logical !== undefined) description.logicalId = logicalId(logical);
       if (options.properties === true) {

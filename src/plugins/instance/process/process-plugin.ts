@@ -25,7 +25,7 @@ import {
   TendError,
 } from '../../../spi/index.js';
 import { type InstanceScan, InstanceWatcher } from './instance-watcher.js';
-import { isProcessAlive, processStartTime } from './proc-stat.js';
+import { isProcessAlive, processStartTime, startTimeToEpochMs } from './proc-stat.js';
 import { type ProcessProperties, parseProcessProperties } from './properties.js';
 import { Reconciler } from './reconcile.js';
 import { assertDirectory, killGroup, startChild } from './spawn-child.js';
@@ -185,7 +185,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
     const states = await this.reconciler.run();
     const matching = states.filter((s) => wanted.every(([k, v]) => s.tags[k] === v));
     const live = await this.keepLive(matching);
-    return live.map((state) => describe(state, this.dir.logPath(state.id), options.properties === true));
+    return Promise.all(
+      live.map((state) => describe(state, this.dir.logPath(state.id), options.properties === true)),
+    );
   }
 
   watch(listener: (event: InstanceEvent) => void): () => void {
@@ -304,8 +306,15 @@ class ProcessInstancePlugin implements ProcessPlugin {
   }
 }
 
-function describe(state: ProcessState, logFile: string, withProperties: boolean): InstanceDescription {
+async function describe(
+  state: ProcessState,
+  logFile: string,
+  withProperties: boolean,
+): Promise<InstanceDescription> {
   const description: InstanceDescription = { id: instanceId(state.id), tags: state.tags };
+  // The kernel's start time of the process itself; the state file's own time where there is none.
+  const createdAt = (await startTimeToEpochMs(state.startTime)) ?? Date.parse(state.createdAt);
+  if (Number.isFinite(createdAt)) description.createdAt = createdAt;
   if (state.logicalId !== undefined) description.logicalId = logicalId(state.logicalId);
   if (withProperties) {
     const properties: Record<string, JsonValue> = {

@@ -179,7 +179,13 @@ export function describeInstance(instance: SimulatedInstance): InstanceDescripti
     init: instance.init,
     spec: instance.properties === undefined ? null : structuredClone(instance.properties),
   };
-  const description: InstanceDescription = { id: instance.id, tags: { ...instance.tags }, properties };
+  const description: InstanceDescription = {
+    id: instance.id,
+    tags: { ...instance.tags },
+    properties,
+    // On the simulator's clock, which is the one its manager runs on.
+    createdAt: instance.createdAt,
+  };
   if (instance.logicalId !== undefined) description.logicalId = instance.logicalId;
   return description;
 }
