@@ -4,6 +4,7 @@ import type {
   GroupStatus,
   InstanceDescription,
   InstanceStatus,
+  RolloutStatus,
 } from '../spi/index.js';
 import { desiredCount, isReady } from './plan-helpers.js';
 import { isRolloutActive } from './plan-rollout.js';
@@ -71,6 +72,30 @@ export function buildStatus(input: StatusInput): GroupStatus {
   if (input.lastError !== undefined) status.lastError = input.lastError;
   if (input.lastTickAt !== undefined) status.lastTickAt = input.lastTickAt;
   return status;
+}
+
+/** The most instances one rollout (same start, same target) has shown as updated. */
+export interface RolloutProgress {
+  startedAt: number;
+  toConfig: string;
+  updated: number;
+}
+
+/**
+ * Keeps a rollout's progress from going backwards (`4/4` → `3/4` after a heal or a scale): the
+ * count shown is the most seen for this rollout, and a finished one shows all. Mutates `rollout`
+ * and returns the mark for the next status.
+ */
+export function holdProgress(
+  rollout: RolloutStatus | undefined,
+  mark: RolloutProgress | undefined,
+): RolloutProgress | undefined {
+  if (rollout === undefined) return undefined;
+  const same =
+    mark !== undefined && mark.startedAt === rollout.startedAt && mark.toConfig === rollout.toConfig;
+  if (rollout.state === 'done') rollout.updated = rollout.total;
+  else if (same) rollout.updated = Math.min(rollout.total, Math.max(rollout.updated, mark.updated));
+  return { startedAt: rollout.startedAt, toConfig: rollout.toConfig, updated: rollout.updated };
 }
 
 function phaseOf(input: StatusInput): GroupPhase {

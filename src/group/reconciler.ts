@@ -16,7 +16,7 @@ import {
 import { closeOnProof, countEarlyExits, paceReplacements, settled } from './breaker-verdicts.js';
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
-import { buildStatus } from './controller-status.js';
+import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
@@ -78,6 +78,7 @@ export function createReconciler(o: ReconcilerOptions) {
   let destroying = false;
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
+  let rolloutProgress: RolloutProgress | undefined;
   const tracker = createHealthTracker();
   // Operator changes made before the journal was read are replayed over the loaded state.
   const beforeLoad: Array<(s: PlannerState) => PlannerState> = [];
@@ -278,11 +279,13 @@ export function createReconciler(o: ReconcilerOptions) {
         destroying,
         now: o.clock.now(),
       };
-      return buildStatus({
+      const status = buildStatus({
         ...input,
         ...(lastError === undefined ? {} : { lastError }),
         ...(lastTickAt === undefined ? {} : { lastTickAt }),
       });
+      rolloutProgress = holdProgress(status.rollout, rolloutProgress);
+      return status;
     },
     update(spec: GroupSpec) {
       const now = o.clock.now();

@@ -1,5 +1,4 @@
 import type { SequencedEvent } from '../api/index.js';
-import type { GroupEvent } from '../spi/index.js';
 
 // A recorded event has a sequence number, so readers can ask for "everything after N".
 export type { SequencedEvent };

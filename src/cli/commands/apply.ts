@@ -4,6 +4,7 @@ import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
 import { type GroupStatus, TendError } from '../../spi/index.js';
 import { printJson, printLine } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
+import { parseDuration } from './flags.js';
 import { isConverged, shortConfig } from './render.js';
 import { type WatchVerdict, watchGroups } from './watch.js';
 
@@ -127,13 +128,4 @@ export async function readSpec(file: string): Promise<string> {
   } catch (error) {
     throw new TendError('not_found', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
-}
-
-/** `90s`, `10m`, `1h`, or milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null)
-    throw new TendError('invalid_spec', `--timeout: expected a duration like 90s or 10m, got ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] ?? 1;
-  return Number(match[1]) * unit;
 }

@@ -4,6 +4,7 @@ import type { ManagerClient, SequencedEvent } from '../../api/index.js';
 import { toTendError } from '../../spi/index.js';
 import { printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
+import { parseCount } from './flags.js';
 
 interface EventsOptions {
   group?: string;
@@ -28,7 +29,10 @@ export function registerEventsCommand(program: Command): void {
       ...(options.group === undefined ? {} : { group: options.group }),
       ...(options.instance === undefined ? {} : { instance: options.instance }),
     };
-    const { events } = await client.events(0, Number(options.limit) || 50, filter);
+    const limit = parseCount(options.limit, '--limit');
+    const { events } = await client.events(0, limit, filter);
+    // No events and no such group is a typo, not silence (a destroyed group keeps its events).
+    if (events.length === 0 && options.group !== undefined) await client.group(options.group);
     for (const event of events) printEvent(event, json);
     if (!options.follow) return;
     await follow(client, filter, events.at(-1)?.seq ?? 0, json);

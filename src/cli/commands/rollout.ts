@@ -1,37 +1,12 @@
 import type { Command } from 'commander';
 import { printJson, printLine } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
-import { phaseText, shortConfig } from './render.js';
+import { registerRolloutStatusCommand } from './rollout-status.js';
 
 export function registerRolloutCommands(program: Command): void {
   const rollout = program.command('rollout').description("watch and steer a group's rolling update");
 
-  withManager(rollout.command('status').description('show rollout progress').argument('<group>')).action(
-    async (group: string, _options: unknown, command: Command) => {
-      const view = await clientFor(command).group(group);
-      const status = view.status;
-      if (outputOf(command) === 'json') {
-        printJson({ id: group, phase: status?.phase ?? null, rollout: status?.rollout ?? null });
-        return;
-      }
-      if (status === null) {
-        printLine(`${group}: unknown (no leader could be asked)`);
-        return;
-      }
-      const r = status.rollout;
-      if (r === undefined || r.state === 'done') {
-        printLine(
-          `${group}: no rollout in progress (${phaseText(status)}, config ${shortConfig(status.config)})`,
-        );
-        return;
-      }
-      printLine(`${group}: rollout ${r.state}, ${r.updated}/${r.total} updated`);
-      printLine(
-        `  from ${shortConfig(r.fromConfig)} to ${shortConfig(r.toConfig)}, started ${new Date(r.startedAt).toISOString()}`,
-      );
-      if (r.reason !== undefined) printLine(`  reason: ${r.reason}`);
-    },
-  );
+  registerRolloutStatusCommand(rollout);
 
   for (const action of ['pause', 'resume', 'undo'] as const) {
     const description = {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { EtcdLeadership, FileLeadership, StaticLeadership } from '../../leadership/index.js';
 import type { Logger } from '../../lib/index.js';
 import { EtcdTokenBackend, TokenStore } from '../../manager/index.js';
