@@ -84,9 +84,13 @@ async function tryPublish(path: string, owner: LockOwner): Promise<boolean> {
   const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(owner), 'utf8');
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk creates the file but not its content: do not leave one empty file per attempt.
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
   }
+  await handle.close();
   try {
     await link(temp, path);
     return true;

@@ -42,6 +42,7 @@ import {
   toIntent,
   tombstone,
 } from './records.js';
+import { isNoSpace, SpaceReserve } from './space-reserve.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -64,12 +65,14 @@ export class FileStore implements ConfigStore {
   private readonly lockTimeoutMs: number;
   /** Serializes this object's writes so they queue here instead of polling the lock file. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly reserve: SpaceReserve;
 
   private constructor(options: FileStoreOptions) {
     this.dir = options.dir;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger).child({ component: 'store', backend: 'file' });
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.reserve = new SpaceReserve({ dir: options.dir, logger: this.logger });
   }
 
   static async create(options: FileStoreOptions): Promise<FileStore> {
@@ -77,6 +80,7 @@ export class FileStore implements ConfigStore {
       await mkdir(join(options.dir, sub), { recursive: true, mode: 0o700 });
     }
     const store = new FileStore(options);
+    await store.reserve.ensure();
     // A process killed while taking the lock leaves side files that nothing else would remove.
     const removed = await removeStaleLockFiles(join(options.dir, 'lock'));
     if (removed.length > 0) store.logger.info('stale lock files removed', { dir: options.dir, removed });
@@ -84,7 +88,7 @@ export class FileStore implements ConfigStore {
   }
 
   async commit(input: CommitInput): Promise<SpecRevision> {
-    return this.locked(async () => {
+    return this.locked('commit', async () => {
       checkFence(input.epoch, await this.readFence(), `commit to group ${input.groupId}`);
       const { file, parsed } = await this.readHistory(input.groupId, true);
       if (!parsed.tailIntact) throw unknownLatest(file, input.groupId, parsed);
@@ -115,7 +119,7 @@ export class FileStore implements ConfigStore {
   }
 
   async remove(groupId: GroupId, input: { author: string; reason: string } & WriteOptions): Promise<void> {
-    await this.locked(async () => {
+    await this.locked('commit', async () => {
       checkFence(input.epoch, await this.readFence(), `remove of group ${groupId}`);
       const { file, parsed } = await this.readHistory(groupId, true);
       if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
@@ -127,14 +131,14 @@ export class FileStore implements ConfigStore {
   }
 
   async putIntent(intent: Intent, options: WriteOptions = {}): Promise<void> {
-    await this.locked(async () => {
+    await this.locked('journal', async () => {
       checkFence(options.epoch, await this.readFence(), `putIntent ${intent.key}`);
       await writeFileAtomic(this.path('intents', intent.key, '.json'), JSON.stringify(intent));
     });
   }
 
   async clearIntent(key: string, options: WriteOptions = {}): Promise<void> {
-    await this.locked(async () => {
+    await this.locked('journal', async () => {
       checkFence(options.epoch, await this.readFence(), `clearIntent ${key}`);
       try {
         await unlink(this.path('intents', key, '.json'));
@@ -161,7 +165,7 @@ export class FileStore implements ConfigStore {
   }
 
   async putGroupState(groupId: GroupId, state: JsonValue, options: WriteOptions = {}): Promise<void> {
-    await this.locked(async () => {
+    await this.locked('journal', async () => {
       checkFence(options.epoch, await this.readFence(), `putGroupState for group ${groupId}`);
       await writeFileAtomic(this.path('state', groupId, '.json'), JSON.stringify({ groupId, state }));
     });
@@ -178,7 +182,10 @@ export class FileStore implements ConfigStore {
   }
 
   async raiseFence(epoch: number): Promise<void> {
-    await this.locked(async () => {
+    // A leader re-raising its own fence changes nothing, so it takes no lock either: taking one
+    // writes a file, and on a full disk that would end every term of a static leader.
+    if ((await this.readFence()) === epoch) return;
+    await this.locked('journal', async () => {
       const fence = await this.readFence();
       checkRaise(epoch, fence);
       // A leader re-raising its own fence changes nothing; not writing keeps a full disk from
@@ -271,10 +278,34 @@ export class FileStore implements ConfigStore {
     return result.value.epoch;
   }
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write under the lock. On a full disk a `journal` write (intents, planner state, fence)
+   * may use the space reserve once; a `commit` (history) never does and is refused while the
+   * reserve is spent, so healing goes on while new specs fail naming ENOSPC.
+   */
+  private locked<T>(kind: 'journal' | 'commit', fn: () => Promise<T>): Promise<T> {
+    const once = () => withFileLock({ path: join(this.dir, 'lock'), timeoutMs: this.lockTimeoutMs }, fn);
+    const attempt = async (): Promise<T> => {
+      if (kind === 'commit' && this.reserve.low) await this.reserve.restore();
+      if (kind === 'commit' && this.reserve.low) {
+        throw new TendError(
+          'unavailable',
+          `file store ${this.dir}: ENOSPC: the data directory is full; commits are refused until space is freed (what is stored keeps running)`,
+          { details: { dir: this.dir } },
+        );
+      }
+      try {
+        const result = await once();
+        await this.reserve.restore();
+        return result;
+      } catch (error) {
+        if (kind === 'journal' && isNoSpace(error) && (await this.reserve.release())) return once();
+        throw error;
+      }
+    };
     const run = async (): Promise<T> => {
       try {
-        return await withFileLock({ path: join(this.dir, 'lock'), timeoutMs: this.lockTimeoutMs }, fn);
+        return await attempt();
       } catch (error) {
         if (error instanceof FileLockTimeoutError) {
           throw new TendError('unavailable', `file store ${this.dir}: ${error.message}`, { cause: error });
