@@ -72,8 +72,13 @@ try {
     // found a violation leaves it stopped and the next one starts a fresh one.
     let world = worlds.get(setup);
     if (world === undefined && values.seed === undefined) {
-      world = await createWorld(setup, etcd);
-      worlds.set(setup, world);
+      try {
+        world = await createWorld(setup, etcd);
+        worlds.set(setup, world);
+      } catch (error) {
+        console.log(`seed ${seed} ${setup}: a fresh world did not start clean, next seed: ${String(error)}`);
+        continue;
+      }
     }
     const run = await runSeed({
       seed,

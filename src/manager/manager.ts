@@ -49,8 +49,8 @@ import { SerialQueue } from './serial-queue.js';
 import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
 
-/** `GET /v1/status` answers within a second whatever etcd does: each backend read gets this long. */
-const STATUS_WAIT_MS = 400;
+/** `GET /v1/status` answers within a second whatever etcd does: its backend reads get this long. */
+const STATUS_WAIT_MS = 250;
 
 /**
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
@@ -200,16 +200,15 @@ export class Manager {
 
   /**
    * The leader as last known, when the leadership backend does not answer within `waitMs`
-   * (etcd paused or cut off): a status read answers on time with slightly old news instead of
-   * hanging for as long as the backend does.
+   * (etcd paused or cut off): a read answers on time with slightly old news instead of hanging
+   * for as long as the backend does.
    */
-  private async leaderViewWithin(waitMs: number): Promise<LeaderView> {
+  async leaderInfoWithin(waitMs: number): Promise<LeaderInfo | undefined> {
     const lookup = this.leaderInfo().then((leader) => {
       this.lastLeader = leader;
       return leader;
     });
-    const leader = await within(lookup, waitMs, () => this.lastLeader);
-    return { self: this.self(), leader: leader ?? null };
+    return within(lookup, waitMs, () => this.lastLeader);
   }
 
   /** Where the leader is, as the leadership backend says; undefined when there is none. */
@@ -228,26 +227,30 @@ export class Manager {
 
   /** All groups with live status. On a standby, the groups from the store without live status. */
   async status(): Promise<StatusView> {
-    const view = await this.leaderViewWithin(STATUS_WAIT_MS);
+    const leader = this.leaderInfoWithin(STATUS_WAIT_MS);
     const session = this.session;
-    if (session !== undefined) return { ...view, groups: session.statuses() };
+    if (session !== undefined) {
+      return { self: this.self(), leader: (await leader) ?? null, groups: session.statuses() };
+    }
     // A standby reads the store; a store that does not answer in time (etcd paused) gets the
-    // groups as last read, each saying so, rather than a status that hangs with it.
+    // groups as last read, each saying so, rather than a status that hangs with it. Both reads
+    // run at once, so the whole answer waits STATUS_WAIT_MS at most.
     const read = standbyStatus(this.options.store).then((groups) => {
       this.lastStandbyGroups = groups;
       return groups;
     });
-    const groups = await within(read, STATUS_WAIT_MS, () => {
+    const groups = within(read, STATUS_WAIT_MS, () => {
       const last = this.lastStandbyGroups;
-      if (last === undefined)
+      if (last === undefined) {
         throw new TendError('unavailable', `the store did not answer within ${STATUS_WAIT_MS} ms`);
+      }
       const note = `the store did not answer within ${STATUS_WAIT_MS} ms; as last read`;
       return last.map((g) => ({
         ...g,
         lastError: g.lastError === undefined ? note : `${g.lastError} (${note})`,
       }));
     });
-    return { ...view, groups };
+    return { self: this.self(), leader: (await leader) ?? null, groups: await groups };
   }
 
   /**
