@@ -9,6 +9,7 @@ import type {
   JsonValue,
   TendError,
 } from '../spi/index.js';
+import type { Describer } from './describe-coalescer.js';
 import type { PluginLimiter } from './limiter.js';
 
 /**
@@ -48,6 +49,12 @@ export interface GroupControllerOptions {
    * provider's quota is per account, not per group). Default: a private, generous one.
    */
   limiter?: PluginLimiter;
+  /**
+   * How ticks describe the group's instances: share one coalescer per plugin across its groups
+   * (`createDescribeCoalescer`) so observation costs per plugin, not per group. Default: one
+   * call per tick through `limiter`'s observe lane.
+   */
+  describer?: Describer;
   /** A describe slower than this counts as failed: the tick does nothing. Default 10 s. */
   describeTimeoutMs?: number;
   /** Circuit breaker: failed replacements in a row that open it (default 5) and its cool-down (default 60 s). */

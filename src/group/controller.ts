@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createBackoff, createRandom, silentLogger, systemClock } from '../lib/index.js';
 import { TAG_GROUP, TendError } from '../spi/index.js';
 import type { GroupController, GroupControllerOptions } from './controller-api.js';
+import { directDescriber } from './describe-coalescer.js';
 import { execute } from './executor.js';
 import { createLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
@@ -22,6 +23,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   const logger = (options.logger ?? silentLogger).child({ component: 'group', group: options.spec.id });
   const random = options.random ?? createRandom(Date.now());
   const tickIntervalMs = options.tickIntervalMs ?? 1_000;
+  const limiter =
+    options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock });
   const reconciler = createReconciler({
     spec: options.spec,
     instancePlugin: options.instancePlugin,
@@ -31,7 +34,9 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     clock,
     logger,
     random,
-    limiter: options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock }),
+    limiter,
+    describer:
+      options.describer ?? directDescriber({ plugin: options.instancePlugin, limiter, clock, random }),
     describeTimeoutMs: options.describeTimeoutMs ?? 10_000,
     planLimits: {
       breakerThreshold: options.breaker?.threshold ?? defaultPlanLimits.breakerThreshold,

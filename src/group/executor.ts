@@ -16,7 +16,8 @@ import {
   toTendError,
 } from '../spi/index.js';
 import type { ControllerJournal } from './controller-api.js';
-import type { PluginLimiter } from './limiter.js';
+import { laneOf } from './lanes.js';
+import type { LimiterLane, PluginLimiter } from './limiter.js';
 import type { Action, DestroyAction, ProvisionAction } from './plan-types.js';
 
 export interface ExecutorContext {
@@ -152,7 +153,11 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
   await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
   try {
     return await at(ctx, spec.instance.plugin, 'provision', () =>
-      callProvider(ctx, () => ctx.instancePlugin.provision(final, { signal: ctx.signal, epoch: ctx.epoch })),
+      callProvider(
+        ctx,
+        () => ctx.instancePlugin.provision(final, { signal: ctx.signal, epoch: ctx.epoch }),
+        laneOf(spec, action),
+      ),
     );
   } finally {
     // Also after a failure: the next describe tells the truth, and the planner reuses the key.
@@ -181,12 +186,15 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
   await ctx.journal.putIntent({ ...intent(ctx, key, 'destroy'), instanceId: action.instanceId });
   try {
     await at(ctx, ctx.spec.instance.plugin, 'destroy', () =>
-      callProvider(ctx, () =>
-        ctx.instancePlugin.destroy(
-          action.instanceId,
-          { reason: action.reason },
-          { signal: ctx.signal, epoch: ctx.epoch },
-        ),
+      callProvider(
+        ctx,
+        () =>
+          ctx.instancePlugin.destroy(
+            action.instanceId,
+            { reason: action.reason },
+            { signal: ctx.signal, epoch: ctx.epoch },
+          ),
+        laneOf(ctx.spec, action),
       ),
     );
   } finally {
@@ -195,10 +203,23 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
 }
 
 /** One provider call through the plugin's limiter; `throttled` backs off with full jitter. */
-export async function callProvider<T>(ctx: ExecutorContext, call: () => Promise<T>): Promise<T> {
+export function callProvider<T>(
+  ctx: ExecutorContext,
+  call: () => Promise<T>,
+  lane: LimiterLane = 'change',
+): Promise<T> {
+  return limitedCall(ctx, call, lane);
+}
+
+/** `callProvider` for callers without a whole executor context (the describe coalescer). */
+export async function limitedCall<T>(
+  ctx: Pick<ExecutorContext, 'limiter' | 'clock' | 'random' | 'signal'>,
+  call: () => Promise<T>,
+  lane: LimiterLane,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await ctx.limiter.run(call, ctx.signal);
+      return await ctx.limiter.run(call, ctx.signal, lane);
     } catch (error) {
       if (ctx.signal.aborted) throw new TendError('not_leader', 'controller stopped', { cause: error });
       if (!TendError.is(error, 'throttled') || attempt >= THROTTLE_RETRIES) throw error;

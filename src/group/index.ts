@@ -8,10 +8,19 @@ export type {
   GroupControllerOptions,
   RollbackNotice,
 } from './controller-api.js';
+export {
+  createDescribeCoalescer,
+  type DescribeCoalescer,
+  type DescribeCoalescerOptions,
+  type DescribeCoalescerStats,
+  type Describer,
+  directDescriber,
+} from './describe-coalescer.js';
 export type { ControllerState } from './lifecycle.js';
 export {
   createPluginLimiter,
   DEFAULT_PLUGIN_LIMITS,
+  type LimiterLane,
   type LimiterStats,
   type PluginLimiter,
   type PluginLimiterOptions,

@@ -85,3 +85,46 @@ test('an abort rejects queued calls at once and frees nothing it did not take', 
     { inFlight: 0, queued: 0 },
   );
 });
+
+test('describes are not starved by a queue of provisions: observe, then heal, then change', async () => {
+  const clock = new VirtualClock();
+  const limiter = createPluginLimiter({ ratePerSec: 10, burst: 2, concurrency: 2, clock });
+  const order: string[] = [];
+  const call = (name: string, ms: number) => async () => {
+    order.push(name);
+    await clock.sleep(ms);
+  };
+  // Two long provisions hold every slot; twenty more queue behind them.
+  const runs = [limiter.run(call('p0', 5_000)), limiter.run(call('p1', 5_000))];
+  for (let i = 2; i < 22; i++) runs.push(limiter.run(call(`p${i}`, 10)));
+  runs.push(limiter.run(call('heal', 10), undefined, 'heal'));
+  runs.push(limiter.run(call('describe', 10), undefined, 'observe'));
+  await clock.advance(100);
+  // The describe ran on the next token, in the slot kept for observation, with both slots busy.
+  assert.deepEqual(order, ['p0', 'p1', 'describe']);
+  assert.equal(limiter.stats().queuedByLane.change, 20);
+  await clock.advance(5_000);
+  assert.equal(order[3], 'heal', 'remediation before the queued rollout/scale calls');
+  for (let i = 0; i < 30; i++) await clock.advance(1_000);
+  await Promise.all(runs);
+  assert.deepEqual(limiter.stats().callsByLane, { observe: 1, heal: 1, change: 22 });
+});
+
+test('mutating calls never use the slot kept for observation', async () => {
+  const clock = new VirtualClock();
+  const limiter = createPluginLimiter({ ratePerSec: 1_000, burst: 1_000, concurrency: 2, clock });
+  let peak = 0;
+  let running = 0;
+  const call = async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await clock.sleep(10);
+    running -= 1;
+  };
+  const runs = Array.from({ length: 6 }, (_, i) =>
+    limiter.run(call, undefined, i % 2 === 0 ? 'heal' : 'change'),
+  );
+  for (let i = 0; i < 5; i++) await clock.advance(10);
+  await Promise.all(runs);
+  assert.equal(peak, 2);
+});

@@ -28,26 +28,47 @@ export interface PluginLimiterOptions extends PluginLimits {
   decreaseIntervalMs?: number;
 }
 
+/**
+ * Which queue a call waits in. `observe` (describes) goes first and has one slot of its own
+ * beyond `concurrency`, so a group's view of its instances never waits behind mutating calls;
+ * then `heal` (replacing lost or unhealthy instances, removing duplicates); then `change`
+ * (rollouts, scaling, everything else). Within a lane, first come, first served.
+ */
+export type LimiterLane = 'observe' | 'heal' | 'change';
+
+const LANES: readonly LimiterLane[] = ['observe', 'heal', 'change'];
+
 export interface LimiterStats {
   calls: number;
   throttled: number;
   ratePerSec: number;
   inFlight: number;
   queued: number;
+  /** Calls started per lane. */
+  callsByLane: Readonly<Record<LimiterLane, number>>;
+  queuedByLane: Readonly<Record<LimiterLane, number>>;
 }
 
 /**
  * One limiter per instance plugin, shared by every group that uses the plugin: a token bucket,
  * a concurrency limit, and AIMD on the rate — a `throttled` answer cuts it by 30%, successes add
- * back slowly — the way TCP finds a link's capacity without knowing it.
+ * back slowly — the way TCP finds a link's capacity without knowing it. When tokens or slots are
+ * short, waiting calls are served by lane: observe, then heal, then change.
  */
 /** Multiplicative decrease. 0.7 rather than TCP's 0.5: as AWS SDKs' adaptive retry, gentler. */
 const DECREASE_FACTOR = 0.7;
 
 export interface PluginLimiter {
-  /** Runs `call` when a token and a slot are free. Rejects at once if `signal` aborts while queued. */
-  run<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Runs `call` when a token and a slot are free, in `lane`'s turn (default `change`). Rejects at
+   * once if `signal` aborts while queued.
+   */
+  run<T>(call: () => Promise<T>, signal?: AbortSignal, lane?: LimiterLane): Promise<T>;
   stats(): LimiterStats;
+}
+
+interface Waiter {
+  grant: () => void;
 }
 
 export function createPluginLimiter(options: PluginLimiterOptions): PluginLimiter {
@@ -57,17 +78,73 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const step = options.increasePerSuccess ?? maxRate / 500;
   const decreaseInterval = options.decreaseIntervalMs ?? 1_000;
   const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
+  const concurrency = options.concurrency;
   let lastDecrease = Number.NEGATIVE_INFINITY;
-  const slots = createSemaphore(options.concurrency);
+  const queues: Record<LimiterLane, Waiter[]> = { observe: [], heal: [], change: [] };
+  const callsByLane: Record<LimiterLane, number> = { observe: 0, heal: 0, change: 0 };
+  let observing = 0;
+  let mutating = 0;
+  let timerArmed = false;
   let calls = 0;
   let throttled = 0;
 
+  // Observe may use the one extra slot; the other lanes share `concurrency`.
+  const slotFree = (lane: LimiterLane) =>
+    lane === 'observe' ? observing + mutating < concurrency + 1 : observing + mutating < concurrency;
+
+  /** Starts waiting calls while slots and tokens last, highest lane first. */
+  const pump = (): void => {
+    for (;;) {
+      const lane = LANES.find((l) => queues[l].length > 0 && slotFree(l));
+      if (lane === undefined) return;
+      if (!bucket.tryTake()) {
+        armTimer();
+        return;
+      }
+      const waiter = queues[lane].shift();
+      if (lane === 'observe') observing += 1;
+      else mutating += 1;
+      waiter?.grant();
+    }
+  };
+
+  // One timer for the next token, however many wait: the queue, not the timers, holds the order.
+  const armTimer = (): void => {
+    if (timerArmed) return;
+    timerArmed = true;
+    const wait = Math.max(1, Math.ceil(((1 - bucket.available()) * 1000) / bucket.ratePerSec));
+    void clock.sleep(wait).then(() => {
+      timerArmed = false;
+      pump();
+    });
+  };
+
+  const acquire = (lane: LimiterLane, signal: AbortSignal | undefined): Promise<void> => {
+    signal?.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = queues[lane].indexOf(waiter);
+        if (at >= 0) queues[lane].splice(at, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      queues[lane].push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pump();
+    });
+  };
+
   return {
-    async run(call, signal) {
-      await slots.acquire(signal);
+    async run(call, signal, lane = 'change') {
+      await acquire(lane, signal);
       try {
-        await bucket.take(signal);
         calls += 1;
+        callsByLane[lane] += 1;
         try {
           const result = await call();
           if (bucket.ratePerSec < maxRate) bucket.setRate(Math.min(maxRate, bucket.ratePerSec + step));
@@ -83,56 +160,23 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
           throw error;
         }
       } finally {
-        slots.release();
+        if (lane === 'observe') observing -= 1;
+        else mutating -= 1;
+        pump();
       }
     },
     stats: () => ({
       calls,
       throttled,
       ratePerSec: bucket.ratePerSec,
-      inFlight: slots.inUse(),
-      queued: slots.waiting(),
+      inFlight: observing + mutating,
+      queued: LANES.reduce((n, l) => n + queues[l].length, 0),
+      callsByLane: { ...callsByLane },
+      queuedByLane: {
+        observe: queues.observe.length,
+        heal: queues.heal.length,
+        change: queues.change.length,
+      },
     }),
-  };
-}
-
-interface Semaphore {
-  acquire(signal?: AbortSignal): Promise<void>;
-  release(): void;
-  inUse(): number;
-  waiting(): number;
-}
-
-function createSemaphore(size: number): Semaphore {
-  let used = 0;
-  const queue: Array<() => void> = [];
-  return {
-    acquire(signal) {
-      signal?.throwIfAborted();
-      if (used < size) {
-        used += 1;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve, reject) => {
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          const at = queue.indexOf(grant);
-          if (at >= 0) queue.splice(at, 1);
-          reject(signal?.reason);
-        };
-        queue.push(grant);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-    release() {
-      const next = queue.shift();
-      if (next === undefined) used -= 1;
-      else next(); // hand the slot over directly: `used` stays the same
-    },
-    inUse: () => used,
-    waiting: () => queue.length,
   };
 }

@@ -17,6 +17,7 @@ import { closeOnProof, countEarlyExits, paceReplacements, settled } from './brea
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
+import type { Describer } from './describe-coalescer.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
@@ -46,6 +47,8 @@ export interface ReconcilerOptions {
   logger: Logger;
   random: Random;
   limiter: PluginLimiter;
+  /** The tick's describe (shared by the groups of one plugin); it applies the limiter itself. */
+  describer: Describer;
   describeTimeoutMs: number;
   planLimits: PlanLimits;
   onEvent: (event: GroupEvent) => void;
@@ -168,9 +171,7 @@ export function createReconciler(o: ReconcilerOptions) {
     );
     const spec = effectiveSpec();
     try {
-      const answer = await callProvider(executorContext(both, spec), () =>
-        o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id }, { signal: both }),
-      );
+      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both);
       errors.succeeded('describe');
       return answer;
     } catch (error) {

@@ -1,3 +1,4 @@
+import type { Describer } from '../group/index.js';
 import { type FlavorPlugin, type InstancePlugin, type InstanceSpec, TAG_GROUP } from '../spi/index.js';
 import { callResult, type ManagerMetrics } from './metrics.js';
 
@@ -116,6 +117,7 @@ export function instrumentedControllers<
     spec: { id: string; instance: { plugin: string } };
     instancePlugin: InstancePlugin;
     flavorPlugin: FlavorPlugin;
+    describer?: Describer;
   },
   C,
 >(create: (options: O) => C, metrics: ManagerMetrics): (options: O) => C {
@@ -130,6 +132,24 @@ export function instrumentedControllers<
         tick,
       ),
       flavorPlugin: instrumentFlavorPlugin(options.flavorPlugin, tick),
+      ...(options.describer === undefined ? {} : { describer: timedDescriber(options.describer, tick) }),
     });
+  };
+}
+
+/** A shared describer's answer to this group starts its tick, as its own describe would. */
+function timedDescriber(describer: Describer, tick: TickTimer): Describer {
+  return {
+    describe: async (tags, signal) => {
+      tick.started();
+      try {
+        const found = await describer.describe(tags, signal);
+        tick.described(found.length);
+        return found;
+      } catch (error) {
+        tick.described(0);
+        throw error;
+      }
+    },
   };
 }

@@ -1,5 +1,6 @@
 import {
   configHash,
+  type Describer,
   type GroupController,
   type GroupControllerOptions,
   type PluginLimiter,
@@ -12,6 +13,7 @@ import {
   type GroupId,
   type GroupSpec,
   type GroupStatus,
+  type InstancePlugin,
   type LeaderTerm,
   type PluginResolver,
   type SpecRevision,
@@ -31,6 +33,8 @@ export interface LeaderSessionOptions {
   createController: (options: GroupControllerOptions) => GroupController;
   /** The limiter of an instance plugin, shared by all its groups. */
   limiterFor: (plugin: string) => PluginLimiter;
+  /** The describe coalescer of an instance plugin, shared by all its groups. */
+  describerFor: (plugin: string, instancePlugin: InstancePlugin) => Describer;
   clock: Clock;
   logger: Logger;
   tickIntervalMs: number | undefined;
@@ -207,6 +211,7 @@ export class LeaderSession {
         }),
         epoch: this.epoch,
         limiter: this.options.limiterFor(spec.instance.plugin),
+        describer: this.options.describerFor(spec.instance.plugin, instancePlugin),
         clock: this.options.clock,
         logger: this.options.logger.child({ component: 'group', group: spec.id }),
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),

@@ -68,6 +68,11 @@ export interface ManagerOptions {
    * is made.
    */
   pluginLimitsFor?: (plugin: string) => PluginLimits | undefined;
+  /**
+   * Least time between two describe calls to one instance plugin: the groups on it that tick
+   * within it share one call (#17). Default 200 ms; 0 still merges groups that ask together.
+   */
+  describeWindowMs?: number;
   /** Seam for tests: builds the group controllers. */
   createController?: (options: GroupControllerOptions) => GroupController;
 }
@@ -94,6 +99,7 @@ export interface ResolvedManagerOptions {
   retryIntervalMs: number;
   defaultAuthor: string;
   pluginLimitsFor: (plugin: string) => Omit<PluginLimiterOptions, 'clock'>;
+  describeWindowMs: number;
   createController: (options: GroupControllerOptions) => GroupController;
 }
 
@@ -130,6 +136,7 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
     retryIntervalMs: options.retryIntervalMs ?? 5000,
     defaultAuthor: options.defaultAuthor ?? defaultAuthor(),
     pluginLimitsFor: limitsByName(options),
+    describeWindowMs: options.describeWindowMs ?? 200,
     createController: options.createController ?? createGroupController,
   };
 }

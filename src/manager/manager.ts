@@ -1,4 +1,9 @@
-import { createPluginLimiter, type PluginLimiter, type RollbackNotice } from '../group/index.js';
+import {
+  createPluginLimiter,
+  type DescribeCoalescerStats,
+  type PluginLimiter,
+  type RollbackNotice,
+} from '../group/index.js';
 import { type Logger, within } from '../lib/index.js';
 import {
   type GroupEvent,
@@ -45,6 +50,7 @@ import {
 } from './manager-options.js';
 import { type ManagerServices, openServices } from './manager-services.js';
 import { type ManagerState, nextState } from './manager-state.js';
+import { PluginDescribers } from './plugin-describers.js';
 import { SerialQueue } from './serial-queue.js';
 import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
@@ -65,6 +71,7 @@ export class Manager {
   private readonly writes = new SerialQueue();
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
+  private describersValue: PluginDescribers | undefined;
   private readonly stopController = new AbortController();
   private current: ManagerState = 'initialized';
   private session: LeaderSession | undefined;
@@ -367,6 +374,21 @@ export class Manager {
     });
   }
 
+  /** Describe calls per plugin and the group describes they answered (benchmarks read this). */
+  describeStats(): Record<string, DescribeCoalescerStats> {
+    return this.describers.stats();
+  }
+
+  private get describers(): PluginDescribers {
+    this.describersValue ??= new PluginDescribers({
+      limiterFor: (plugin) => this.limiterFor(plugin),
+      clock: this.options.clock,
+      metrics: this.services.metrics,
+      windowMs: this.options.describeWindowMs,
+    });
+    return this.describersValue;
+  }
+
   private limiterFor(plugin: string): PluginLimiter {
     let limiter = this.limiters.get(plugin);
     if (limiter === undefined) {
@@ -396,6 +418,7 @@ export class Manager {
       resolver: this.options.resolver,
       createController: instrumentedControllers(this.options.createController, this.services.metrics),
       limiterFor: (plugin) => this.limiterFor(plugin),
+      describerFor: (plugin, instancePlugin) => this.describers.for(plugin, instancePlugin),
       clock: this.options.clock,
       logger: this.options.logger,
       tickIntervalMs: this.options.tickIntervalMs,

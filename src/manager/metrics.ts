@@ -21,6 +21,8 @@ export class ManagerMetrics {
   private readonly providerSeconds: Histogram<'plugin' | 'method'>;
   private readonly reconcileSeconds: Histogram<'group'>;
   private readonly events: Counter<'type'>;
+  private readonly describeCalls: Counter<'plugin'>;
+  private readonly describeRequests: Counter<'plugin'>;
 
   constructor(snapshot: () => MetricsSnapshot) {
     const registers = [this.registry];
@@ -97,6 +99,18 @@ export class ManagerMetrics {
       buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
       registers,
     });
+    this.describeCalls = new Counter({
+      name: 'tend_plugin_describe_calls_total',
+      help: "Describe calls made to an instance plugin for its groups' ticks (one answers many groups).",
+      labelNames: ['plugin'],
+      registers,
+    });
+    this.describeRequests = new Counter({
+      name: 'tend_plugin_describe_requests_total',
+      help: 'Group describes (one per group per tick) answered by those calls.',
+      labelNames: ['plugin'],
+      registers,
+    });
     this.events = new Counter({
       name: 'tend_events_total',
       help: 'Group events recorded, by type.',
@@ -108,6 +122,11 @@ export class ManagerMetrics {
   providerCall(plugin: string, method: string, result: CallResult, seconds: number): void {
     this.providerCalls.inc({ plugin, method, result });
     this.providerSeconds.observe({ plugin, method }, seconds);
+  }
+
+  describeCall(plugin: string, requests: number): void {
+    this.describeCalls.inc({ plugin });
+    this.describeRequests.inc({ plugin }, requests);
   }
 
   reconciled(group: string, seconds: number): void {
