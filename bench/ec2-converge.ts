@@ -110,6 +110,9 @@ interface Result {
   describesPerTick: number;
   tickRounds: number;
   finalLimiterRate: number;
+  /** Where an unconverged run stood when cut off: instances seen, and a group's last error. */
+  observedAtEnd: number;
+  lastError?: string;
 }
 
 async function converge(moto: MotoServer, groups: number, limiterRate: number): Promise<Result> {
@@ -169,6 +172,8 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     }
   }
   const during = proxy.stats();
+  const statuses = controllers.map((c) => c.status());
+  const lastError = statuses.find((st) => st.lastError !== undefined)?.lastError;
   const tickRounds = counter.ticks / groups;
   stop.abort();
   await Promise.all(controllers.map((c) => c.stop()));
@@ -187,6 +192,8 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     describesPerTick: Number((tickDescribes / Math.max(1, tickRounds)).toFixed(2)),
     tickRounds: Number(tickRounds.toFixed(1)),
     finalLimiterRate: Number(limiter.stats().ratePerSec.toFixed(2)),
+    observedAtEnd: statuses.reduce((sum, st) => sum + st.observed, 0),
+    ...(convergedAt === undefined && lastError !== undefined ? { lastError } : {}),
   };
 }
 
@@ -231,6 +238,10 @@ for (const r of results) {
       `${r.finalLimiterRate}/s`.padStart(13),
     ].join(''),
   );
+  if (r.convergedS === null)
+    console.log(
+      `        not converged: ${r.observedAtEnd} of ${size} seen; last error: ${r.lastError ?? 'none'}`,
+    );
 }
 const find = (groups: number, times: number) =>
   results.find((r) => r.groups === groups && r.limiterRate === times * rate);
