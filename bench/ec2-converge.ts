@@ -83,11 +83,24 @@ function isTickDescribe(action: string, params: URLSearchParams): boolean {
   return true;
 }
 
-/** Counts the group-level describes (one per group per tick) the controllers ask for. */
-function countingDescribes(plugin: InstancePlugin, counter: { ticks: number }): InstancePlugin {
+/**
+ * Counts the group-level describes (one per group per tick) the controllers ask for, and times
+ * each provision inside the limiter: what EC2 (here moto, on this machine) takes to answer.
+ */
+function countingDescribes(
+  plugin: InstancePlugin,
+  counter: { ticks: number; provisionMs: number[] },
+): InstancePlugin {
   return {
     validate: (p, o) => plugin.validate(p, o),
-    provision: (spec, o) => plugin.provision(spec, o),
+    provision: async (spec, o) => {
+      const start = performance.now();
+      try {
+        return await plugin.provision(spec, o);
+      } finally {
+        counter.provisionMs.push(performance.now() - start);
+      }
+    },
     label: (id, labels, o) => plugin.label(id, labels, o),
     destroy: (id, context, o) => plugin.destroy(id, context, o),
     describeInstances: (tags, o) => {
@@ -110,6 +123,8 @@ interface Result {
   describesPerTick: number;
   tickRounds: number;
   finalLimiterRate: number;
+  /** Median time of one provision call (look-up + RunInstances through proxy and moto). */
+  provisionMsP50: number;
   /** Where an unconverged run stood when cut off: instances seen, and a group's last error. */
   observedAtEnd: number;
   lastError?: string;
@@ -118,7 +133,7 @@ interface Result {
 async function converge(moto: MotoServer, groups: number, limiterRate: number): Promise<Result> {
   await moto.reset();
   let tickDescribes = 0;
-  const counter = { ticks: 0 };
+  const counter = { ticks: 0, provisionMs: [] as number[] };
   const proxy = await createEc2Proxy({
     target: moto.endpoint,
     seed: 13,
@@ -192,6 +207,7 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     describesPerTick: Number((tickDescribes / Math.max(1, tickRounds)).toFixed(2)),
     tickRounds: Number(tickRounds.toFixed(1)),
     finalLimiterRate: Number(limiter.stats().ratePerSec.toFixed(2)),
+    provisionMsP50: Math.round(median(counter.provisionMs)),
     observedAtEnd: statuses.reduce((sum, st) => sum + st.observed, 0),
     ...(convergedAt === undefined && lastError !== undefined ? { lastError } : {}),
   };
@@ -213,6 +229,11 @@ try {
   for (const [groups, times] of runs) results.push(await converge(moto, groups, times * rate));
 } finally {
   await moto.stop();
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -238,6 +259,7 @@ for (const r of results) {
       `${r.finalLimiterRate}/s`.padStart(13),
     ].join(''),
   );
+  console.log(`        provision call p50 ${r.provisionMsP50} ms; ${r.tickRounds} tick rounds`);
   if (r.convergedS === null)
     console.log(
       `        not converged: ${r.observedAtEnd} of ${size} seen; last error: ${r.lastError ?? 'none'}`,
