@@ -1,11 +1,12 @@
 // 200 instances from zero on the `ec2` plugin, against a real moto_server behind the throttling
 // proxy (test/support/ec2-throttle-proxy.ts) with EC2's documented buckets, time sped up by
-// BENCH_SCALE (refill rates × S, tick interval and limiter rates likewise). Clock: WALL (real
-// HTTP to moto); figures are seconds of this run, so divide nothing: the ratio is what counts.
+// BENCH_SCALE (refill rates × S, tick interval and limiter rates likewise; default 1 = EC2's real
+// rates). Clock: WALL (real HTTP to moto, so a loaded machine slows moto too).
 // Floor = the time RunInstances' resource bucket needs to admit 200 launches; it starts EMPTY (an
 // account that has just spent its burst), else 1000 tokens would admit all 200 at once.
-// Runs: 1 group of 200 and 50 groups of 4; the limiter told the kind's rate and twice that.
-// Run: npm run bench -- ec2-converge   (BENCH_SCALE=S, BENCH_SIZE=N; last line: JSON)
+// Runs: 1 group of 200 and 50 groups of 4; the limiter told the real launch rate and twice that.
+// Run: npm run bench -- ec2-converge   (BENCH_SCALE, BENCH_SIZE, BENCH_LIMIT_RATE, BENCH_RUNS=1x1,50x2,
+// BENCH_CAP=floors before a run is cut off; last line: JSON)
 import { loadavg } from 'node:os';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
@@ -36,9 +37,13 @@ buckets.runInstances = { ...buckets.runInstances, initial: 0 };
 const floorS = floorSeconds(buckets.runInstances, size);
 /** Tend's default tick (1 s), sped up like the buckets. */
 const tickMs = 1_000 / scale;
-/** What the limiter is told for `ec2` at real speed (the kind's default limits), then × scale. */
+/**
+ * What the limiter is told at real speed, then × scale: by default the real rate of the call that
+ * bounds this run, one provision per RunInstances token (2/s). A run that converges ticks only a
+ * few times (the first tick's provisions run inside it), so describes hardly share that budget.
+ */
 const realLimits = {
-  ratePerSec: Number(process.env.BENCH_LIMIT_RATE ?? 5),
+  ratePerSec: Number(process.env.BENCH_LIMIT_RATE ?? buckets.runInstances.refillPerSec / scale),
   burst: 10,
   concurrency: 8,
 };
