@@ -2,6 +2,9 @@
 // on loopback, plus what the contract does not cover: pagination, platform health, console logs,
 // error kinds, and credentials staying out of what the plugin hands back.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateVolumeCommand,
@@ -213,6 +216,40 @@ describe('tend plugin verify ec2', { skip }, () => {
     assert.equal(report.endpoint, server().endpoint);
     assert.ok(report.checks.length >= 9 && report.checks.every((c) => c.ok));
     assert.ok(!stdout.includes(MOTO_SECRET_KEY) && !stderr.includes(MOTO_SECRET_KEY));
+  });
+
+  it('checks an ec2 plugin a --plugin-config section names, endpoint from the file', async () => {
+    await server().reset();
+    const dir = await mkdtemp(join(tmpdir(), 'tend-ec2-verify-'));
+    try {
+      const file = join(dir, 'plugins.yaml');
+      await writeFile(
+        file,
+        `plugins:\n  ec2-moto:\n    kind: ec2\n    config: { region: us-east-1, endpoint: "${server().endpoint}", pageSize: 5 }\n`,
+      );
+      const { AWS_ENDPOINT_URL_EC2: _endpoint, AWS_REGION: _region, ...credentialsOnly } = server().env();
+      const { code, stdout, stderr } = await runCli(
+        [
+          'plugin',
+          'verify',
+          'ec2-moto',
+          '--plugin-config',
+          file,
+          '--properties',
+          JSON.stringify(properties),
+          '-o',
+          'json',
+        ],
+        { ...credentialsOnly, AWS_ENDPOINT_URL_EC2: '', AWS_REGION: '', TEND_HOME: dir },
+      );
+      assert.equal(code, 0, `verify failed: ${stdout} ${stderr}`);
+      const report = JSON.parse(stdout) as { ok: boolean; kind: string; checks: { ok: boolean }[] };
+      assert.equal(report.ok, true);
+      assert.equal(report.kind, 'ec2');
+      assert.ok(report.checks.length >= 9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('without --properties says what it needs', async () => {
