@@ -10,6 +10,7 @@
 import { loadavg } from 'node:os';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
+  createDescribeCoalescer,
   createGroupController,
   createPluginLimiter,
   type GroupController,
@@ -159,6 +160,9 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     concurrency: realLimits.concurrency,
   });
   const random = createRandom(7);
+  // As the manager does (#13 item 6): one describer per plugin, shared by its groups, so a tick
+  // round costs one filtered, paginated describe whatever the number of groups.
+  const coalescer = createDescribeCoalescer({ plugin, limiter });
   const controllers: GroupController[] = [];
   for (let g = 0; g < groups; g++) {
     const n = Math.floor(size / groups) + (g < size % groups ? 1 : 0);
@@ -166,6 +170,12 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
       createGroupController({
         spec: spec(`g${g}`, n),
         instancePlugin: countingDescribes(plugin, counter),
+        describer: {
+          describe: (tags, signal) => {
+            counter.ticks += 1;
+            return coalescer.describe(tags, signal);
+          },
+        },
         flavorPlugin: flavor,
         journal: memoryJournal(),
         epoch: 1,
