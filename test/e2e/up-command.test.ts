@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { e2eWorkspace, ManagerProcess } from '../support/manager.js';
+import { e2eWorkspace, eventually, ManagerProcess } from '../support/manager.js';
 
 const cliEntry = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
@@ -106,6 +106,44 @@ test('tend up exits non-zero at once when another process holds the group socket
     await close(reuse);
   } finally {
     await close(holder);
+    await workspace.cleanup();
+  }
+});
+
+test('a restarted tend up shows only its own events and no blind line before the first tick', async () => {
+  const workspace = await e2eWorkspace('up-replay');
+  try {
+    const start = () =>
+      ManagerProcess.start({ name: 'replay', dir: workspace.dir, stateDir: workspace.stateDir });
+    const first = await start();
+    workspace.managers.push(first);
+    await eventually('the manager to lead', async () => ((await first.isLeader()) ? true : undefined));
+    await first.client.apply(`groups:
+  - id: replayed
+    allocation: { size: 2 }
+    instance: { plugin: simulator }
+    flavor: { plugin: vanilla }
+`);
+    await eventually('the first run to print its created events', () =>
+      first.lines.some((l) => /replayed\s+created/.test(l) || /replayed .*created/.test(l))
+        ? true
+        : undefined,
+    );
+    await first.stop();
+    workspace.managers.length = 0;
+
+    const second = await start();
+    workspace.managers.push(second);
+    await eventually('the group to be shown converged', () =>
+      second.lines.some((l) => /replayed .*converged/.test(l)) ? true : undefined,
+    );
+    const shown = second.lines.join('\n');
+    assert.doesNotMatch(shown, /blind/, 'a blind line flashed before the first tick');
+    const firstRunEvents = first.lines.filter(
+      (l) => / replayed {2}\S/.test(l) && /created|provision/.test(l),
+    );
+    for (const line of firstRunEvents) assert.equal(second.lines.includes(line), false, `replayed: ${line}`);
+  } finally {
     await workspace.cleanup();
   }
 });

@@ -182,13 +182,21 @@ async function runUp(config: UpConfig, logger: Logger, say: Say, showToken: bool
   process.on('SIGTERM', onSignal);
   try {
     await ensureAdminToken(manager, say, showToken);
+    const startedAt = Date.now();
     manager.start();
     printHeader(config, manager.address, say);
     const client = new ManagerClient({ url: manager.address, token: manager.localToken });
     const initial = applyInitialSpec(config, client, stopping.signal, say).catch((error: unknown) => {
       say(`tend: could not apply the initial spec: ${toTendError(error).message}`);
     });
-    await watchGroups({ client, print: say, signal: stopping.signal, events: true });
+    await watchGroups({
+      client,
+      print: say,
+      signal: stopping.signal,
+      events: true,
+      eventsSince: startedAt,
+      afterFirstTick: true,
+    });
     await initial;
   } finally {
     process.off('SIGINT', onSignal);

@@ -15,6 +15,10 @@ export interface WatchOptions {
   until?: (statuses: readonly GroupStatus[]) => WatchVerdict;
   /** Also print the manager's events as they happen. */
   events?: boolean;
+  /** Only events from this time on (ms since the epoch): `tend up` shows its own, not the log's past. */
+  eventsSince?: number;
+  /** Print nothing for a group until its controller has ticked once (no `blind` flash at start). */
+  afterFirstTick?: boolean;
   intervalMs?: number;
 }
 
@@ -41,6 +45,7 @@ export async function watchGroups(options: WatchOptions): Promise<WatchVerdict> 
       epoch = status.leader?.epoch;
       if (options.events === true) eventCursor = await printEvents(options, eventCursor);
       for (const group of groups) {
+        if (options.afterFirstTick === true && group.lastTickAt === undefined) continue;
         const line = groupLine(group, width);
         if (last.get(group.id) !== line) options.print(`${clock()}  ${line}`);
         last.set(group.id, line);
@@ -67,7 +72,8 @@ async function printEvents(options: WatchOptions, after: number): Promise<number
   const { events } = await options.client.events(after);
   let cursor = after;
   for (const event of events) {
-    if (options.groups === undefined || options.groups.includes(event.groupId)) {
+    const wanted = options.groups === undefined || options.groups.includes(event.groupId);
+    if (wanted && (options.eventsSince === undefined || event.at >= options.eventsSince)) {
       const text = event.message.startsWith(event.type) ? event.message : `${event.type}: ${event.message}`;
       options.print(`${clock(event.at)}  ${event.groupId}  ${text}`);
     }
