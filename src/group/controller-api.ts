@@ -59,6 +59,8 @@ export interface GroupControllerOptions {
   describeTimeoutMs?: number;
   /** Circuit breaker: failed replacements in a row that open it (default 5) and its cool-down (default 60 s). */
   breaker?: { threshold?: number; coolDownMs?: number };
+  /** Provisions and destroys one tick may plan (default 1,000); a bigger gap closes over several ticks. */
+  maxActionsPerTick?: number;
   /**
    * A failed rollout rolled back: the controller now converges to `rollback.spec`, not to the
    * spec it was given. The manager commits that spec as a new revision, and hands it back through

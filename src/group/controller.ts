@@ -41,6 +41,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     planLimits: {
       breakerThreshold: options.breaker?.threshold ?? defaultPlanLimits.breakerThreshold,
       breakerCoolDownMs: options.breaker?.coolDownMs ?? defaultPlanLimits.breakerCoolDownMs,
+      maxActionsPerTick: options.maxActionsPerTick ?? defaultPlanLimits.maxActionsPerTick,
     },
     onEvent: options.onEvent ?? (() => {}),
     onRollback: options.onRollback ?? (() => {}),

@@ -38,6 +38,7 @@ export {
 export {
   type Action,
   type BreakerState,
+  DEFAULT_MAX_ACTIONS_PER_TICK,
   type DestroyAction,
   type DestroyReason,
   defaultPlanLimits,

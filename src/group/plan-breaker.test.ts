@@ -5,7 +5,7 @@ import { input, inst, testSpec } from './plan-fixtures.js';
 
 const t = 100_000;
 const spec = testSpec({ size: 3 });
-const limits = { breakerThreshold: 5, breakerCoolDownMs: 60_000 };
+const limits = { breakerThreshold: 5, breakerCoolDownMs: 60_000, maxActionsPerTick: 1_000 };
 const two = [inst('a', { slot: 0 }), inst('b', { slot: 1 }), inst('x', { slot: 9 }), inst('y', { slot: 8 })];
 
 test('after the threshold the breaker opens and remediation stops', () => {

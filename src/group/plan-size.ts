@@ -17,7 +17,11 @@ import type { DestroyAction, ObservedInstance, PlanInput, ProvisionAction } from
  * Capacity rule: live ≤ size + surge, and during a rollout
  * ready-new + healthy-old ≥ size − maxUnavailable (the Kubernetes Deployment arithmetic).
  */
-export function planSize(input: PlanInput, size: number): Array<ProvisionAction | DestroyAction> {
+export function planSize(
+  input: PlanInput,
+  size: number,
+  maxActions = Number.POSITIVE_INFINITY,
+): Array<ProvisionAction | DestroyAction> {
   const { spec, targetConfig, observed, now } = input;
   const current = observed.filter((i) => i.config === targetConfig);
   const old = observed.filter((i) => i.config !== targetConfig);
@@ -43,8 +47,10 @@ export function planSize(input: PlanInput, size: number): Array<ProvisionAction 
     }
   }
 
-  const provisions = provisionsFor(input, size, gone, destroys);
-  return [...destroys, ...provisions];
+  // Bounded before any slot is built: a size of millions must cost what one tick may do, not more.
+  const kept = destroys.slice(0, maxActions);
+  const provisions = provisionsFor(input, size, gone, kept, maxActions - kept.length);
+  return [...kept, ...provisions];
 }
 
 function removeOld(
@@ -84,6 +90,7 @@ function provisionsFor(
   size: number,
   gone: ReadonlySet<InstanceId>,
   destroys: readonly DestroyAction[],
+  maxProvisions: number,
 ): ProvisionAction[] {
   const { spec, targetConfig, observed } = input;
   const live = observed.filter((i) => !gone.has(i.id));
@@ -91,7 +98,7 @@ function provisionsFor(
   // Surge applies while any old-config instance was seen this tick, even if all of them go now.
   const rolling = observed.some((i) => i.config !== targetConfig);
   const cap = size + (rolling ? effectiveSurge(spec) : 0);
-  const count = Math.min(size - currentLeft.length, cap - live.length);
+  const count = Math.min(size - currentLeft.length, cap - live.length, maxProvisions);
   if (count <= 0) return [];
   // Room that exists before any destroy of this tick; the rest waits for a destroy to succeed.
   const room = Math.max(0, cap - observed.length);

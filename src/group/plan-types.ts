@@ -75,9 +75,20 @@ export interface PlanLimits {
   breakerThreshold: number;
   /** How long the breaker stays open before one trial replacement (half-open). */
   breakerCoolDownMs: number;
+  /**
+   * Provisions and destroys planned in one tick, at most; the next tick continues. Keeps a tick's
+   * cost (CPU, memory, queued calls) bounded whatever the group's size.
+   */
+  maxActionsPerTick: number;
 }
 
-export const defaultPlanLimits: PlanLimits = { breakerThreshold: 5, breakerCoolDownMs: 60_000 };
+export const DEFAULT_MAX_ACTIONS_PER_TICK = 1_000;
+
+export const defaultPlanLimits: PlanLimits = {
+  breakerThreshold: 5,
+  breakerCoolDownMs: 60_000,
+  maxActionsPerTick: DEFAULT_MAX_ACTIONS_PER_TICK,
+};
 
 export interface PlanInput {
   /** The spec being converged to (while rolling back: the restored one). */

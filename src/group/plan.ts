@@ -15,8 +15,14 @@ export function plan(input: PlanInput): Action[] {
   // A failed rollout changes the target (rollback) or stops everything (pause): act next tick.
   if (transitions.some((t) => t.type === 'rollout-failed')) return transitions;
   const { allocation } = input.spec;
+  const limits = input.limits ?? defaultPlanLimits;
+  const max = Math.max(1, limits.maxActionsPerTick);
+  // Destroys come first and a provision follows the destroy it replaces, so a cut keeps pairs whole
+  // or leaves a member missing, which the next tick refills.
   const steps =
-    'size' in allocation ? planSize(input, allocation.size) : planLogical(input, allocation.logicalIds);
-  const gated = gateByBreaker(steps, input.state, input.now, input.limits ?? defaultPlanLimits);
+    'size' in allocation
+      ? planSize(input, allocation.size, max)
+      : planLogical(input, allocation.logicalIds).slice(0, max);
+  const gated = gateByBreaker(steps, input.state, input.now, limits);
   return [...transitions, ...gated];
 }

@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { configHash, type RollbackNotice, specToDocument } from '../group/index.js';
+import {
+  configHash,
+  invalidSpec,
+  type RollbackNotice,
+  sizeLimitMessage,
+  specToDocument,
+} from '../group/index.js';
 import {
   type ConfigStore,
   type GroupId,
@@ -19,6 +25,8 @@ export interface OperationsContext {
   resolver: PluginResolver;
   session: LeaderSession;
   defaultAuthor: string;
+  /** The ceiling on a group's size or logical IDs. */
+  maxGroupSize: number;
 }
 
 /** Validates every group of the document first; only then commits those that changed. */
@@ -29,6 +37,7 @@ export async function applyDocument(
 ): Promise<ApplyView> {
   const checked = await checkDocument(text, {
     resolver: ctx.resolver,
+    maxGroupSize: ctx.maxGroupSize,
     signal: ctx.session.signal,
     ...(meta.source === undefined ? {} : { source: meta.source }),
   });
@@ -56,6 +65,13 @@ export async function scaleGroup(
     throw new TendError(
       'invalid_spec',
       `group ${id} is allocated by logical IDs; edit its logicalIds instead`,
+    );
+  }
+  if (size > ctx.maxGroupSize) {
+    throw invalidSpec(
+      [{ path: 'size', message: sizeLimitMessage(size, ctx.maxGroupSize) }],
+      `scale ${id}`,
+      'request',
     );
   }
   const result = await commitChecked(

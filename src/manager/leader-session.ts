@@ -38,6 +38,9 @@ export interface LeaderSessionOptions {
   clock: Clock;
   logger: Logger;
   tickIntervalMs: number | undefined;
+  /** A stored spec above this size (or count of logical IDs) is not run: see `load`. */
+  maxGroupSize: number;
+  maxActionsPerTick: number;
   /** How often a group whose plugins could not be resolved is tried again. */
   retryIntervalMs: number;
   onEvent: (event: GroupEvent) => void;
@@ -54,6 +57,8 @@ export interface GroupEntry {
   revision: number;
   controller?: GroupController;
   error?: string;
+  /** Above the manager's limits: no controller is started until a spec within them is applied. */
+  refused?: boolean;
 }
 
 /**
@@ -106,6 +111,10 @@ export class LeaderSession {
       });
       return;
     }
+    if (desiredCount(spec.allocation) > this.options.maxGroupSize) {
+      this.refuse(spec, revision.revision);
+      return;
+    }
     await this.upsert(spec, revision.revision, configHash(spec));
     this.options.onEvent({
       type: 'leader-changed',
@@ -113,6 +122,26 @@ export class LeaderSession {
       message: `${this.options.name} leads at epoch ${this.epoch}`,
       at: this.options.clock.now(),
       data: { leader: this.options.name, epoch: this.epoch },
+    });
+  }
+
+  /**
+   * A spec committed before the limit was lowered (or written straight into the store) would
+   * make this manager plan and pay for more than it allows: shown and announced, never run.
+   * Applying a spec within the limit replaces the entry and starts the group as usual.
+   */
+  private refuse(spec: GroupSpec, revision: number): void {
+    const desired = desiredCount(spec.allocation);
+    const limit = this.options.maxGroupSize;
+    const error = `stored revision ${revision} asks for ${desired} instances, above this manager's limit of ${limit} (tend up --max-group-size); the group is not run until a spec within the limit is applied`;
+    this.groups.set(spec.id, { spec, revision, config: configHash(spec), error, refused: true });
+    this.log.error('group above the size limit; not run', { group: spec.id, desired, limit });
+    this.options.onEvent({
+      type: 'refused',
+      groupId: spec.id,
+      message: error,
+      at: this.options.clock.now(),
+      data: { desired, limit, revision },
     });
   }
 
@@ -215,6 +244,7 @@ export class LeaderSession {
         clock: this.options.clock,
         logger: this.options.logger.child({ component: 'group', group: spec.id }),
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),
+        maxActionsPerTick: this.options.maxActionsPerTick,
         onEvent: this.options.onEvent,
         onRollback: this.options.onRollback,
         onFenced: (error) => this.fenced(error),
@@ -237,7 +267,8 @@ export class LeaderSession {
         return;
       }
       for (const entry of this.entries()) {
-        if (entry.controller === undefined && !this.signal.aborted) await this.startController(entry);
+        if (entry.controller === undefined && entry.refused !== true && !this.signal.aborted)
+          await this.startController(entry);
       }
       if (this.damaged.size > 0 && !this.signal.aborted) await this.reloadRepaired();
     }
@@ -261,7 +292,7 @@ export class LeaderSession {
 
 function placeholderStatus(entry: GroupEntry): GroupStatus {
   return unobservedStatus(entry.spec.id, {
-    phase: 'blind',
+    phase: entry.refused === true ? 'refused' : 'blind',
     desired: desiredCount(entry.spec.allocation),
     config: entry.config,
     lastError: entry.error,

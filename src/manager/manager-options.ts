@@ -3,6 +3,8 @@ import { hostname, userInfo } from 'node:os';
 import { DEFAULT_PORT } from '../api/index.js';
 import {
   createGroupController,
+  DEFAULT_MAX_ACTIONS_PER_TICK,
+  DEFAULT_MAX_GROUP_SIZE,
   DEFAULT_PLUGIN_LIMITS,
   type GroupController,
   type GroupControllerOptions,
@@ -73,6 +75,13 @@ export interface ManagerOptions {
    * within it share one call (#17). Default 200 ms; 0 still merges groups that ask together.
    */
   describeWindowMs?: number;
+  /**
+   * Most instances (size, or logical IDs) one group may ask for; a spec above it is refused
+   * naming the field and the limit. Default 10,000 (`DEFAULT_MAX_GROUP_SIZE`).
+   */
+  maxGroupSize?: number;
+  /** Provisions and destroys one group plans per tick (default 1,000); the next tick continues. */
+  maxActionsPerTick?: number;
   /** Seam for tests: builds the group controllers. */
   createController?: (options: GroupControllerOptions) => GroupController;
 }
@@ -100,6 +109,8 @@ export interface ResolvedManagerOptions {
   defaultAuthor: string;
   pluginLimitsFor: (plugin: string) => Omit<PluginLimiterOptions, 'clock'>;
   describeWindowMs: number;
+  maxGroupSize: number;
+  maxActionsPerTick: number;
   createController: (options: GroupControllerOptions) => GroupController;
 }
 
@@ -137,6 +148,11 @@ export function resolveManagerOptions(options: ManagerOptions): ResolvedManagerO
     defaultAuthor: options.defaultAuthor ?? defaultAuthor(),
     pluginLimitsFor: limitsByName(options),
     describeWindowMs: options.describeWindowMs ?? 200,
+    maxGroupSize: positiveWhole('maxGroupSize', options.maxGroupSize ?? DEFAULT_MAX_GROUP_SIZE),
+    maxActionsPerTick: positiveWhole(
+      'maxActionsPerTick',
+      options.maxActionsPerTick ?? DEFAULT_MAX_ACTIONS_PER_TICK,
+    ),
     createController: options.createController ?? createGroupController,
   };
 }
@@ -145,6 +161,13 @@ function limitsByName(options: ManagerOptions): (plugin: string) => Omit<PluginL
   const fallback = options.pluginLimits ?? DEFAULT_PLUGIN_LIMITS;
   const byName = options.pluginLimitsFor;
   return (plugin) => byName?.(plugin) ?? fallback;
+}
+
+function positiveWhole(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TendError('invalid_spec', `manager option ${name}: expected a whole number ≥ 1, got ${value}`);
+  }
+  return value;
 }
 
 function defaultAuthor(): string {

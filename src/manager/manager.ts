@@ -357,6 +357,7 @@ export class Manager {
           resolver: this.options.resolver,
           session,
           defaultAuthor: this.options.defaultAuthor,
+          maxGroupSize: this.options.maxGroupSize,
         });
       } catch (error) {
         if (TendError.is(error, 'fenced')) session.fenced(error);
@@ -422,6 +423,8 @@ export class Manager {
       clock: this.options.clock,
       logger: this.options.logger,
       tickIntervalMs: this.options.tickIntervalMs,
+      maxGroupSize: this.options.maxGroupSize,
+      maxActionsPerTick: this.options.maxActionsPerTick,
       retryIntervalMs: this.options.retryIntervalMs,
       onEvent: (event) => this.record(event),
       onRollback: (rollback) => this.commitRollback(rollback),

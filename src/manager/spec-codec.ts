@@ -19,6 +19,8 @@ export interface SpecCheckOptions extends CallOptions {
   resolver: PluginResolver;
   /** Where the document came from, for error messages (`apply -f workers.yaml`). */
   source?: string;
+  /** Refuses groups above this size (or count of logical IDs). */
+  maxGroupSize?: number;
 }
 
 /**
@@ -26,7 +28,10 @@ export interface SpecCheckOptions extends CallOptions {
  * `invalid_spec` naming the group and plugin, before anything is committed.
  */
 export async function checkDocument(text: string, options: SpecCheckOptions): Promise<CheckedSpec[]> {
-  const specs = parseSpecDocument(text, options.source === undefined ? {} : { source: options.source });
+  const specs = parseSpecDocument(text, {
+    ...(options.source === undefined ? {} : { source: options.source }),
+    ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
+  });
   const checked: CheckedSpec[] = [];
   for (const spec of specs) {
     await validateWithPlugins(spec, options);

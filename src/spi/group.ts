@@ -47,7 +47,8 @@ export type GroupPhase =
   | 'breaker-open'
   | 'destroying'
   | 'blind' // the last describe failed: Tend acts on nothing until it can see again
-  | 'damaged'; // the stored spec cannot be read: the group is not run until it is repaired
+  | 'damaged' // the stored spec cannot be read: the group is not run until it is repaired
+  | 'refused'; // the stored spec is above this manager's limits: not run until one within them is applied
 
 export interface InstanceStatus {
   id: InstanceId;
@@ -116,6 +117,7 @@ export type GroupEventType =
   | 'breaker-closed'
   | 'blind'
   | 'damaged'
+  | 'refused'
   | 'leader-changed';
 
 export interface GroupEvent {

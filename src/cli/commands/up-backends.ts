@@ -28,6 +28,10 @@ export interface UpConfig {
   pluginConfig: string | undefined;
   spec: string | false;
   tickIntervalMs: number | undefined;
+  /** Ceiling on a group's size or logical IDs (`--max-group-size`); the manager's default when absent. */
+  maxGroupSize?: number;
+  /** `--max-actions-per-tick`. */
+  maxActionsPerTick?: number;
   groupSocket: boolean;
 }
 

@@ -41,6 +41,8 @@ interface UpFlags {
   pluginConfig?: string;
   spec?: string | false;
   tickInterval?: string;
+  maxGroupSize?: string;
+  maxActionsPerTick?: string;
   groupSocket: boolean;
   showToken?: boolean;
   logLevel: LogLevel;
@@ -81,6 +83,14 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--no-spec', 'apply no spec at start')
     .option('--tick-interval <ms>', 'time between reconcile ticks')
+    .option(
+      '--max-group-size <n>',
+      'most instances (size or logical IDs) one group may ask for (default 10000)',
+    )
+    .option(
+      '--max-actions-per-tick <n>',
+      'most provisions and destroys one group plans per tick (default 1000)',
+    )
     .option('--no-group-socket', "do not serve InfraKit's Group.* on the plugin directory's `group` socket")
     .option(
       '--show-token',
@@ -108,6 +118,8 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
   if (tick !== undefined && !(Number.isInteger(tick) && tick > 0)) {
     throw new TendError('invalid_spec', '--tick-interval: expected milliseconds > 0');
   }
+  const maxGroupSize = wholeFlag('--max-group-size', flags.maxGroupSize);
+  const maxActionsPerTick = wholeFlag('--max-actions-per-tick', flags.maxActionsPerTick);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new TendError('invalid_spec', '--tls-cert and --tls-key go together');
   }
@@ -143,8 +155,18 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
     // '' means "the example, if the store is empty"; false means --no-spec.
     spec: flags.spec === false ? false : (flags.spec ?? ''),
     tickIntervalMs: tick,
+    ...(maxGroupSize === undefined ? {} : { maxGroupSize }),
+    ...(maxActionsPerTick === undefined ? {} : { maxActionsPerTick }),
     groupSocket: flags.groupSocket,
   };
+}
+
+function wholeFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new TendError('invalid_spec', `${flag}: expected a whole number ≥ 1, got ${value}`);
+  return n;
 }
 
 async function runUp(config: UpConfig, logger: Logger, say: Say, showToken: boolean): Promise<void> {
@@ -232,6 +254,8 @@ function createManager(
     staticHandler: createDashboardHandler(),
     logger,
     ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
+    ...(config.maxGroupSize === undefined ? {} : { maxGroupSize: config.maxGroupSize }),
+    ...(config.maxActionsPerTick === undefined ? {} : { maxActionsPerTick: config.maxActionsPerTick }),
     ...(config.groupSocket ? { groupSocket: { dir: config.pluginDir } } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import type { GroupSpec } from '../../spi/index.js';
 import { fromInfraKitGroupChecked } from './infrakit.js';
+import { allocationLimitProblems } from './limits.js';
 import { checkGroupObject } from './parse-group.js';
 import { describeValue, invalidSpec, type SpecProblem } from './problems.js';
 import type { IsKnownPlugin } from './schema.js';
@@ -13,6 +14,8 @@ export interface ParseSpecOptions {
   source?: string;
   /** Rejects plugin names no plugin answers to; called with the name as written (`lookup/type`). */
   isKnownPlugin?: IsKnownPlugin;
+  /** Refuses a size (or a count of logical IDs) above this: the manager's ceiling. */
+  maxGroupSize?: number;
 }
 
 /**
@@ -22,6 +25,10 @@ export interface ParseSpecOptions {
  */
 export function parseSpecDocument(text: string, options: ParseSpecOptions = {}): GroupSpec[] {
   const fail = (problems: SpecProblem[]) => invalidSpec(problems, options.source);
+  const overLimit = (spec: GroupSpec, path: string) =>
+    options.maxGroupSize === undefined
+      ? []
+      : allocationLimitProblems(spec.allocation, options.maxGroupSize, path);
   const value = decodeYamlDocument(text, MAX_SPEC_BYTES, fail);
   if (value === null || value === undefined) throw fail([{ path: '', message: 'document is empty' }]);
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -35,11 +42,15 @@ export function parseSpecDocument(text: string, options: ParseSpecOptions = {}):
   if ('ID' in value || 'Properties' in value) {
     const result = fromInfraKitGroupChecked(value, options.isKnownPlugin);
     if (!result.ok) throw fail(result.problems);
+    const limit = overLimit(result.spec, '').map((p) => ({ ...p, path: infraKitPath(p.path) }));
+    if (limit.length > 0) throw fail(limit);
     return [result.spec];
   }
   if (!('groups' in value)) {
     const result = checkGroupObject(value, '', options.isKnownPlugin);
     if (!result.ok) throw fail(result.problems);
+    const limit = overLimit(result.spec, '');
+    if (limit.length > 0) throw fail(limit);
     return [result.spec];
   }
   const problems: SpecProblem[] = [];
@@ -55,8 +66,10 @@ export function parseSpecDocument(text: string, options: ParseSpecOptions = {}):
   const firstIndexById = new Map<string, number>();
   groups.forEach((group: unknown, index) => {
     const result = checkGroupObject(group, `groups[${index}]`, options.isKnownPlugin);
-    if (result.ok) specs.push(result.spec);
-    else problems.push(...result.problems);
+    if (result.ok) {
+      specs.push(result.spec);
+      problems.push(...overLimit(result.spec, `groups[${index}]`));
+    } else problems.push(...result.problems);
     // Checked on the raw ID too, so a duplicate is named even when that group has other problems.
     const id = typeof group === 'object' && group !== null && 'id' in group ? group.id : undefined;
     if (typeof id !== 'string') return;
@@ -70,4 +83,9 @@ export function parseSpecDocument(text: string, options: ParseSpecOptions = {}):
   });
   if (problems.length > 0) throw fail(problems);
   return specs;
+}
+
+/** InfraKit's shape names the same fields its own way. */
+function infraKitPath(path: string): string {
+  return path === 'allocation.size' ? 'Properties.Allocation.Size' : 'Properties.Allocation.LogicalIDs';
 }

@@ -61,6 +61,7 @@ export const PHASE_TONE = {
   'breaker-open': 'bad',
   destroying: 'warn',
   blind: 'bad',
+  refused: 'bad',
 };
 
 export const EVENT_TONE = {
@@ -78,5 +79,6 @@ export const EVENT_TONE = {
   'breaker-open': 'bad',
   'breaker-closed': 'ok',
   blind: 'bad',
+  refused: 'bad',
   'leader-changed': 'info',
 };
