@@ -86,3 +86,27 @@ it('a damaged state file is quarantined, its process reaped, and reported', { ti
     await second.close();
   }
 });
+
+it('a file damaged while nobody describes is still found: the plugin reconciles on its own', {
+  timeout: 60_000,
+}, async () => {
+  const stateDir = join(root, 'quiet');
+  const warnings: { message: string; fields: Record<string, unknown> }[] = [];
+  const plugin = createProcessPlugin({
+    stateDir,
+    orphanScanIntervalMs: 100,
+    logger: recordingLogger(warnings),
+  });
+  try {
+    const id = await plugin.provision(spec('op-quiet'));
+    assert.ok(liveInstanceIds(marker).has(id));
+    // Its group was destroyed, say: no describe comes any more. Then the file is damaged.
+    await writeFile(join(stateDir, `${id}.json`), 'garbage');
+    while (liveInstanceIds(marker).has(id)) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(
+      warnings.some((w) => w.message === 'untracked instance process reaped' && w.fields.instance === id),
+    );
+  } finally {
+    await plugin.close();
+  }
+});

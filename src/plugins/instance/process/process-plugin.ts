@@ -79,6 +79,8 @@ class ProcessInstancePlugin implements ProcessPlugin {
   /** Spawns of this object between intent and state: not leftovers to adopt or reap. */
   private readonly spawning = new Set<string>();
   private readonly reconciler: Reconciler;
+  private readonly reconcileEveryMs: number;
+  private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: ProcessPluginOptions) {
@@ -92,6 +94,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
       scan: () => this.scan(),
       logger: this.logger,
     });
+    this.reconcileEveryMs = options.orphanScanIntervalMs ?? 10_000;
     this.reconciler = new Reconciler({
       dir: this.dir,
       logger: this.logger,
@@ -109,6 +112,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
 
   async provision(spec: InstanceSpec, options: CallOptions = {}): Promise<InstanceId> {
     this.assertOpen('provision');
+    this.reconcileInBackground();
     if (options.signal?.aborted) throw new TendError('timeout', 'process plugin: provision aborted');
     const properties = parseProcessProperties(spec.properties);
     const epoch = callEpoch(options, spec.tags);
@@ -182,6 +186,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
     this.assertOpen('describeInstances');
     const wanted = Object.entries(tags);
     // Every describe first settles what a crash or a damaged file left behind (see Reconciler).
+    this.reconcileInBackground();
     const states = await this.reconciler.run();
     const matching = states.filter((s) => wanted.every(([k, v]) => s.tags[k] === v));
     const live = await this.keepLive(matching);
@@ -198,10 +203,30 @@ class ProcessInstancePlugin implements ProcessPlugin {
   /** Stops watching; the instances keep running for whichever manager comes next. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.reconcileTimer);
     // After close this object must not touch the state dir, even when one of its children ends.
     for (const { child, onExit } of this.children.values()) child.off('exit', onExit);
     this.children.clear();
     await this.watcher.stop();
+    await this.reconciler.idle();
+  }
+
+  /**
+   * Also reconciles when nobody describes: a file damaged after its group was destroyed (or while
+   * no group uses this plugin) would otherwise leave its process running until the next describe.
+   * Unref'd: it must not keep a manager alive, and instances outlive the manager anyway.
+   */
+  private reconcileInBackground(): void {
+    if (this.reconcileTimer !== undefined || this.closed) return;
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = undefined;
+      if (this.closed) return;
+      this.reconciler
+        .run()
+        .catch((error: unknown) => this.logger.warn('background reconcile failed', { error: String(error) }))
+        .finally(() => this.reconcileInBackground());
+    }, this.reconcileEveryMs);
+    this.reconcileTimer.unref();
   }
 
   private assertOpen(operation: string): void {

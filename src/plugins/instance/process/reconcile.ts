@@ -44,6 +44,11 @@ export class Reconciler {
     return this.running;
   }
 
+  /** Settles once no run is in flight (close waits for a background one). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   private async reconcile(): Promise<ProcessState[]> {
     const { dir, clock, inFlight } = this.options;
     // A first look decides whether /proc must be read at all (it costs one read per process).
