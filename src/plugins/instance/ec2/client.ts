@@ -54,10 +54,17 @@ const notFoundCodes = new Set([
 
 const conflictCodes = new Set(['IncorrectState', 'IncorrectInstanceState', 'VolumeInUse']);
 
-/** Come back later: capacity, EC2's own trouble, or an address a dying member still holds. */
-const unavailableCodes = new Set([
+/** No capacity now (the zone's, or the account's quota): wait, but it is not a failing spec. */
+const exhaustedCodes = new Set([
   'InsufficientInstanceCapacity',
   'InsufficientAddressCapacity',
+  'InstanceLimitExceeded',
+  'VcpuLimitExceeded',
+  'InsufficientFreeAddressesInSubnet',
+]);
+
+/** Come back later: EC2's own trouble, or an address a dying member still holds. */
+const unavailableCodes = new Set([
   'InternalError',
   'InternalFailure',
   'ServiceUnavailable',
@@ -107,6 +114,7 @@ function kindOf(code: string | undefined, status: number | undefined): TendError
     if (throttlingCodes.has(code)) return 'throttled';
     if (notFoundCodes.has(code)) return 'not_found';
     if (conflictCodes.has(code)) return 'conflict';
+    if (exhaustedCodes.has(code)) return 'exhausted';
     if (unavailableCodes.has(code) || networkCodes.has(code)) return 'unavailable';
     if (code === 'TimeoutError' || code === 'RequestTimeout') return 'unavailable';
     // EC2's client errors: a bad AMI, subnet, group, key, parameter, or a missing IAM permission.
