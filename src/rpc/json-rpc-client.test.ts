@@ -170,8 +170,8 @@ describe('JsonRpcClient', () => {
       const aborted = await failure(call);
       assert.equal(aborted.kind, 'timeout');
       assert.match(aborted.message, /aborted/);
-      // The connection pool is still usable afterwards.
-      assert.deepEqual(await client.call('echo', { after: true }), { after: true });
+      // The connection pool is still usable afterwards (with room for a loaded machine).
+      assert.deepEqual(await client.call('echo', { after: true }, { timeoutMs: 30_000 }), { after: true });
     } finally {
       client.close();
     }

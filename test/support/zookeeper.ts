@@ -43,7 +43,9 @@ export async function zkGet(servers: string, path: string): Promise<string> {
   const lines = out
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('WatchedEvent'));
+    // zkCli prints its connection notice (`WATCHER::`, `WatchedEvent …`) before or after the data,
+    // depending on how fast the session came up.
+    .filter((l) => l !== '' && !l.startsWith('WatchedEvent') && !l.startsWith('WATCHER::'));
   const last = lines.at(-1);
   if (last === undefined) throw new Error(`zkCli get ${path}: empty answer`);
   return last;
