@@ -5,6 +5,7 @@ export * from './clock.js';
 export * from './epoch-fence.js';
 export * from './etcd-client.js';
 export * from './file-lock.js';
+export * from './keyed-serial.js';
 export * from './logger.js';
 export * from './map-limited.js';
 export * from './random.js';

@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type Clock, type Logger, shellQuote, silentLogger, systemClock } from '../../../lib/index.js';
+import {
+  type Clock,
+  KeyedSerial,
+  type Logger,
+  shellQuote,
+  silentLogger,
+  systemClock,
+} from '../../../lib/index.js';
 import {
   type CallOptions,
   type DescribeOptions,
@@ -85,7 +92,7 @@ class HostsInstancePlugin implements HostsPlugin {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly pendingOps = new Map<string, Promise<InstanceId>>();
-  private readonly labelQueues = new Map<string, Promise<void>>();
+  private readonly labelQueues = new KeyedSerial();
   private readonly scanner: PoolScanner;
   private closed = false;
 
@@ -140,8 +147,7 @@ class HostsInstancePlugin implements HostsPlugin {
   async label(id: InstanceId, labels: Tags, options: CallOptions = {}): Promise<void> {
     this.assertOpen('label');
     const client = this.clientOf(id);
-    const previous = this.labelQueues.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    await this.labelQueues.run(id, async () => {
       const read = client === undefined ? undefined : await client.read(options.signal);
       if (client === undefined || read?.state !== 'claimed' || read.record.id !== id) {
         throw new TendError('not_found', `hosts plugin: label: no instance ${id}`);
@@ -153,13 +159,6 @@ class HostsInstancePlugin implements HostsPlugin {
       this.state.setSeen(client.host.name, record);
       await this.state.flush();
     });
-    const settled = next.catch(() => undefined);
-    this.labelQueues.set(id, settled);
-    try {
-      await next;
-    } finally {
-      if (this.labelQueues.get(id) === settled) this.labelQueues.delete(id);
-    }
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   callEpoch,
   type EpochFence,
   FileEpochFence,
+  KeyedSerial,
   type Logger,
   silentLogger,
   systemClock,
@@ -73,7 +74,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
   /** Provisions in flight by `tend.op`, so concurrent retries in this manager share one spawn. */
   private readonly pendingOps = new Map<string, Promise<InstanceId>>();
   /** Per-instance queue, so concurrent labels do not lose each other's tags. */
-  private readonly labelQueues = new Map<string, Promise<void>>();
+  private readonly labelQueues = new KeyedSerial();
   /** Exit handlers of the children this object spawned; detached on close. */
   private readonly children = new Map<InstanceId, { child: ChildProcess; onExit: () => void }>();
   /** Spawns of this object between intent and state: not leftovers to adopt or reap. */
@@ -138,8 +139,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
   async label(id: InstanceId, labels: Tags, options: CallOptions = {}): Promise<void> {
     this.assertOpen('label');
     const epoch = callEpoch(options);
-    const previous = this.labelQueues.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    await this.labelQueues.run(id, async () => {
       const state = await this.dir.read(id);
       if (state === undefined || !(await isProcessAlive(state.pid, state.startTime))) {
         throw new TendError('not_found', `process plugin: label: no live instance ${id}`);
@@ -148,13 +148,6 @@ class ProcessInstancePlugin implements ProcessPlugin {
         this.dir.write({ ...state, tags: { ...state.tags, ...labels } }),
       );
     });
-    const settled = next.catch(() => undefined);
-    this.labelQueues.set(id, settled);
-    try {
-      await next;
-    } finally {
-      if (this.labelQueues.get(id) === settled) this.labelQueues.delete(id);
-    }
   }
 
   /** An instance that is already gone (or never was) counts as destroyed. */
