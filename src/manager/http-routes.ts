@@ -72,6 +72,14 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    path: '/v1/metrics/history',
+    access: 'viewer',
+    // The leader keeps the live numbers; a standby's ring holds only empty intervals.
+    placement: 'prefer-leader',
+    handle: async (m) => m.metricsHistory(),
+  },
+  {
+    method: 'GET',
     path: '/v1/groups/:id',
     access: 'viewer',
     placement: 'prefer-leader',

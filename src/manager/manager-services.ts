@@ -41,6 +41,8 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
   });
   // Every group event (created, replaced, rollout step, leader change) changes what a read shows.
   events.subscribe(() => reads.invalidate());
+  const metrics = new ManagerMetrics(options.snapshot);
+  metrics.history.start();
   return {
     tokens:
       options.tokens ??
@@ -50,7 +52,7 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
       })),
     audit: new AuditLog(dir === undefined ? {} : { file: join(dir, 'audit.log') }),
     events,
-    metrics: new ManagerMetrics(options.snapshot),
+    metrics,
     statusFeed: new StatusFeed({
       // The same bytes `GET /v1/status` serves: one computation for the stream and the readers.
       compute: async () => (await reads.get(STATUS_KEY, options.status)).json,

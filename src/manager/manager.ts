@@ -50,6 +50,7 @@ import {
 } from './manager-options.js';
 import { type ManagerServices, openServices } from './manager-services.js';
 import { type ManagerState, nextState } from './manager-state.js';
+import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
 import { SerialQueue } from './serial-queue.js';
 import { specFromRevision } from './spec-codec.js';
@@ -197,6 +198,7 @@ export class Manager {
     if (this.options.ownsLeadership) await this.leadershipBackend?.close().catch(() => undefined);
     await this.closeGroupSocket?.();
     this.servicesValue?.statusFeed.stop();
+    this.servicesValue?.metrics.history.stop();
     await this.api?.close();
     await this.servicesValue?.events.close();
   }
@@ -292,6 +294,11 @@ export class Manager {
     const revisions: SpecRevision[] = await this.options.store.history(id);
     if (revisions.length === 0) throw new TendError('not_found', `no group ${id}`);
     return { id, revisions };
+  }
+
+  /** The last hour of counts, provider calls and reconcile times this manager kept in memory. */
+  metricsHistory(): MetricsHistoryView {
+    return this.services.metrics.history.view();
   }
 
   recentEvents(query: EventQuery = {}): SequencedEvent[] {

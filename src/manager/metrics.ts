@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type GroupStatus, TendError } from '../spi/index.js';
+import { MetricsHistory } from './metrics-history.js';
 
 /** What the gauges read at scrape time: the leader's live view (empty on a standby). */
 export interface MetricsSnapshot {
@@ -23,9 +24,12 @@ export class ManagerMetrics {
   private readonly events: Counter<'type'>;
   private readonly describeCalls: Counter<'plugin'>;
   private readonly describeRequests: Counter<'plugin'>;
+  /** The last hour in memory, for the dashboard's charts (`GET /v1/metrics/history`). */
+  readonly history: MetricsHistory;
 
-  constructor(snapshot: () => MetricsSnapshot) {
+  constructor(snapshot: () => MetricsSnapshot, options: { now?: () => number } = {}) {
     const registers = [this.registry];
+    this.history = new MetricsHistory({ groups: () => snapshot().groups, ...options });
     const perGroup = (name: string, help: string, value: (g: GroupStatus) => number | undefined) =>
       new Gauge({
         name,
@@ -122,6 +126,7 @@ export class ManagerMetrics {
   providerCall(plugin: string, method: string, result: CallResult, seconds: number): void {
     this.providerCalls.inc({ plugin, method, result });
     this.providerSeconds.observe({ plugin, method }, seconds);
+    this.history.providerCall(result);
   }
 
   describeCall(plugin: string, requests: number): void {
@@ -131,6 +136,7 @@ export class ManagerMetrics {
 
   reconciled(group: string, seconds: number): void {
     this.reconcileSeconds.observe({ group }, seconds);
+    this.history.reconciled(seconds);
   }
 
   event(type: string): void {
