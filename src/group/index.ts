@@ -1,13 +1,13 @@
 // The group controller: a pure planner (observed + spec → actions), the reconcile loop around it
 // with journaling, rate limits and a circuit breaker, and the group spec parser (spec/).
 
-export { createGroupController } from './controller.js';
+export { createGroupController } from './loop/controller.js';
 export type {
   ControllerJournal,
   GroupController,
   GroupControllerOptions,
   RollbackNotice,
-} from './controller-api.js';
+} from './loop/controller-api.js';
 export {
   createDescribeCoalescer,
   type DescribeCoalescer,
@@ -15,8 +15,8 @@ export {
   type DescribeCoalescerStats,
   type Describer,
   directDescriber,
-} from './describe-coalescer.js';
-export type { ControllerState } from './lifecycle.js';
+} from './loop/describe-coalescer.js';
+export type { ControllerState } from './loop/lifecycle.js';
 export {
   createPluginLimiter,
   DEFAULT_PLUGIN_LIMITS,
@@ -25,16 +25,16 @@ export {
   type PluginLimiter,
   type PluginLimiterOptions,
   type PluginLimits,
-} from './limiter.js';
-export { type MemoryJournal, memoryJournal } from './memory-journal.js';
-export { plan } from './plan.js';
-export { opKey, parseOpKey } from './plan-helpers.js';
+} from './loop/limiter.js';
+export { type MemoryJournal, memoryJournal } from './loop/memory-journal.js';
+export { opKey, parseOpKey } from './plan/helpers.js';
+export { plan } from './plan/plan.js';
 export {
   applyTransitions,
   initialPlannerState,
   parsePlannerState,
   plannerStateToJson,
-} from './plan-state.js';
+} from './plan/state.js';
 export {
   type Action,
   type BreakerState,
@@ -51,5 +51,5 @@ export {
   type RolloutPhase,
   type RolloutState,
   type TransitionAction,
-} from './plan-types.js';
+} from './plan/types.js';
 export * from './spec/index.js';

@@ -32,7 +32,7 @@ export const TIMING = {
   unhealthyAfterMs: 3_000,
   healthyForMs: 2_000,
   coolDownMs: 20_000,
-  /** Cap of the loop's backoff (controller.ts) and of replacement pacing (breaker-verdicts.ts). */
+  /** Cap of the loop's backoff (controller.ts) and of replacement pacing (breaker/verdicts.ts). */
   backoffCapMs: 30_000,
   stableFloorMs: 10_000, // STABLE_FLOOR_MS (stability.ts)
   appearWithinMs: 10_000, // APPEAR_WITHIN_MS (stability.ts)

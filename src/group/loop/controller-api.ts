@@ -1,0 +1,102 @@
+import type { Clock, Logger } from '../../lib/index.js';
+import type {
+  FlavorPlugin,
+  GroupEvent,
+  GroupSpec,
+  GroupStatus,
+  InstancePlugin,
+  Intent,
+  JsonValue,
+  TendError,
+} from '../../spi/index.js';
+import type { Describer } from './describe-coalescer.js';
+import type { PluginLimiter } from './limiter.js';
+
+/**
+ * What the controller persists through the manager. The manager binds it to a store, a group and
+ * the leader's epoch, so every write is fenced; tests use `memoryJournal()`.
+ */
+export interface ControllerJournal {
+  putIntent(intent: Intent): Promise<void>;
+  clearIntent(key: string): Promise<void>;
+  /** Open intents of this group (a new leader resolves them on its first tick). */
+  listIntents(): Promise<Intent[]>;
+  saveState(state: JsonValue): Promise<void>;
+  loadState(): Promise<JsonValue | undefined>;
+}
+
+export interface GroupControllerOptions {
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  /** The leader's epoch, stamped on created instances as `tend.epoch`. */
+  epoch: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** Time between reconcile ticks when nothing else wakes the loop. */
+  tickIntervalMs?: number;
+  onEvent?: (event: GroupEvent) => void;
+  /**
+   * An instance plugin refused a call as `fenced` (it saw a newer epoch): the term is over. The
+   * manager ends the term, which aborts the signal given to `start`.
+   */
+  onFenced?: (error: TendError) => void;
+  /** Source of randomness for jitter (seeded in tests). */
+  random?: () => number;
+  /**
+   * The instance plugin's limiter. Share one per plugin across all groups that use it (the
+   * provider's quota is per account, not per group). Default: a private, generous one.
+   */
+  limiter?: PluginLimiter;
+  /**
+   * How ticks describe the group's instances: share one coalescer per plugin across its groups
+   * (`createDescribeCoalescer`) so observation costs per plugin, not per group. Default: one
+   * call per tick through `limiter`'s observe lane.
+   */
+  describer?: Describer;
+  /** A describe slower than this counts as failed: the tick does nothing. Default 10 s. */
+  describeTimeoutMs?: number;
+  /** Circuit breaker: failed replacements in a row that open it (default 5) and its cool-down (default 60 s). */
+  breaker?: { threshold?: number; coolDownMs?: number };
+  /** Provisions and destroys one tick may plan (default 1,000); a bigger gap closes over several ticks. */
+  maxActionsPerTick?: number;
+  /**
+   * A failed rollout rolled back: the controller now converges to `rollback.spec`, not to the
+   * spec it was given. The manager commits that spec as a new revision, and hands it back through
+   * `update()`, which ends this state. Called again when a controller starts with a rollback its
+   * journal holds but nobody committed (the leader died in between).
+   */
+  onRollback?: (rollback: RollbackNotice) => void;
+}
+
+export interface RollbackNotice {
+  /** The known-good spec the controller went back to. */
+  spec: GroupSpec;
+  /** The config hash of the spec that failed; the commit is moot once another spec is stored. */
+  failedConfig: string;
+  /** Why the rollout failed (`rollout to … timed out after … ms`). */
+  reason: string;
+}
+
+/**
+ * The reconcile loop for one group. Lifecycle: created → running → stopping → stopped (or
+ * failed); an illegal transition (start twice, start after stop) throws a `conflict` TendError.
+ */
+export interface GroupController {
+  /** Where the lifecycle is. */
+  readonly state: 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
+  /** Starts the loop; it runs until `stop()` or until `signal` aborts (e.g. leadership lost). */
+  start(signal: AbortSignal): void;
+  /** Stops the loop and waits for in-flight actions to settle. */
+  stop(): Promise<void>;
+  /** Takes a new spec; a changed config hash starts a rolling update. */
+  update(spec: GroupSpec): void;
+  pause(): void;
+  resume(): void;
+  status(): GroupStatus;
+  /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
+  tick(): Promise<void>;
+  /** Drains and destroys every instance of the group, then stops. */
+  destroyAll(signal?: AbortSignal): Promise<void>;
+}

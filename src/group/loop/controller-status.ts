@@ -1,0 +1,112 @@
+import type {
+  GroupPhase,
+  GroupSpec,
+  GroupStatus,
+  InstanceDescription,
+  InstanceStatus,
+  RolloutStatus,
+} from '../../spi/index.js';
+import { desiredCount, isReady } from '../plan/helpers.js';
+import { isRolloutActive } from '../plan/rollout.js';
+import type { ObservedInstance, PlannerState } from '../plan/types.js';
+
+export interface StatusInput {
+  spec: GroupSpec;
+  targetConfig: string;
+  observed: readonly ObservedInstance[];
+  described: readonly InstanceDescription[];
+  state: PlannerState;
+  blind: boolean;
+  destroying: boolean;
+  now: number;
+  lastError?: string;
+  lastTickAt?: number;
+}
+
+export function buildStatus(input: StatusInput): GroupStatus {
+  const { spec, targetConfig, observed, state, now } = input;
+  const byConfig: Record<string, number> = {};
+  for (const i of observed) byConfig[i.config] = (byConfig[i.config] ?? 0) + 1;
+  const tags = new Map(input.described.map((d) => [d.id, d.tags]));
+  const instances = observed.map((i): InstanceStatus => {
+    const entry: InstanceStatus = {
+      id: i.id,
+      config: i.config,
+      health: i.health,
+      createdAt: i.firstSeen,
+      tags: tags.get(i.id) ?? {},
+    };
+    if (i.logicalId !== undefined) entry.logicalId = i.logicalId;
+    return entry;
+  });
+  const status: GroupStatus = {
+    id: spec.id,
+    phase: phaseOf(input),
+    desired: desiredCount(spec),
+    observed: observed.length,
+    healthy: observed.filter((i) => i.health === 'healthy').length,
+    config: targetConfig,
+    byConfig,
+    instances,
+    breaker: {
+      open: state.breaker.status !== 'closed',
+      consecutiveFailures: state.breaker.consecutiveFailures,
+    },
+    paused: state.paused,
+  };
+  if (state.breaker.reason !== undefined && state.breaker.status !== 'closed') {
+    status.breaker.reason = state.breaker.reason;
+  }
+  const { rollout } = state;
+  if (rollout !== undefined) {
+    status.rollout = {
+      fromConfig: rollout.fromConfig,
+      toConfig: rollout.toConfig,
+      state: rollout.state,
+      updated: observed.filter((i) => i.config === rollout.toConfig && isReady(i, spec, now)).length,
+      total: desiredCount(spec),
+      startedAt: rollout.startedAt,
+    };
+    if (rollout.reason !== undefined) status.rollout.reason = rollout.reason;
+  }
+  if (input.lastError !== undefined) status.lastError = input.lastError;
+  if (input.lastTickAt !== undefined) status.lastTickAt = input.lastTickAt;
+  return status;
+}
+
+/** The most instances one rollout (same start, same target) has shown as updated. */
+export interface RolloutProgress {
+  startedAt: number;
+  toConfig: string;
+  updated: number;
+}
+
+/**
+ * Keeps a rollout's progress from going backwards (`4/4` → `3/4` after a heal or a scale): the
+ * count shown is the most seen for this rollout, and a finished one shows all. Mutates `rollout`
+ * and returns the mark for the next status.
+ */
+export function holdProgress(
+  rollout: RolloutStatus | undefined,
+  mark: RolloutProgress | undefined,
+): RolloutProgress | undefined {
+  if (rollout === undefined) return undefined;
+  const same =
+    mark !== undefined && mark.startedAt === rollout.startedAt && mark.toConfig === rollout.toConfig;
+  if (rollout.state === 'done') rollout.updated = rollout.total;
+  else if (same) rollout.updated = Math.min(rollout.total, Math.max(rollout.updated, mark.updated));
+  return { startedAt: rollout.startedAt, toConfig: rollout.toConfig, updated: rollout.updated };
+}
+
+function phaseOf(input: StatusInput): GroupPhase {
+  const { state, observed, spec, targetConfig } = input;
+  if (input.destroying) return 'destroying';
+  if (state.paused) return 'paused';
+  if (state.breaker.status !== 'closed') return 'breaker-open';
+  if (input.blind) return 'blind';
+  if (isRolloutActive(state.rollout, targetConfig)) return 'rolling';
+  const converged =
+    observed.length === desiredCount(spec) &&
+    observed.every((i) => i.config === targetConfig && i.health !== 'unhealthy');
+  return converged ? 'converged' : 'converging';
+}

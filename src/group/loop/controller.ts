@@ -1,0 +1,214 @@
+import { setMaxListeners } from 'node:events';
+import { createBackoff, createRandom, silentLogger, systemClock } from '../../lib/index.js';
+import { TAG_GROUP, TendError } from '../../spi/index.js';
+import { defaultPlanLimits } from '../plan/types.js';
+import type { GroupController, GroupControllerOptions } from './controller-api.js';
+import { directDescriber } from './describe-coalescer.js';
+import { execute } from './executor.js';
+import { createLifecycle } from './lifecycle.js';
+import { createPluginLimiter } from './limiter.js';
+import { createReconciler, type TickResult } from './reconciler.js';
+
+const DESTROY_ATTEMPTS = 10;
+
+/**
+ * Creates the reconcile loop of one group: a tick every `tickIntervalMs` (default 1 s), or at
+ * once when the instance plugin's `watch` reports a change; after failures the pause grows with
+ * full-jitter backoff. Aborting the signal given to `start` (leadership lost) stops every call.
+ * Failed replacements are paced by the planner too (breaker/verdicts.ts): a crash loop's own exit
+ * events would otherwise cut every pause short.
+ */
+export function createGroupController(options: GroupControllerOptions): GroupController {
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger).child({ component: 'group', group: options.spec.id });
+  const random = options.random ?? createRandom(Date.now());
+  const tickIntervalMs = options.tickIntervalMs ?? 1_000;
+  const limiter =
+    options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock });
+  const reconciler = createReconciler({
+    spec: options.spec,
+    instancePlugin: options.instancePlugin,
+    flavorPlugin: options.flavorPlugin,
+    journal: options.journal,
+    epoch: options.epoch,
+    clock,
+    logger,
+    random,
+    limiter,
+    describer:
+      options.describer ?? directDescriber({ plugin: options.instancePlugin, limiter, clock, random }),
+    describeTimeoutMs: options.describeTimeoutMs ?? 10_000,
+    planLimits: {
+      breakerThreshold: options.breaker?.threshold ?? defaultPlanLimits.breakerThreshold,
+      breakerCoolDownMs: options.breaker?.coolDownMs ?? defaultPlanLimits.breakerCoolDownMs,
+      maxActionsPerTick: options.maxActionsPerTick ?? defaultPlanLimits.maxActionsPerTick,
+    },
+    onEvent: options.onEvent ?? (() => {}),
+    onRollback: options.onRollback ?? (() => {}),
+    ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
+  });
+  const lifecycle = createLifecycle();
+  const backoff = createBackoff({ baseMs: tickIntervalMs, capMs: 30_000, random });
+  // Every queued provider call listens on this signal; a thousand at once is normal here.
+  const newInternal = () => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  };
+  let internal = newInternal();
+  let loop: Promise<void> | undefined;
+  let current: Promise<TickResult> | undefined;
+  let wakePending = false;
+  let wake: (() => void) | undefined;
+
+  const requestTick = () => {
+    wakePending = true;
+    wake?.();
+  };
+
+  const tickOnce = (): Promise<TickResult> => {
+    if (current !== undefined) {
+      wakePending = true; // a change arrived mid-tick: look again right after
+      return current;
+    }
+    const running = reconciler.tick(internal.signal).finally(() => {
+      current = undefined;
+    });
+    current = running;
+    return running;
+  };
+
+  async function nap(ms: number): Promise<void> {
+    // Already stopped (the term ended mid-tick): an abort listener added now would never fire.
+    if (wakePending || internal.signal.aborted) return;
+    const cancel = new AbortController();
+    const stop = () => cancel.abort();
+    internal.signal.addEventListener('abort', stop, { once: true });
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      clock.sleep(ms, cancel.signal).then(resolve, resolve);
+    });
+    wake = undefined;
+    cancel.abort();
+    internal.signal.removeEventListener('abort', stop);
+  }
+
+  async function run(): Promise<void> {
+    const signal = internal.signal;
+    const unsubscribe = options.instancePlugin.watch?.((event) => {
+      const owner = event.tags?.[TAG_GROUP];
+      if (owner !== undefined && owner !== options.spec.id) return;
+      if (event.type === 'gone') reconciler.noteGone(event.id);
+      requestTick();
+    });
+    try {
+      await reconciler.resolveIntents(signal).catch((error: unknown) => {
+        logger.warn('open intents left for later', { error: String(error) });
+      });
+      while (!signal.aborted) {
+        wakePending = false;
+        const result = await tickOnce().catch((error: unknown): TickResult => {
+          logger.error('tick failed', { error: String(error) });
+          return { acted: false, failed: true };
+        });
+        // The platform is back after an outage: the backoff it earned must not delay recovery.
+        // Watch events need no reset: they cut the nap short already, and events our own
+        // failing calls cause must not defeat the backoff.
+        if (result.recovered === true) backoff.reset();
+        if (result.failed) await nap(tickIntervalMs + backoff.next());
+        else {
+          backoff.reset();
+          // Replacements held back by their backoff go as soon as it is over, not a tick later.
+          const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
+          await nap(Math.max(0, Math.min(tickIntervalMs, untilRetry)));
+        }
+      }
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  async function halt(): Promise<void> {
+    internal.abort(new TendError('not_leader', 'group controller stopped'));
+    await loop;
+    await current?.catch(() => {});
+  }
+
+  return {
+    get state() {
+      return lifecycle.state;
+    },
+    start(signal) {
+      lifecycle.to('running');
+      if (signal.aborted) internal.abort(signal.reason);
+      else signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
+      loop = run().finally(() => {
+        if (lifecycle.state === 'running') lifecycle.to('stopping');
+        if (lifecycle.state === 'stopping') lifecycle.to('stopped');
+      });
+    },
+    async stop() {
+      if (lifecycle.state === 'created') return lifecycle.to('stopped');
+      if (lifecycle.state === 'running') lifecycle.to('stopping');
+      await halt();
+      await reconciler.persist().catch(() => {});
+    },
+    update(spec) {
+      reconciler.update(spec);
+      requestTick();
+    },
+    pause() {
+      reconciler.setPaused(true);
+      requestTick();
+    },
+    resume() {
+      reconciler.setPaused(false);
+      requestTick();
+    },
+    status: () => reconciler.status(),
+    tick: async () => {
+      await tickOnce();
+    },
+    async destroyAll(signal) {
+      reconciler.setDestroying(true);
+      if (lifecycle.state === 'running') lifecycle.to('stopping');
+      await halt();
+      internal = newInternal();
+      if (signal !== undefined)
+        signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
+      try {
+        await destroyEverything();
+      } finally {
+        if (lifecycle.state !== 'stopped') lifecycle.to('stopped');
+      }
+    },
+  };
+
+  async function destroyEverything(): Promise<void> {
+    const wipe = createBackoff({ baseMs: 500, capMs: 10_000, random });
+    for (let attempt = 0; attempt < DESTROY_ATTEMPTS; attempt++) {
+      internal.signal.throwIfAborted();
+      const found = await options.instancePlugin
+        .describeInstances({ [TAG_GROUP]: options.spec.id }, { signal: internal.signal })
+        .catch(() => undefined);
+      if (found?.length === 0) return;
+      if (found !== undefined) {
+        const ctx = { ...reconciler.executorContext(internal.signal, reconciler.effectiveSpec()) };
+        ctx.described = new Map(found.map((d) => [d.id, d]));
+        const actions = found.map((d) => ({
+          type: 'destroy' as const,
+          instanceId: d.id,
+          reason: 'group-destroy' as const,
+        }));
+        const outcome = await execute(ctx, actions);
+        for (const d of outcome.destroyed)
+          reconciler.emit('destroyed', `destroyed ${d.instanceId} (group destroyed)`, {
+            instanceId: d.instanceId,
+          });
+        if (outcome.failedDestroys.length === 0) continue;
+      }
+      await clock.sleep(wipe.next(), internal.signal);
+    }
+    throw new TendError('unavailable', `could not destroy every instance of group ${options.spec.id}`);
+  }
+}

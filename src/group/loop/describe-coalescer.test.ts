@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import { VirtualClock } from '../../lib/index.js';
+import { groupId, type InstanceId, TAG_GROUP, TendError } from '../../spi/index.js';
+import { fakeCloud, fakeFlavor } from '../testing/fake-plugins.js';
+import { testSpec } from '../testing/plan-fixtures.js';
+import { createGroupController } from './controller.js';
+import { createDescribeCoalescer, directDescriber } from './describe-coalescer.js';
+import { createPluginLimiter } from './limiter.js';
+import { memoryJournal } from './memory-journal.js';
+
+/** A cloud with `groups` groups of `size` instances each, plus one instance Tend did not make. */
+function populated(groups: number, size: number) {
+  const clock = new VirtualClock({ start: 1_000_000 });
+  const cloud = fakeCloud({ clock });
+  let n = 0;
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < size; i++) {
+      const id = `i-${++n}` as InstanceId;
+      cloud.instances.set(id, { id, tags: { [TAG_GROUP]: `g${g}`, 'tend.config': 'c' } });
+    }
+  }
+  cloud.instances.set('foreign' as InstanceId, { id: 'foreign' as InstanceId, tags: { owner: 'someone' } });
+  const limiter = createPluginLimiter({ ratePerSec: 10_000, burst: 10_000, concurrency: 4, clock });
+  return { clock, cloud, limiter };
+}
+
+const describes = (calls: readonly string[]) => calls.filter((c) => c === 'describe').length;
+
+test('50 groups describing at once make one plugin call, and each gets exactly its own instances', async () => {
+  const { clock, cloud, limiter } = populated(50, 3);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
+  const signal = new AbortController().signal;
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, g) =>
+      coalescer.describe({ [TAG_GROUP]: `g${g}` }, new AbortController().signal),
+    ),
+  );
+  assert.equal(describes(cloud.calls), 1);
+  assert.deepEqual(coalescer.stats(), { calls: 1, requests: 50, failures: 0 });
+  const direct = directDescriber({ plugin: cloud, limiter, clock });
+  for (let g = 0; g < 50; g++) {
+    assert.deepEqual(answers[g], await direct.describe({ [TAG_GROUP]: `g${g}` }, signal), `group g${g}`);
+  }
+  assert.equal(limiter.stats().callsByLane.observe, 51, 'describes take the observe lane');
+});
+
+test('one call per window, whatever the number of groups; a lone request goes out at once', async () => {
+  const { clock, cloud, limiter } = populated(50, 1);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock, windowMs: 200 });
+  const signal = new AbortController().signal;
+  const lone = coalescer.describe({ [TAG_GROUP]: 'g0' }, signal);
+  await turn();
+  await lone;
+  assert.equal(describes(cloud.calls), 1, 'no wait when the plugin was idle');
+  // Groups ticking at different moments of the next window all ride on its one call.
+  const spread: Array<Promise<unknown>> = [];
+  for (let g = 0; g < 50; g++) {
+    spread.push(coalescer.describe({ [TAG_GROUP]: `g${g}` }, new AbortController().signal));
+    await clock.advance(3); // 50 requests over 150 ms
+  }
+  await clock.advance(200);
+  await Promise.all(spread);
+  assert.equal(describes(cloud.calls), 2);
+  assert.deepEqual(coalescer.stats(), { calls: 2, requests: 51, failures: 0 });
+});
+
+test('a failed call fails every group it carried, never answering "none"', async () => {
+  const { clock, cloud, limiter } = populated(3, 2);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
+  cloud.describeFails = true;
+  const signal = new AbortController().signal;
+  const results = await Promise.allSettled(
+    [0, 1, 2].map((g) => coalescer.describe({ [TAG_GROUP]: `g${g}` }, signal)),
+  );
+  assert.deepEqual(
+    results.map((r) => r.status === 'rejected' && TendError.is(r.reason, 'unavailable')),
+    [true, true, true],
+  );
+  assert.equal(coalescer.stats().failures, 1);
+});
+
+test('an aborted request leaves the others their answer; the call stops only when all gave up', async () => {
+  const { clock, cloud, limiter } = populated(2, 2);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
+  cloud.describeHangs = true;
+  const first = new AbortController();
+  const second = new AbortController();
+  const a = coalescer.describe({ [TAG_GROUP]: 'g0' }, first.signal);
+  const b = coalescer.describe({ [TAG_GROUP]: 'g1' }, second.signal);
+  await turn();
+  first.abort(new TendError('timeout', 'describe took too long'));
+  await assert.rejects(a, (e) => TendError.is(e, 'timeout'));
+  assert.equal(limiter.stats().inFlight, 1, 'the call goes on for the other group');
+  second.abort(new TendError('timeout', 'describe took too long'));
+  await assert.rejects(b, (e) => TendError.is(e, 'timeout'));
+  await turn();
+  assert.equal(limiter.stats().inFlight, 0, 'nobody waits for it any more: aborted');
+});
+
+test('50 group controllers on one plugin: one describe per tick round', async () => {
+  const { clock, cloud, limiter } = populated(50, 2);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
+  const controllers = Array.from({ length: 50 }, (_, g) =>
+    createGroupController({
+      spec: testSpec({ id: `g${g}`, size: 2 }),
+      instancePlugin: cloud,
+      flavorPlugin: fakeFlavor(),
+      journal: memoryJournal(),
+      epoch: 1,
+      clock,
+      limiter,
+      describer: coalescer,
+      random: () => 0.5,
+    }),
+  );
+  await Promise.all(controllers.map((c) => c.tick()));
+  // Their instances carry another config, so each group also rolls; the observation is what counts.
+  assert.equal(describes(cloud.calls), 1);
+  for (const [g, c] of controllers.entries()) {
+    assert.equal(c.status().id, groupId(`g${g}`));
+    assert.equal(c.status().observed >= 2, true, `g${g} saw its instances`);
+  }
+});

@@ -1,0 +1,170 @@
+import { type Clock, type Random, systemClock } from '../../lib/index.js';
+import type { InstanceDescription, InstancePlugin, Tags } from '../../spi/index.js';
+import { limitedCall } from './executor.js';
+import type { PluginLimiter } from './limiter.js';
+
+/** How a group controller describes its instances. */
+export interface Describer {
+  /** Instances carrying every one of `tags`. A rejection means "I do not know", never "none". */
+  describe(tags: Tags, signal: AbortSignal): Promise<InstanceDescription[]>;
+}
+
+export interface DescribeCoalescerStats {
+  /** Describe calls made to the plugin. */
+  calls: number;
+  /** Describes asked for (one per group per tick), each answered by one of those calls. */
+  requests: number;
+  /** Plugin calls that failed; each failed every request it carried. */
+  failures: number;
+}
+
+export interface DescribeCoalescer extends Describer {
+  stats(): DescribeCoalescerStats;
+}
+
+export interface DescribeCoalescerOptions {
+  plugin: InstancePlugin;
+  /** The plugin's limiter; each merged call takes one token, in the `observe` lane. */
+  limiter: PluginLimiter;
+  clock?: Clock;
+  /**
+   * Least time between the starts of two calls. A request that finds the plugin idle for this
+   * long goes out at once (with whatever arrived in the same turn of the event loop); others
+   * wait for the next call. Default 200 ms.
+   */
+  windowMs?: number;
+  random?: Random;
+  /** Told of every plugin call, with how many requests it answers (metrics). */
+  onCall?: (requests: number) => void;
+}
+
+interface Request {
+  tags: Tags;
+  signal: AbortSignal;
+  resolve: (found: InstanceDescription[]) => void;
+  reject: (error: unknown) => void;
+  done: boolean;
+}
+
+/**
+ * Merges the describes of all groups on one plugin: one call, at most one in flight and at most
+ * one per window, filtered by the tags every request has in common (for groups, none: each asks
+ * for its own `tend.group`), then split per request by its own tags. That is the same answer
+ * each request would have had on its own, since a plugin returns exactly the instances carrying
+ * every asked tag. A failed call fails every request it carried: never an empty answer.
+ */
+export function createDescribeCoalescer(options: DescribeCoalescerOptions): DescribeCoalescer {
+  const clock = options.clock ?? systemClock;
+  const windowMs = options.windowMs ?? 200;
+  const random = options.random ?? Math.random;
+  let pending: Request[] = [];
+  let inFlight = false;
+  let scheduled = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  const stats: DescribeCoalescerStats = { calls: 0, requests: 0, failures: 0 };
+
+  const schedule = (): void => {
+    if (inFlight || scheduled || pending.length === 0) return;
+    scheduled = true;
+    const wait = lastStart + windowMs - clock.now();
+    // Even when due now, wait for the end of this turn: groups woken together ask together.
+    const due = wait > 0 ? clock.sleep(wait) : new Promise<void>((resolve) => setImmediate(resolve));
+    void due.then(() => {
+      scheduled = false;
+      void flush();
+    });
+  };
+
+  const flush = async (): Promise<void> => {
+    const batch = pending.filter((r) => !r.done);
+    pending = [];
+    if (batch.length === 0) return;
+    inFlight = true;
+    lastStart = clock.now();
+    stats.calls += 1;
+    stats.requests += batch.length;
+    options.onCall?.(batch.length);
+    // The call stops only when every request it carries has given up.
+    const abort = new AbortController();
+    let waiting = batch.length;
+    const giveUp = () => {
+      waiting -= 1;
+      if (waiting === 0) abort.abort(new Error('every describe request was aborted'));
+    };
+    for (const r of batch) r.signal.addEventListener('abort', giveUp, { once: true });
+    const common = commonTags(batch.map((r) => r.tags));
+    try {
+      const found = await limitedCall(
+        { limiter: options.limiter, clock, random, signal: abort.signal },
+        () => options.plugin.describeInstances(common, { signal: abort.signal }),
+        'observe',
+      );
+      for (const r of batch) settle(r, () => r.resolve(found.filter((d) => carries(d.tags, r.tags))));
+    } catch (error) {
+      stats.failures += 1;
+      for (const r of batch) settle(r, () => r.reject(error));
+    } finally {
+      for (const r of batch) r.signal.removeEventListener('abort', giveUp);
+      inFlight = false;
+      schedule();
+    }
+  };
+
+  return {
+    describe(tags, signal) {
+      signal.throwIfAborted();
+      return new Promise<InstanceDescription[]>((resolve, reject) => {
+        const request: Request = { tags, signal, resolve, reject, done: false };
+        const onAbort = () => settle(request, () => reject(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        request.resolve = (found) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(found);
+        };
+        request.reject = (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        };
+        pending.push(request);
+        schedule();
+      });
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+function settle(request: Request, action: () => void): void {
+  if (request.done) return;
+  request.done = true;
+  action();
+}
+
+/** The tags (name and value) every request asks for. */
+function commonTags(all: readonly Tags[]): Tags {
+  const [first, ...rest] = all;
+  if (first === undefined) return {};
+  const common: Record<string, string> = {};
+  for (const [key, value] of Object.entries(first)) {
+    if (rest.every((tags) => tags[key] === value)) common[key] = value;
+  }
+  return common;
+}
+
+function carries(tags: Tags, wanted: Tags): boolean {
+  for (const [key, value] of Object.entries(wanted)) if (tags[key] !== value) return false;
+  return true;
+}
+
+/** No merging: each describe is its own call, through the limiter's `observe` lane. */
+export function directDescriber(options: Omit<DescribeCoalescerOptions, 'windowMs' | 'onCall'>): Describer {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  return {
+    describe: (tags, signal) =>
+      limitedCall(
+        { limiter: options.limiter, clock, random, signal },
+        () => options.plugin.describeInstances(tags, { signal }),
+        'observe',
+      ),
+  };
+}

@@ -1,0 +1,261 @@
+import { backoffDelay, type Clock, type Logger, type Random } from '../../lib/index.js';
+import {
+  type FlavorPlugin,
+  type GroupSpec,
+  type InstanceDescription,
+  type InstanceId,
+  type InstancePlugin,
+  type InstanceSpec,
+  type Intent,
+  TAG_CONFIG,
+  TAG_EPOCH,
+  TAG_GROUP,
+  TAG_LOGICAL,
+  TAG_OP,
+  TendError,
+  toTendError,
+} from '../../spi/index.js';
+import type { Action, DestroyAction, ProvisionAction } from '../plan/types.js';
+import type { ControllerJournal } from './controller-api.js';
+import { laneOf } from './lanes.js';
+import type { LimiterLane, PluginLimiter } from './limiter.js';
+
+export interface ExecutorContext {
+  /** The spec being converged to: the source of instance and flavor properties. */
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  limiter: PluginLimiter;
+  epoch: number;
+  clock: Clock;
+  logger: Logger;
+  random: Random;
+  signal: AbortSignal;
+  /** What the describe of this tick returned, for drain. */
+  described: ReadonlyMap<InstanceId, InstanceDescription>;
+  /** A plugin refused a call as `fenced`: a newer leader acts, so this term must stop. */
+  onFenced?: (error: TendError) => void;
+}
+
+/** Which plugin failed, doing what: status names it (`docker provision failed: …`). */
+export interface CallSite {
+  plugin: string;
+  operation: string;
+}
+
+export interface ExecutionOutcome {
+  provisioned: Array<{ action: ProvisionAction; id: InstanceId }>;
+  failedProvisions: Array<{ action: ProvisionAction; error: TendError; site: CallSite }>;
+  destroyed: DestroyAction[];
+  failedDestroys: Array<{ action: DestroyAction; error: TendError; site: CallSite }>;
+}
+
+/** A failure tagged with the call it came from; unwrapped again in `execute`. */
+class SiteFailure extends Error {
+  readonly site: CallSite;
+  readonly error: TendError;
+  constructor(site: CallSite, error: TendError) {
+    super(error.message);
+    this.site = site;
+    this.error = error;
+  }
+}
+
+async function at<T>(
+  ctx: ExecutorContext,
+  plugin: string,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const failure = toTendError(error);
+    if (failure.kind === 'fenced') ctx.onFenced?.(failure);
+    throw new SiteFailure({ plugin, operation }, failure);
+  }
+}
+
+/** Anything untagged failed outside a plugin call: a journal write. */
+function failure(error: unknown): { error: TendError; site: CallSite } {
+  if (error instanceof SiteFailure) return { error: error.error, site: error.site };
+  return { error: toTendError(error), site: { plugin: 'journal', operation: 'write' } };
+}
+
+/** Throttled calls are retried in place a few times; anything else waits for the next tick. */
+const THROTTLE_RETRIES = 4;
+
+/**
+ * Carries out one plan: every destroy first (drain, then destroy), then the provisions — a
+ * provision that `replaces` an instance runs only if that destroy succeeded, so capacity bounds
+ * hold even when a destroy fails. Each provider call is preceded by a journal intent.
+ */
+export async function execute(ctx: ExecutorContext, actions: readonly Action[]): Promise<ExecutionOutcome> {
+  const outcome: ExecutionOutcome = {
+    provisioned: [],
+    failedProvisions: [],
+    destroyed: [],
+    failedDestroys: [],
+  };
+  const destroys = actions.filter((a): a is DestroyAction => a.type === 'destroy');
+  await Promise.all(
+    destroys.map(async (action) => {
+      try {
+        await destroyOne(ctx, action);
+        outcome.destroyed.push(action);
+      } catch (error) {
+        outcome.failedDestroys.push({ action, ...failure(error) });
+      }
+    }),
+  );
+  const freed = new Set(outcome.destroyed.map((d) => d.instanceId));
+  const provisions = actions.filter(
+    (a): a is ProvisionAction =>
+      a.type === 'provision' && (a.replaces === undefined || freed.has(a.replaces)),
+  );
+  await Promise.all(
+    provisions.map(async (action) => {
+      try {
+        outcome.provisioned.push({ action, id: await provisionOne(ctx, action) });
+      } catch (error) {
+        outcome.failedProvisions.push({ action, ...failure(error) });
+      }
+    }),
+  );
+  return outcome;
+}
+
+async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Promise<InstanceId> {
+  const { spec } = ctx;
+  const tags: Record<string, string> = {
+    [TAG_GROUP]: spec.id,
+    [TAG_CONFIG]: action.config,
+    [TAG_OP]: action.key,
+    [TAG_EPOCH]: String(ctx.epoch),
+  };
+  if (action.logicalId !== undefined) tags[TAG_LOGICAL] = action.logicalId;
+  const base: InstanceSpec = { tags, init: '', attachments: [] };
+  if (spec.instance.properties !== undefined) base.properties = spec.instance.properties;
+  if (action.logicalId !== undefined) base.logicalId = action.logicalId;
+  const sequence = action.slot ?? logicalIndex(spec, action.logicalId);
+  const prepared = await at(ctx, spec.flavor.plugin, 'prepare', () =>
+    ctx.flavorPlugin.prepare(
+      spec.flavor.properties,
+      base,
+      spec.allocation,
+      { group: spec.id, sequence },
+      { signal: ctx.signal },
+    ),
+  );
+  // The flavor may add tags, never drop or change Tend's: they are how the group finds its own.
+  const final: InstanceSpec = { ...prepared, tags: { ...prepared.tags, ...tags } };
+  await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
+  try {
+    return await at(ctx, spec.instance.plugin, 'provision', () =>
+      callProvider(
+        ctx,
+        () => ctx.instancePlugin.provision(final, { signal: ctx.signal, epoch: ctx.epoch }),
+        laneOf(spec, action),
+      ),
+    );
+  } finally {
+    // Also after a failure: the next describe tells the truth, and the planner reuses the key.
+    await clear(ctx, action.key);
+  }
+}
+
+async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<void> {
+  const description = ctx.described.get(action.instanceId);
+  if (description !== undefined) {
+    try {
+      await ctx.flavorPlugin.drain(ctx.spec.flavor.properties, description, { signal: ctx.signal });
+    } catch (error) {
+      // A sick or stray instance often cannot drain; a healthy one that fails to drain stays.
+      const drain = { plugin: ctx.spec.flavor.plugin, operation: 'drain' };
+      if (action.reason === 'rollout' || action.reason === 'scale-in')
+        throw new SiteFailure(drain, toTendError(error));
+      if (ctx.signal.aborted) throw new SiteFailure(drain, toTendError(error));
+      ctx.logger.warn('drain failed, destroying anyway', {
+        instance: action.instanceId,
+        reason: action.reason,
+      });
+    }
+  }
+  const key = `${ctx.spec.id}:destroy:${action.instanceId}`;
+  await ctx.journal.putIntent({ ...intent(ctx, key, 'destroy'), instanceId: action.instanceId });
+  try {
+    await at(ctx, ctx.spec.instance.plugin, 'destroy', () =>
+      callProvider(
+        ctx,
+        () =>
+          ctx.instancePlugin.destroy(
+            action.instanceId,
+            { reason: action.reason },
+            { signal: ctx.signal, epoch: ctx.epoch },
+          ),
+        laneOf(ctx.spec, action),
+      ),
+    );
+  } finally {
+    await clear(ctx, key);
+  }
+}
+
+/** One provider call through the plugin's limiter; `throttled` backs off with full jitter. */
+export function callProvider<T>(
+  ctx: ExecutorContext,
+  call: () => Promise<T>,
+  lane: LimiterLane = 'change',
+): Promise<T> {
+  return limitedCall(ctx, call, lane);
+}
+
+/** `callProvider` for callers without a whole executor context (the describe coalescer). */
+export async function limitedCall<T>(
+  ctx: Pick<ExecutorContext, 'limiter' | 'clock' | 'random' | 'signal'>,
+  call: () => Promise<T>,
+  lane: LimiterLane,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.limiter.run(call, ctx.signal, lane);
+    } catch (error) {
+      if (ctx.signal.aborted) throw new TendError('not_leader', 'controller stopped', { cause: error });
+      if (!TendError.is(error, 'throttled') || attempt >= THROTTLE_RETRIES) throw error;
+      await ctx.clock.sleep(
+        backoffDelay(attempt, { baseMs: 200, capMs: 5_000, random: ctx.random }),
+        ctx.signal,
+      );
+    }
+  }
+}
+
+function intent(
+  ctx: ExecutorContext,
+  key: string,
+  operation: Intent['operation'],
+  action?: ProvisionAction,
+): Intent {
+  const entry: Intent = {
+    key,
+    groupId: ctx.spec.id,
+    operation,
+    config: action?.config ?? '',
+    epoch: ctx.epoch,
+    at: new Date(ctx.clock.now()).toISOString(),
+  };
+  if (action?.slot !== undefined) entry.slot = action.slot;
+  if (action?.logicalId !== undefined) entry.logicalId = action.logicalId;
+  return entry;
+}
+
+/** After an abort the intent stays: the next leader resolves it (and a fenced write would fail). */
+async function clear(ctx: ExecutorContext, key: string): Promise<void> {
+  if (!ctx.signal.aborted) await ctx.journal.clearIntent(key);
+}
+
+function logicalIndex(spec: GroupSpec, id: string | undefined): number {
+  if (id === undefined || 'size' in spec.allocation) return 0;
+  return Math.max(0, spec.allocation.logicalIds.indexOf(id as (typeof spec.allocation.logicalIds)[number]));
+}

@@ -1,0 +1,321 @@
+import type { Clock, Logger, Random } from '../../lib/index.js';
+import {
+  type FlavorPlugin,
+  type GroupEvent,
+  type GroupEventType,
+  type GroupSpec,
+  type GroupStatus,
+  type InstanceDescription,
+  type InstanceId,
+  type InstancePlugin,
+  TAG_GROUP,
+  TAG_OP,
+  TendError,
+  toTendError,
+} from '../../spi/index.js';
+import { closeOnProof, countEarlyExits, paceReplacements, settled } from '../breaker/verdicts.js';
+import { plan } from '../plan/plan.js';
+import {
+  applyTransitions,
+  initialPlannerState,
+  parsePlannerState,
+  plannerStateToJson,
+  recordGenerations,
+  recordProvisioned,
+  releaseRejection,
+  retarget,
+} from '../plan/state.js';
+import type { ObservedInstance, PlanLimits, PlannerState } from '../plan/types.js';
+import { configHash } from '../spec/index.js';
+import { createCallErrorLog } from './call-errors.js';
+import type { ControllerJournal, RollbackNotice } from './controller-api.js';
+import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
+import type { Describer } from './describe-coalescer.js';
+import { callProvider, type ExecutorContext, execute } from './executor.js';
+import type { PluginLimiter } from './limiter.js';
+import { createHealthTracker, healthOf } from './observe.js';
+import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
+import { stabilityOf } from './stability.js';
+
+export interface ReconcilerOptions {
+  spec: GroupSpec;
+  instancePlugin: InstancePlugin;
+  flavorPlugin: FlavorPlugin;
+  journal: ControllerJournal;
+  epoch: number;
+  clock: Clock;
+  logger: Logger;
+  random: Random;
+  limiter: PluginLimiter;
+  /** The tick's describe (shared by the groups of one plugin); it applies the limiter itself. */
+  describer: Describer;
+  describeTimeoutMs: number;
+  planLimits: PlanLimits;
+  onEvent: (event: GroupEvent) => void;
+  onRollback: (rollback: RollbackNotice) => void;
+  onFenced?: (error: TendError) => void;
+}
+
+export interface TickResult {
+  /** Provider calls were made. */
+  acted: boolean;
+  /** Describe failed, or some provider call failed: the loop backs off. */
+  failed: boolean;
+  /** The describe worked after failing: the platform is back, so the loop's backoff starts over. */
+  recovered?: boolean;
+  /** Replacements are held back until then (ms since epoch): the loop looks again no later. */
+  retryAt?: number;
+}
+
+export type Emit = (type: GroupEventType, message: string, extra?: Partial<GroupEvent>) => void;
+
+/** One group's reconcile state and its tick: observe → plan → act. The loop lives in controller.ts. */
+export function createReconciler(o: ReconcilerOptions) {
+  let userSpec = o.spec;
+  let state: PlannerState = initialPlannerState;
+  let savedJson: string | undefined;
+  let loaded = false;
+  let observed: ObservedInstance[] = [];
+  let described: InstanceDescription[] = [];
+  let blind = false;
+  let destroying = false;
+  const errors = createCallErrorLog();
+  let lastTickAt: number | undefined;
+  let rolloutProgress: RolloutProgress | undefined;
+  const tracker = createHealthTracker();
+  // Operator changes made before the journal was read are replayed over the loaded state.
+  const beforeLoad: Array<(s: PlannerState) => PlannerState> = [];
+  const change = (mutate: (s: PlannerState) => PlannerState) => {
+    if (!loaded) beforeLoad.push(mutate);
+    state = mutate(state);
+  };
+
+  const effectiveSpec = (): GroupSpec => state.rollout?.targetSpec ?? userSpec;
+  const emit: Emit = (type, message, extra = {}) => {
+    try {
+      o.onEvent({ type, groupId: o.spec.id, message, at: o.clock.now(), ...extra });
+    } catch (error) {
+      o.logger.warn('event listener failed', { error: String(error) });
+    }
+  };
+  const executorContext = (signal: AbortSignal, spec: GroupSpec): ExecutorContext => ({
+    ...o,
+    spec,
+    signal,
+    described: new Map(described.map((d) => [d.id, d])),
+  });
+
+  async function persist(): Promise<void> {
+    const json = JSON.stringify(state);
+    if (json === savedJson) return;
+    await o.journal.saveState(plannerStateToJson(state));
+    savedJson = json;
+  }
+
+  async function load(): Promise<void> {
+    if (loaded) return;
+    const raw = await o.journal.loadState();
+    const parsed = parsePlannerState(raw);
+    savedJson = raw === undefined ? undefined : JSON.stringify(parsed);
+    state = beforeLoad.reduce((s, mutate) => mutate(s), parsed);
+    loaded = true;
+    // A rollback the last leader decided but did not live to commit: ask again.
+    if (
+      state.rollout?.targetSpec !== undefined &&
+      configHash(state.rollout.targetSpec) !== configHash(userSpec)
+    )
+      announceRollback();
+  }
+
+  /** While `targetSpec` is set, what runs differs from what is stored: the manager commits it. */
+  function announceRollback(): void {
+    const rollout = state.rollout;
+    if (rollout?.targetSpec === undefined) return;
+    const notice = {
+      spec: rollout.targetSpec,
+      failedConfig: rollout.fromConfig,
+      reason: rollout.reason ?? 'rollout failed',
+    };
+    try {
+      o.onRollback(notice);
+    } catch (error) {
+      o.logger.warn('rollback listener failed', { error: String(error) });
+    }
+  }
+
+  /** A new leader's first duty: find out what became of the last leader's in-flight calls. */
+  async function resolveIntents(signal: AbortSignal): Promise<void> {
+    const ctx = executorContext(signal, effectiveSpec());
+    for (const intent of await o.journal.listIntents()) {
+      if (intent.groupId !== o.spec.id) continue;
+      if (intent.operation === 'provision') {
+        const found = await callProvider(ctx, () =>
+          o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key }, { signal }),
+        );
+        // Not found: the planner wants the same slot again and re-derives the same key.
+        // Found: the key is spent, even if that instance dies before the first describe.
+        if (found.length > 0) change((s) => recordProvisioned(s, o.spec.id, [intent]));
+        o.logger.info('intent resolved', { key: intent.key, done: found.length > 0 });
+      }
+      await o.journal.clearIntent(intent.key);
+    }
+  }
+
+  /** The group's instances, or the error that kept Tend from seeing them. */
+  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | TendError> {
+    const timeout = new AbortController();
+    const both = AbortSignal.any([signal, timeout.signal]);
+    const timer = o.clock.sleep(o.describeTimeoutMs, both).then(
+      () => timeout.abort(new TendError('timeout', `describe took over ${o.describeTimeoutMs} ms`)),
+      () => {},
+    );
+    const spec = effectiveSpec();
+    try {
+      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both);
+      errors.succeeded('describe');
+      return answer;
+    } catch (error) {
+      const failure = toTendError(timeout.signal.aborted ? timeout.signal.reason : error);
+      errors.failed('describe', { plugin: spec.instance.plugin, operation: 'describe' }, failure);
+      return failure;
+    } finally {
+      timeout.abort();
+      await timer;
+    }
+  }
+
+  async function tick(signal: AbortSignal): Promise<TickResult> {
+    await load();
+    const now = o.clock.now();
+    const spec = effectiveSpec();
+    const targetConfig = configHash(spec);
+    lastTickAt = now;
+    const answer = await describe(signal);
+    if (answer instanceof TendError) {
+      // Never act on a partial view: a failed describe means "I do not know", not "none".
+      if (!blind) emit('blind', `describe failed: ${answer.message}`);
+      blind = true;
+      return { acted: false, failed: true };
+    }
+    const recovered = blind;
+    blind = false;
+    described = answer;
+    const health = await healthOf(o.flavorPlugin, answer, spec, signal);
+    const seen = tracker.observe(answer, health, now, stabilityOf(spec));
+    observed = seen.observed;
+    for (const id of seen.vanished)
+      emit('vanished', `instance ${id} is gone (not destroyed by Tend); it will be replaced`, {
+        instanceId: id,
+      });
+    for (const change of seen.changes) {
+      if (change.becameUnhealthy)
+        emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
+      if (change.becameStable) state = closeOnProof(state, emit);
+    }
+    state = recordGenerations(state, spec.id, observed);
+    if (settled(observed, spec, targetConfig, now)) state = closeOnProof(state, emit);
+    // After any proof: an instance that crashed is counted even when another one proved itself.
+    const beforeExits = state.breaker;
+    state = countEarlyExits(state, seen.exits, now, emit, o.logger);
+    state = paceReplacements(beforeExits, state, now, o.random);
+    liftRejection(releaseRejection(state, targetConfig), 'a new spec is the target');
+
+    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
+    state = applyTransitions(state, actions, now);
+    transitionEvents(actions, emit);
+    if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
+    await persist();
+    const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
+    if (steps.length === 0) return { acted: false, failed: false, recovered, ...held() };
+
+    const outcome = await execute(executorContext(signal, spec), steps);
+    errors.record(outcome);
+    const beforeOutcome = state.breaker;
+    state = recordOutcome({ outcome, state, now, emit, tracker, logger: o.logger, steps, targetConfig });
+    state = paceReplacements(beforeOutcome, state, o.clock.now(), o.random);
+    state = recordProvisioned(
+      state,
+      spec.id,
+      outcome.provisioned.map(({ action }) => action),
+    );
+    await persist();
+    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...held() };
+  }
+
+  function held(): { retryAt?: number } {
+    const { retryAt, status } = state.breaker;
+    return status === 'closed' && retryAt !== undefined && retryAt > o.clock.now() ? { retryAt } : {};
+  }
+
+  /** Takes `next` if it lifted a rejected spec's stop, and says so. */
+  function liftRejection(next: PlannerState, why: string): void {
+    if (next === state) return;
+    state = next;
+    emit('breaker-closed', `${why}; provisioning resumes`);
+  }
+
+  return {
+    tick,
+    load,
+    resolveIntents,
+    effectiveSpec,
+    emit,
+    executorContext,
+    described: () => described,
+    /** The plugin's watch says the instance is gone: an unseen one counts as exited, not as lagging. */
+    noteGone: (id: InstanceId) => tracker.gone(id),
+    setDestroying: (value: boolean) => {
+      destroying = value;
+    },
+    status: (): GroupStatus => {
+      const spec = effectiveSpec();
+      const lastError = errors.latest();
+      const input = {
+        spec,
+        targetConfig: configHash(spec),
+        observed,
+        described,
+        state,
+        blind,
+        destroying,
+        now: o.clock.now(),
+      };
+      const status = buildStatus({
+        ...input,
+        ...(lastError === undefined ? {} : { lastError }),
+        ...(lastTickAt === undefined ? {} : { lastTickAt }),
+      });
+      rolloutProgress = holdProgress(status.rollout, rolloutProgress);
+      return status;
+    },
+    update(spec: GroupSpec) {
+      const now = o.clock.now();
+      const previousUser = userSpec;
+      const from = configHash(effectiveSpec());
+      change((s) => retarget(s, s.rollout?.targetSpec ?? previousUser, spec, now));
+      userSpec = spec;
+      const to = configHash(spec);
+      if (from !== to)
+        emit('rollout-started', `rolling out ${to} over ${from}`, {
+          data: { fromConfig: from, toConfig: to },
+        });
+    },
+    setPaused(paused: boolean) {
+      const now = o.clock.now();
+      const rejected = state.breaker.rejectedConfig !== undefined;
+      change((s) => {
+        const r = s.rollout;
+        const resumed =
+          !paused && r?.state === 'paused' ? { ...r, state: 'running' as const, startedAt: now } : r;
+        const next = { ...s, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
+        // The operator's resume is their word that the platform may take the spec now.
+        return paused ? next : releaseRejection(next);
+      });
+      if (!paused && rejected) emit('breaker-closed', 'resumed by the operator; provisioning resumes');
+    },
+    persist,
+    plannerState: () => state,
+  };
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>;

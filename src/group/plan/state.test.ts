@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { input, inst, testSpec } from '../testing/plan-fixtures.js';
+import { plan } from './plan.js';
+import {
+  applyTransitions,
+  initialPlannerState,
+  parsePlannerState,
+  plannerStateToJson,
+  recordFailure,
+  recordGenerations,
+  recordProvisioned,
+  recordSuccess,
+  rejectConfig,
+  releaseRejection,
+  scheduleRetry,
+} from './state.js';
+import type { PlannerState } from './types.js';
+
+test('rollout transitions: start, rollback to the previous spec, then done', () => {
+  const previousSpec = testSpec({ image: 'app:0' });
+  let state = applyTransitions(
+    initialPlannerState,
+    [{ type: 'rollout-start', fromConfig: 'a', toConfig: 'b' }],
+    5,
+  );
+  assert.deepEqual(state.rollout, { fromConfig: 'a', toConfig: 'b', startedAt: 5, state: 'running' });
+  state = {
+    ...state,
+    rollout: { fromConfig: 'a', toConfig: 'b', startedAt: 5, state: 'running', previousSpec },
+  };
+  state = applyTransitions(state, [{ type: 'rollout-failed', onFailure: 'rollback', reason: 'timeout' }], 9);
+  assert.equal(state.rollout?.state, 'rolling-back');
+  assert.equal(state.rollout?.toConfig, 'a');
+  assert.equal(state.rollout?.targetSpec, previousSpec);
+  assert.equal(state.paused, false);
+  state = applyTransitions(state, [{ type: 'rollout-done' }], 10);
+  assert.equal(state.rollout?.state, 'done');
+});
+
+test('a paused rollout pauses the group', () => {
+  const start = applyTransitions(
+    initialPlannerState,
+    [{ type: 'rollout-start', fromConfig: 'a', toConfig: 'b' }],
+    0,
+  );
+  const state = applyTransitions(start, [{ type: 'rollout-failed', onFailure: 'pause', reason: 'sick' }], 1);
+  assert.equal(state.paused, true);
+  assert.equal(state.rollout?.state, 'paused');
+  assert.equal(state.rollout?.reason, 'sick');
+});
+
+test('breaker: failures count, a failed probe re-opens, a success closes', () => {
+  let breaker = recordFailure(initialPlannerState.breaker, 'x', 1);
+  assert.deepEqual(breaker, { status: 'closed', consecutiveFailures: 1, lastFailure: 'x' });
+  const state = applyTransitions(
+    { ...initialPlannerState, breaker },
+    [{ type: 'breaker-open', reason: 'r' }],
+    2,
+  );
+  assert.equal(state.breaker.status, 'open');
+  assert.equal(recordSuccess(state.breaker).status, 'open', 'only the probe may close it');
+  breaker = applyTransitions(state, [{ type: 'breaker-half-open' }], 3).breaker;
+  assert.equal(recordFailure(breaker, 'again', 4).status, 'open');
+  assert.equal(recordFailure(breaker, 'again', 4).openedAt, 4);
+  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
+});
+
+test('generations remember the highest one seen per slot', () => {
+  const observed = [
+    inst('a', { slot: 0, generation: 3 }),
+    inst('b', { slot: 1 }),
+    inst('c', { slot: 0, generation: 1 }),
+  ];
+  const state = recordGenerations(initialPlannerState, 'g', observed);
+  assert.deepEqual(state.generations, { '0': 3, '1': 0 });
+  assert.equal(recordGenerations(state, 'g', observed), state, 'unchanged state keeps its identity');
+});
+
+test('state survives a JSON round trip; garbage starts fresh', () => {
+  const state: PlannerState = {
+    paused: true,
+    rollout: { fromConfig: 'a', toConfig: 'b', startedAt: 1, state: 'running', previousSpec: testSpec() },
+    breaker: {
+      status: 'open',
+      consecutiveFailures: 6,
+      openedAt: 9,
+      reason: 'r (not retried: fix the spec)',
+      lastFailure: 'r',
+      earlyExits: 3,
+      retryAt: 12,
+      rejectedConfig: 'b',
+    },
+    generations: { '0': 2 },
+  };
+  assert.deepEqual(parsePlannerState(plannerStateToJson(state)), state);
+  assert.deepEqual(parsePlannerState({ paused: 'yes' }), initialPlannerState);
+  assert.deepEqual(parsePlannerState(undefined), initialPlannerState);
+});
+
+test('successful provisions raise their slot’s generation; the next key is fresh', () => {
+  const spec = testSpec({ size: 3 });
+  const state = recordProvisioned(initialPlannerState, 'g', [
+    { config: 'new', key: 'g:new:2:0' },
+    { config: 'new', key: 'g:new:0:4' },
+    { config: 'new', key: 'other:new:1:9' },
+  ]);
+  assert.deepEqual(state.generations, { '0': 4, '2': 0 }, 'foreign keys are ignored');
+  const observed = [inst('a', { slot: 0, generation: 4 }), inst('b', { slot: 1 })];
+  const keys = plan(input(spec, observed, 100_000, state)).flatMap((a) =>
+    a.type === 'provision' ? [a.key] : [],
+  );
+  assert.deepEqual(keys, ['g:new:2:1']);
+  assert.equal(recordProvisioned(state, 'g', [{ config: 'new', key: 'g:new:2:0' }]), state);
+});
+
+test('a rejected config keeps the breaker open until the target changes or the operator resumes', () => {
+  const breaker = rejectConfig(initialPlannerState.breaker, 'bad', 'provision failed: no image', 5);
+  assert.deepEqual(breaker, {
+    status: 'open',
+    consecutiveFailures: 1,
+    openedAt: 5,
+    reason: 'provision failed: no image (not retried: fix the spec)',
+    lastFailure: 'provision failed: no image',
+    rejectedConfig: 'bad',
+  });
+  const state = { ...initialPlannerState, breaker };
+  assert.equal(releaseRejection(state, 'bad'), state, 'same target: still stopped');
+  assert.deepEqual(releaseRejection(state, 'good').breaker, { status: 'closed', consecutiveFailures: 0 });
+  assert.deepEqual(releaseRejection(state).breaker, { status: 'closed', consecutiveFailures: 0 });
+  const open = { ...initialPlannerState, breaker: { status: 'open' as const, consecutiveFailures: 5 } };
+  assert.equal(releaseRejection(open, 'good'), open, 'an ordinary open breaker waits for its trial');
+});
+
+test('early exits are counted apart; retries are scheduled only while closed; success forgets both', () => {
+  let breaker = recordFailure(initialPlannerState.breaker, 'provision failed: x', 1);
+  breaker = recordFailure(breaker, 'instance i-1 was gone 5 ms after creation', 2, true);
+  assert.equal(breaker.consecutiveFailures, 2);
+  assert.equal(breaker.earlyExits, 1);
+  breaker = scheduleRetry(breaker, 2, 700);
+  assert.equal(breaker.retryAt, 702);
+  const open = { status: 'open' as const, consecutiveFailures: 5, openedAt: 0 };
+  assert.equal(scheduleRetry(open, 2, 700), open);
+  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
+});

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import type { GroupSpec, JsonValue } from '../../spi/index.js';
+import { configHash } from '../spec/index.js';
+import { parseOpKey } from './helpers.js';
+import type { Action, BreakerState, ObservedInstance, PlannerState } from './types.js';
+
+export const initialPlannerState: PlannerState = {
+  paused: false,
+  breaker: { status: 'closed', consecutiveFailures: 0 },
+  generations: {},
+};
+
+/**
+ * Applies the planner's transitions to its state (pure). `previousSpec` is what a rollout
+ * started by the planner can fall back to, when the controller knows it.
+ */
+export function applyTransitions(state: PlannerState, actions: readonly Action[], now: number): PlannerState {
+  let next = state;
+  for (const action of actions) {
+    switch (action.type) {
+      case 'rollout-start':
+        next = {
+          ...next,
+          rollout: {
+            fromConfig: action.fromConfig,
+            toConfig: action.toConfig,
+            startedAt: now,
+            state: 'running',
+          },
+        };
+        break;
+      case 'rollout-done':
+        if (next.rollout !== undefined) next = { ...next, rollout: { ...next.rollout, state: 'done' } };
+        break;
+      case 'rollout-failed':
+        next = failRollout(next, action.onFailure, action.reason, now);
+        break;
+      case 'breaker-open':
+        next = { ...next, breaker: openBreaker(next.breaker, action.reason, now) };
+        break;
+      case 'breaker-half-open':
+        next = { ...next, breaker: { ...next.breaker, status: 'half-open', probeIssued: false } };
+        break;
+      default:
+        break;
+    }
+  }
+  return next;
+}
+
+function failRollout(state: PlannerState, onFailure: 'pause' | 'rollback', reason: string, now: number) {
+  const rollout = state.rollout;
+  if (rollout === undefined) return state;
+  if (onFailure === 'rollback' && rollout.previousSpec !== undefined) {
+    return {
+      ...state,
+      rollout: {
+        fromConfig: rollout.toConfig,
+        toConfig: rollout.fromConfig,
+        targetSpec: rollout.previousSpec,
+        startedAt: now,
+        state: 'rolling-back' as const,
+        reason,
+      },
+    };
+  }
+  return { ...state, paused: true, rollout: { ...rollout, state: 'paused' as const, reason } };
+}
+
+export function openBreaker(breaker: BreakerState, reason: string, now: number): BreakerState {
+  const open: BreakerState = {
+    status: 'open',
+    consecutiveFailures: breaker.consecutiveFailures,
+    openedAt: now,
+    reason,
+  };
+  if (breaker.lastFailure !== undefined) open.lastFailure = breaker.lastFailure;
+  return open;
+}
+
+/**
+ * A replacement failed: count it; a failed half-open probe re-opens the breaker at once.
+ * `earlyExit`: the instance went away by itself before it was stable (a crash loop's signature).
+ */
+export function recordFailure(
+  breaker: BreakerState,
+  reason: string,
+  now: number,
+  earlyExit = false,
+): BreakerState {
+  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: reason };
+  if (earlyExit) counted.earlyExits = (breaker.earlyExits ?? 0) + 1;
+  return breaker.status === 'half-open' ? openBreaker(counted, reason, now) : counted;
+}
+
+/** Holds replacements back until `now + delayMs`; only a closed breaker paces (open ones wait anyway). */
+export function scheduleRetry(breaker: BreakerState, now: number, delayMs: number): BreakerState {
+  return breaker.status === 'closed' ? { ...breaker, retryAt: now + delayMs } : breaker;
+}
+
+/** The platform called `config` invalid: open at once, and no trial until the target changes. */
+export function rejectConfig(
+  breaker: BreakerState,
+  config: string,
+  failure: string,
+  now: number,
+): BreakerState {
+  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: failure };
+  return { ...openBreaker(counted, `${failure} (not retried: fix the spec)`, now), rejectedConfig: config };
+}
+
+/**
+ * Lifts a rejection once the target config is another one (a new spec, or a rollback) — or, with
+ * no `targetConfig`, because the operator resumed. Other breaker states are left alone.
+ */
+export function releaseRejection(state: PlannerState, targetConfig?: string): PlannerState {
+  const rejected = state.breaker.rejectedConfig;
+  if (rejected === undefined || rejected === targetConfig) return state;
+  return { ...state, breaker: { status: 'closed', consecutiveFailures: 0 } };
+}
+
+/** A replacement proved itself (became healthy, or the group settled): close and forget. */
+export function recordSuccess(breaker: BreakerState): BreakerState {
+  if (breaker.status === 'open') return breaker; // only the half-open probe may close it
+  return { status: 'closed', consecutiveFailures: 0 };
+}
+
+/** Remembers the highest generation seen per slot, so a later replacement never reuses a key. */
+export function recordGenerations(
+  state: PlannerState,
+  group: string,
+  observed: readonly ObservedInstance[],
+): PlannerState {
+  return raiseGenerations(
+    state,
+    group,
+    observed.map((i) => ({ config: i.config, key: i.op })),
+  );
+}
+
+/**
+ * Remembers the keys of provisions that succeeded: the instance may die before any describe
+ * shows it, and its replacement must not get its key back (an idempotent plugin would hand back
+ * the dead instance). Failed provisions are not recorded: a lost response is retried by key.
+ */
+export function recordProvisioned(
+  state: PlannerState,
+  group: string,
+  provisioned: ReadonlyArray<{ config: string; key: string }>,
+): PlannerState {
+  return raiseGenerations(state, group, provisioned);
+}
+
+function raiseGenerations(
+  state: PlannerState,
+  group: string,
+  keys: ReadonlyArray<{ config: string; key: string | undefined }>,
+): PlannerState {
+  let generations: Record<string, number> | undefined;
+  for (const { config, key } of keys) {
+    const parsed = parseOpKey(group, config, key);
+    if (parsed === undefined) continue;
+    const known = (generations ?? state.generations)[parsed.slot] ?? -1;
+    if (parsed.generation <= known) continue;
+    generations ??= { ...state.generations };
+    generations[parsed.slot] = parsed.generation;
+  }
+  return generations === undefined ? state : { ...state, generations };
+}
+
+/** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
+export function retarget(
+  state: PlannerState,
+  current: GroupSpec,
+  next: GroupSpec,
+  now: number,
+): PlannerState {
+  const from = configHash(current);
+  const to = configHash(next);
+  const rollout = state.rollout;
+  if (from === to) {
+    if (rollout?.targetSpec === undefined) return state;
+    const { targetSpec: _restored, ...rest } = rollout;
+    return { ...state, rollout: rest };
+  }
+  const knownGood = rollout?.state === 'running' ? (rollout.previousSpec ?? current) : current;
+  return {
+    ...state,
+    paused: rollout?.state === 'paused' ? false : state.paused,
+    rollout: { fromConfig: from, toConfig: to, previousSpec: knownGood, startedAt: now, state: 'running' },
+  };
+}
+
+// The journal is a trust boundary (a file or etcd another version may have written): validate.
+const specShape = z.custom<GroupSpec>((v) => typeof v === 'object' && v !== null && 'allocation' in v);
+const stateSchema = z.object({
+  paused: z.boolean(),
+  rollout: z
+    .object({
+      fromConfig: z.string(),
+      toConfig: z.string(),
+      previousSpec: specShape.optional(),
+      targetSpec: specShape.optional(),
+      startedAt: z.number(),
+      state: z.enum(['running', 'paused', 'rolling-back', 'done', 'failed']),
+      reason: z.string().optional(),
+    })
+    .optional(),
+  breaker: z.object({
+    status: z.enum(['closed', 'open', 'half-open']),
+    consecutiveFailures: z.number().int().min(0),
+    openedAt: z.number().optional(),
+    reason: z.string().optional(),
+    probeIssued: z.boolean().optional(),
+    lastFailure: z.string().optional(),
+    earlyExits: z.number().int().min(0).optional(),
+    retryAt: z.number().optional(),
+    rejectedConfig: z.string().optional(),
+  }),
+  generations: z.record(z.string(), z.number().int()),
+});
+
+/** Reads persisted state; anything unreadable starts fresh rather than blocking the group. */
+export function parsePlannerState(value: JsonValue | undefined): PlannerState {
+  const parsed = stateSchema.safeParse(value);
+  return parsed.success ? (stripUndefined(parsed.data) as PlannerState) : initialPlannerState;
+}
+
+export function plannerStateToJson(state: PlannerState): JsonValue {
+  return JSON.parse(JSON.stringify(state)) as JsonValue;
+}
+
+function stripUndefined(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
