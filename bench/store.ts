@@ -1,6 +1,8 @@
 // Store benchmark: commit latency (median, p99) and the time to read a 1,000-revision history,
-// for the memory, file and etcd stores (etcd is started here on loopback, then stopped).
-// Prints a table, then one JSON line with the figures. Numbers, not pass/fail.
+// for the memory, file and etcd stores (etcd is started here on loopback, then stopped); then,
+// for the file store, a commit's cost at revision 10 against revision 2,000 (median of the same
+// number of commits, same run; goal ≤ 1.5×: a commit appends, it does not rewrite the history).
+// Real clock (performance.now). Prints a table, then one JSON line with the figures.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,9 @@ import type { ConfigStore } from '../src/spi/index.js';
 import { groupId } from '../src/spi/index.js';
 import { EtcdStore, FileStore, MemoryStore } from '../src/store/index.js';
 import { etcdAvailable, startEtcdCluster } from '../test/support/etcd.js';
+import { machineNote } from './_machine.js';
+
+const machine = machineNote('real');
 
 const revisions = Number(process.env.BENCH_REVISIONS ?? 1000);
 const historyReads = 5;
@@ -70,6 +75,53 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** Median commit time at revision `at`: `samples` groups each brought to `at`, then committed once. */
+async function commitAt(store: ConfigStore, at: number, samples: number, prefix: string): Promise<number> {
+  const latencies: number[] = [];
+  if (at <= 100) {
+    for (let g = 0; g < samples; g++) {
+      const group = groupId(`${prefix}-${g}`);
+      for (let i = 0; i < at; i++)
+        await store.commit({ groupId: group, spec: { ...spec, n: i }, author: 'b', reason: 'r' });
+      const started = performance.now();
+      await store.commit({ groupId: group, spec: { ...spec, n: at }, author: 'b', reason: 'r' });
+      latencies.push(performance.now() - started);
+    }
+  } else {
+    // One long history (building `samples` of them would take long); the samples are consecutive.
+    const group = groupId(prefix);
+    for (let i = 0; i < at; i++)
+      await store.commit({ groupId: group, spec: { ...spec, n: i }, author: 'b', reason: 'r' });
+    for (let s = 0; s < samples; s++) {
+      const started = performance.now();
+      await store.commit({ groupId: group, spec: { ...spec, n: at + s }, author: 'b', reason: 'r' });
+      latencies.push(performance.now() - started);
+    }
+  }
+  return round(
+    quantile(
+      latencies.sort((a, b) => a - b),
+      0.5,
+    ),
+  );
+}
+
+const growthSamples = Number(process.env.BENCH_GROWTH_SAMPLES ?? 40);
+const growthDir = await mkdtemp(join(tmpdir(), 'tend-bench-store-growth-'));
+let growth: { commitMs10: number; commitMs2000: number; ratio2000to10: number };
+try {
+  const store = await FileStore.create({ dir: growthDir });
+  // Interleaved halves, so a burst of load elsewhere falls on both sizes alike.
+  const small1 = await commitAt(store, 10, growthSamples / 2, 'small-a');
+  const large = await commitAt(store, 2000, growthSamples, 'large');
+  const small2 = await commitAt(store, 10, growthSamples / 2, 'small-b');
+  const commitMs10 = round((small1 + small2) / 2);
+  growth = { commitMs10, commitMs2000: large, ratio2000to10: round(large / commitMs10) };
+  await store.close();
+} finally {
+  await rm(growthDir, { recursive: true, force: true });
+}
+
 if (etcdAvailable()) {
   const cluster = await startEtcdCluster({ members: 1 });
   try {
@@ -97,4 +149,18 @@ for (const [name, figures] of Object.entries(results)) {
       `${String(figures.historyReadMs).padStart(20)}`,
   );
 }
-console.log(JSON.stringify({ bench: 'store', node: process.version, ...results }));
+console.log(
+  `file store commit at revision 10: ${growth.commitMs10} ms, at revision 2,000: ${growth.commitMs2000} ms ` +
+    `(median of ${growthSamples} each; ratio ${growth.ratio2000to10}, goal ≤ 1.5)`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'store',
+    node: process.version,
+    ...results,
+    fileCommitMs10: growth.commitMs10,
+    fileCommitMs2000: growth.commitMs2000,
+    fileCommitRatio2000to10: growth.ratio2000to10,
+    ...machine.finish(),
+  }),
+);

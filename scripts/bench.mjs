@@ -12,7 +12,8 @@ if (!name || !existsSync(`${root}bench/${name}.ts`)) {
   console.error(`usage: npm run bench -- NAME   (one of: ${available.join(', ') || 'none yet'})`);
   process.exit(name ? 1 : 0);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...rest], {
+// --expose-gc: benchmarks that report heap bytes collect garbage before they read the heap.
+const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`, ...rest], {
   stdio: 'inherit',
   cwd: root,
 });

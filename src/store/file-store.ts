@@ -3,14 +3,11 @@ import { join } from 'node:path';
 import {
   type Clock,
   errorCode,
-  FileLockTimeoutError,
   type Logger,
   readFileIfExists,
-  removeStaleLockFiles,
   silentLogger,
   syncDirectory,
   systemClock,
-  withFileLock,
   writeFileAtomic,
 } from '../lib/index.js';
 import {
@@ -26,7 +23,9 @@ import {
   toTendError,
   type WriteOptions,
 } from '../spi/index.js';
-import { type ParsedHistory, parseHistory, serializeHistory, unknownLatest } from './file-history.js';
+import { type ParsedHistory, parseHistory } from './file-history.js';
+import { appendRevision, type LogFiles, readLogText, readTail } from './file-log.js';
+import { removeStaleSideFiles, StoreLocks } from './file-store-locks.js';
 import {
   checkExpected,
   checkFence,
@@ -42,7 +41,7 @@ import {
   toIntent,
   tombstone,
 } from './records.js';
-import { isNoSpace, SpaceReserve } from './space-reserve.js';
+import { SpaceReserve } from './space-reserve.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -54,18 +53,21 @@ export interface FileStoreOptions {
 
 /**
  * A ConfigStore in a directory, safe to share between processes on one machine:
- *   fence.json, groups/<group>.jsonl (history, JSON lines), intents/<key>.json, state/<group>.json.
- * Every file is replaced atomically (temp, fsync, rename, fsync dir), so readers need no lock and a
- * crash leaves the old or the new file. Read-modify-write runs under `lock` (see lib/file-lock.ts).
+ *   fence.json, groups/<group>.jsonl (append-only history) + groups/<group>.latest.json (its
+ *   latest revision, see file-log.ts), intents/<key>.json, state/<group>.json.
+ * Every other file is replaced atomically (temp, fsync, rename, fsync dir), so readers need no
+ * lock and a crash leaves the old or the new file. Commits and fence raises run under `lock`
+ * (see lib/file-lock.ts); journal writes (intents, planner state) under a lock of their own file
+ * in `journal-locks/`, so one group's provisions never wait for another's. Raising the fence waits for
+ * the journal locks held at that moment, so no write checked against the old fence lands after.
  */
 export class FileStore implements ConfigStore {
   private readonly dir: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly lockTimeoutMs: number;
-  /** Serializes this object's writes so they queue here instead of polling the lock file. */
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly reserve: SpaceReserve;
+  private readonly locks: StoreLocks;
 
   private constructor(options: FileStoreOptions) {
     this.dir = options.dir;
@@ -73,37 +75,40 @@ export class FileStore implements ConfigStore {
     this.logger = (options.logger ?? silentLogger).child({ component: 'store', backend: 'file' });
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.reserve = new SpaceReserve({ dir: options.dir, logger: this.logger });
+    this.locks = new StoreLocks({
+      dir: options.dir,
+      lockTimeoutMs: this.lockTimeoutMs,
+      reserve: this.reserve,
+    });
   }
 
   static async create(options: FileStoreOptions): Promise<FileStore> {
-    for (const sub of ['', 'groups', 'intents', 'state']) {
+    for (const sub of ['', 'groups', 'intents', 'state', 'journal-locks']) {
       await mkdir(join(options.dir, sub), { recursive: true, mode: 0o700 });
     }
     const store = new FileStore(options);
     await store.reserve.ensure();
     // A process killed while taking the lock leaves side files that nothing else would remove.
-    const removed = await removeStaleLockFiles(join(options.dir, 'lock'));
+    const removed = await removeStaleSideFiles(options.dir);
     if (removed.length > 0) store.logger.info('stale lock files removed', { dir: options.dir, removed });
     return store;
   }
 
   async commit(input: CommitInput): Promise<SpecRevision> {
-    return this.locked('commit', async () => {
+    return this.locks.run('commit', async () => {
       checkFence(input.epoch, await this.readFence(), `commit to group ${input.groupId}`);
-      const { file, parsed } = await this.readHistory(input.groupId, true);
-      if (!parsed.tailIntact) throw unknownLatest(file, input.groupId, parsed);
-      const latest = parsed.revisions.at(-1)?.revision ?? 0;
+      const files = this.logFiles(input.groupId);
+      const tail = await this.readTail(input.groupId);
+      const latest = tail.latest?.revision ?? 0;
       checkExpected(input.groupId, input.expectedRevision, latest);
       const revision = nextRevision(input, latest, this.clock.now());
-      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(revision)]));
+      await appendRevision(files, tail, revision);
       return revision;
     });
   }
 
   async latest(groupId: GroupId): Promise<SpecRevision | undefined> {
-    const { file, parsed } = await this.readHistory(groupId, true);
-    if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
-    return parsed.revisions.at(-1);
+    return (await this.readTail(groupId)).latest;
   }
 
   async list(): Promise<SpecRevision[]> {
@@ -119,26 +124,25 @@ export class FileStore implements ConfigStore {
   }
 
   async remove(groupId: GroupId, input: { author: string; reason: string } & WriteOptions): Promise<void> {
-    await this.locked('commit', async () => {
+    await this.locks.run('commit', async () => {
       checkFence(input.epoch, await this.readFence(), `remove of group ${groupId}`);
-      const { file, parsed } = await this.readHistory(groupId, true);
-      if (!parsed.tailIntact) throw unknownLatest(file, groupId, parsed);
-      const last = parsed.revisions.at(-1);
+      const tail = await this.readTail(groupId);
+      const last = tail.latest;
       if (last === undefined || last.deleted === true) throw notFound(groupId);
       const removed = tombstone(groupId, last.revision, input, this.clock.now());
-      await writeFileAtomic(file, serializeHistory([...parsed.lines, JSON.stringify(removed)]));
+      await appendRevision(this.logFiles(groupId), tail, removed);
     });
   }
 
   async putIntent(intent: Intent, options: WriteOptions = {}): Promise<void> {
-    await this.locked('journal', async () => {
+    await this.locks.run(`i-${encodeName(intent.key)}`, async () => {
       checkFence(options.epoch, await this.readFence(), `putIntent ${intent.key}`);
       await writeFileAtomic(this.path('intents', intent.key, '.json'), JSON.stringify(intent));
     });
   }
 
   async clearIntent(key: string, options: WriteOptions = {}): Promise<void> {
-    await this.locked('journal', async () => {
+    await this.locks.run(`i-${encodeName(key)}`, async () => {
       checkFence(options.epoch, await this.readFence(), `clearIntent ${key}`);
       try {
         await unlink(this.path('intents', key, '.json'));
@@ -165,7 +169,7 @@ export class FileStore implements ConfigStore {
   }
 
   async putGroupState(groupId: GroupId, state: JsonValue, options: WriteOptions = {}): Promise<void> {
-    await this.locked('journal', async () => {
+    await this.locks.run(`s-${encodeName(groupId)}`, async () => {
       checkFence(options.epoch, await this.readFence(), `putGroupState for group ${groupId}`);
       await writeFileAtomic(this.path('state', groupId, '.json'), JSON.stringify({ groupId, state }));
     });
@@ -185,13 +189,12 @@ export class FileStore implements ConfigStore {
     // A leader re-raising its own fence changes nothing, so it takes no lock either: taking one
     // writes a file, and on a full disk that would end every term of a static leader.
     if ((await this.readFence()) === epoch) return;
-    await this.locked('journal', async () => {
+    await this.locks.run('fence', async () => {
       const fence = await this.readFence();
       checkRaise(epoch, fence);
-      // A leader re-raising its own fence changes nothing; not writing keeps a full disk from
-      // ending every term of a static leader.
       if (epoch === fence) return;
       await writeFileAtomic(join(this.dir, 'fence.json'), JSON.stringify({ epoch }));
+      await this.locks.journalBarrier();
     });
   }
 
@@ -220,7 +223,7 @@ export class FileStore implements ConfigStore {
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.locks.drain();
   }
 
   private path(sub: string, name: string, extension: string): string {
@@ -245,27 +248,45 @@ export class FileStore implements ConfigStore {
     const damaged: DamagedGroup[] = [];
     for (const name of await this.names('groups', '.jsonl')) {
       const id = toGroupId(name);
-      const { file, parsed } = await this.readHistory(id, true);
-      if (!parsed.tailIntact) {
-        damaged.push({ groupId: id, problem: unknownLatest(file, id, parsed).message });
+      const read = await readTail(this.logFiles(id), id);
+      if (!read.ok) {
+        this.warnDamaged(read.parsed);
+        damaged.push({ groupId: id, problem: read.error.message });
         continue;
       }
-      const latest = parsed.revisions.at(-1);
+      const latest = read.tail.latest;
       if (latest !== undefined && latest.deleted !== true) groups.push(latest);
     }
     return { groups, damaged };
   }
 
-  private async readHistory(
-    groupId: GroupId,
-    tailOnly = false,
-  ): Promise<{ file: string; parsed: ParsedHistory }> {
-    const file = this.path('groups', groupId, '.jsonl');
-    const parsed = parseHistory(await readFileIfExists(file), file, groupId, { tailOnly });
+  private logFiles(groupId: GroupId): LogFiles {
+    return {
+      log: this.path('groups', groupId, '.jsonl'),
+      record: this.path('groups', groupId, '.latest.json'),
+      dir: join(this.dir, 'groups'),
+    };
+  }
+
+  /** The latest revision and where to append; throws naming the file when the log's end is damaged. */
+  private async readTail(groupId: GroupId) {
+    const read = await readTail(this.logFiles(groupId), groupId);
+    if (read.ok) return read.tail;
+    this.warnDamaged(read.parsed);
+    throw read.error;
+  }
+
+  private async readHistory(groupId: GroupId): Promise<{ file: string; parsed: ParsedHistory }> {
+    const files = this.logFiles(groupId);
+    const parsed = parseHistory(await readLogText(files), files.log, groupId);
+    this.warnDamaged(parsed);
+    return { file: files.log, parsed };
+  }
+
+  private warnDamaged(parsed: ParsedHistory): void {
     for (const problem of parsed.problems) {
-      this.logger.warn('history file damaged, intact revisions kept', { file, problem: problem.message });
+      this.logger.warn('history file damaged, intact revisions kept', { problem: problem.message });
     }
-    return { file, parsed };
   }
 
   /** The fence decides who may write; a damaged fence file must stop writes, never reset to 0. */
@@ -277,56 +298,8 @@ export class FileStore implements ConfigStore {
     if (!result.ok) throw damagedFile(file, result.problem);
     return result.value.epoch;
   }
-
-  /**
-   * Runs a write under the lock. On a full disk a `journal` write (intents, planner state, fence)
-   * may use the space reserve once; a `commit` (history) never does and is refused while the
-   * reserve is spent, so healing goes on while new specs fail naming ENOSPC.
-   */
-  private locked<T>(kind: 'journal' | 'commit', fn: () => Promise<T>): Promise<T> {
-    const once = () => withFileLock({ path: join(this.dir, 'lock'), timeoutMs: this.lockTimeoutMs }, fn);
-    const attempt = async (): Promise<T> => {
-      if (kind === 'commit' && this.reserve.low) await this.reserve.restore();
-      if (kind === 'commit' && this.reserve.low) {
-        throw new TendError(
-          'unavailable',
-          `file store ${this.dir}: ENOSPC: the data directory is full; commits are refused until space is freed (what is stored keeps running)`,
-          { details: { dir: this.dir } },
-        );
-      }
-      try {
-        const result = await once();
-        await this.reserve.restore();
-        return result;
-      } catch (error) {
-        if (kind === 'journal' && isNoSpace(error) && (await this.reserve.release())) return once();
-        throw error;
-      }
-    };
-    const run = async (): Promise<T> => {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (error instanceof FileLockTimeoutError) {
-          throw new TendError('unavailable', `file store ${this.dir}: ${error.message}`, { cause: error });
-        }
-        if (error instanceof TendError) throw error;
-        throw new TendError('unavailable', `file store ${this.dir}: ${toError(error).message}`, {
-          cause: error,
-          details: { dir: this.dir },
-        });
-      }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
 }
 
 function damagedFile(file: string, problem: string): TendError {
   return new TendError('internal', `file ${file} is damaged: ${problem}`, { details: { file } });
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -2,7 +2,7 @@
 // that group damaged (status, event, metric, commits refused) while every other group keeps
 // running and healing — checked on real processes through the plugin's state dir.
 import assert from 'node:assert/strict';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TendError } from '../../src/spi/index.js';
@@ -53,7 +53,10 @@ test('a torn and an empty history mark only their groups damaged; the others hea
   // Damage from outside while the manager runs, then a crash and a restart must read it.
   const groups = join(workspace.dir, 'store', 'groups');
   const emptyBefore = await readFile(join(groups, 'empty.jsonl'), 'utf8');
-  await appendFile(join(groups, 'torn.jsonl'), '{"groupId":"torn","revision":2,"sp');
+  // Cut inside the last committed line: damage from outside. (Bytes past the last commit with no
+  // newline would be an append that never finished, which the store ignores and repairs.)
+  const torn = join(groups, 'torn.jsonl');
+  await truncate(torn, (await stat(torn)).size - 5);
   await writeFile(join(groups, 'empty.jsonl'), '');
   manager.signal('SIGKILL');
   await manager.exited;
@@ -68,7 +71,7 @@ test('a torn and an empty history mark only their groups damaged; the others hea
     return view.groups.filter((g) => g.phase === 'damaged').length === 2 ? view : undefined;
   });
   const byId = new Map(status.groups.map((g) => [String(g.id), g]));
-  assert.match(byId.get('torn')?.lastError ?? '', /torn\.jsonl line 2: cut short/);
+  assert.match(byId.get('torn')?.lastError ?? '', /torn\.jsonl line 1: cut short/);
   assert.match(byId.get('empty')?.lastError ?? '', /empty\.jsonl line 1: the file is empty/);
   const events = (await manager.client.events(0, 500)).events.filter((e) => e.type === 'damaged');
   assert.deepEqual(events.map((e) => e.groupId).sort(), ['empty', 'torn']);
