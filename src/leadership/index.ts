@@ -4,3 +4,4 @@ export { EtcdLeadership, type EtcdLeadershipOptions } from './etcd-leadership.js
 export { FileLeadership, type FileLeadershipOptions } from './file-leadership.js';
 export { type LeadershipFixture, runLeadershipContract } from './leadership-contract.js';
 export { StaticLeadership, type StaticLeadershipOptions } from './static-leadership.js';
+export { SwarmLeadership, type SwarmLeadershipOptions } from './swarm-leadership.js';

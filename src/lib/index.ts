@@ -10,6 +10,14 @@ export * from './logger.js';
 export * from './map-limited.js';
 export * from './random.js';
 export * from './shell-quote.js';
+export {
+  type Cluster,
+  clusterRead,
+  clusterWrite,
+  clusterWriteLabels,
+  localNode,
+  type SeatRecord,
+} from './swarm-cluster.js';
 export * from './token-bucket.js';
 export * from './within.js';
 export * from './zod-issues.js';

@@ -1,0 +1,229 @@
+// A real Docker swarm for tests: one `dockerd` per netns test host (test/support/netns-hosts.ts),
+// each with its own address, data root, exec root, PID file and socket, and no host network
+// changes (--iptables=false, --bridge=none, --ip-forward=false). `swarm init` on the first,
+// `join` as managers on the others: real SwarmKit Raft. Each daemon runs in its own mount and UTS
+// namespace (entered with nsenter/unshare, not `ip netns exec`, which remounts /sys and hides the
+// cgroup mounts dockerd needs), so the mounts it makes vanish with it and `docker node ls` shows
+// the host's own name. Daemons are started and killed by PID; closing removes everything.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { isAlive } from './manager.js';
+import { type NetnsHost, type NetnsHosts, netnsSkipReason, startNetnsHosts } from './netns-hosts.js';
+
+const DOCKERD = '/usr/sbin/dockerd';
+const SWARM_PORT = 2377;
+
+export interface SwarmEngine {
+  name: string;
+  address: string;
+  host: NetnsHost;
+  socketPath: string;
+  docker: Docker;
+  /** dockerd's PID while it runs. */
+  pid(): number | undefined;
+  /** SIGKILL to dockerd and every other process it left in its namespace (its containerd). */
+  kill(): Promise<void>;
+  /** Starts dockerd again on the same data root (it rejoins the swarm by itself). */
+  start(): Promise<void>;
+  /** The swarm node ID, once the engine is in the swarm. */
+  nodeId(): Promise<string>;
+}
+
+export interface TestSwarm {
+  engines: SwarmEngine[];
+  hosts: NetnsHosts;
+  /** The engine whose node is the Raft leader now, asked of any engine that answers. */
+  leader(): Promise<SwarmEngine>;
+  /** A started engine on the next free host that is not in the swarm (for flavor tests). */
+  close(): Promise<void>;
+}
+
+export interface StartSwarmOptions {
+  /** Engines started; all of them join as managers (default 3). */
+  managers?: number;
+  /** Extra hosts with no engine, for instances a test starts itself (default 0). */
+  spareHosts?: number;
+}
+
+/** Why swarm tests cannot run here (undefined when they can); throws with CI=true. */
+export function swarmSkipReason(): string | undefined {
+  const netns = netnsSkipReason();
+  if (netns !== undefined) return netns;
+  if (existsSync(DOCKERD)) return undefined;
+  const reason = `${DOCKERD} missing (apt-get install docker.io)`;
+  if (process.env.CI === 'true') throw new Error(`CI=true, so not skipping: ${reason}`);
+  process.stderr.write(`skipping swarm tests: ${reason}\n`);
+  return reason;
+}
+
+export async function startSwarm(options: StartSwarmOptions = {}): Promise<TestSwarm> {
+  const managers = options.managers ?? 3;
+  const hosts = await startNetnsHosts({ count: managers + (options.spareHosts ?? 0) });
+  const engines: SwarmEngine[] = [];
+  try {
+    for (const host of hosts.hosts.slice(0, managers)) engines.push(await makeEngine(host, hosts.dir));
+    await Promise.all(engines.map((e) => e.start()));
+    const [first, ...rest] = engines;
+    if (first === undefined) throw new Error('startSwarm: managers must be ≥ 1');
+    await first.docker.swarmInit({
+      ListenAddr: `${first.address}:${SWARM_PORT}`,
+      AdvertiseAddr: `${first.address}:${SWARM_PORT}`,
+    });
+    const token = ((await first.docker.swarmInspect()) as { JoinTokens: { Manager: string } }).JoinTokens
+      .Manager;
+    // One at a time: each join changes the Raft membership, which SwarmKit serialises anyway.
+    for (const engine of rest) {
+      await engine.docker.swarmJoin({
+        ListenAddr: `${engine.address}:${SWARM_PORT}`,
+        AdvertiseAddr: `${engine.address}:${SWARM_PORT}`,
+        RemoteAddrs: [`${first.address}:${SWARM_PORT}`],
+        JoinToken: token,
+      });
+    }
+    return {
+      engines,
+      hosts,
+      leader: () => findLeader(engines),
+      close: async () => {
+        for (const engine of engines) await engine.kill().catch(() => undefined);
+        await hosts.close();
+      },
+    };
+  } catch (error) {
+    for (const engine of engines) await engine.kill().catch(() => undefined);
+    await hosts.close();
+    throw error;
+  }
+}
+
+async function findLeader(engines: SwarmEngine[]): Promise<SwarmEngine> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    for (const engine of engines) {
+      if (engine.pid() === undefined) continue;
+      try {
+        const nodes = (await engine.docker.listNodes()) as Array<{
+          ID: string;
+          ManagerStatus?: { Leader?: boolean; Addr?: string };
+        }>;
+        const leader = nodes.find((n) => n.ManagerStatus?.Leader === true);
+        const address = leader?.ManagerStatus?.Addr?.split(':')[0];
+        const found = engines.find((e) => e.address === address);
+        if (found !== undefined) return found;
+      } catch {
+        // Not a manager with quorum right now; ask the next one.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('no swarm leader found');
+}
+
+export async function makeEngine(host: NetnsHost, dir: string): Promise<SwarmEngine> {
+  const root = join(dir, `${host.name}-docker`);
+  await mkdir(root, { recursive: true });
+  // An empty config file of its own, so the machine's /etc/docker/daemon.json does not apply.
+  // (The Raft ticks cannot be set here: dockerd 20.10 refuses swarm-raft-election-tick as an
+  // unknown directive, and the spec's Raft.ElectionTick is ignored; elections take ~10 s.)
+  const config = join(root, 'daemon.json');
+  await writeFile(config, '{}');
+  const socketPath = join(root, 'docker.sock');
+  const docker = new Docker({ socketPath, timeout: 30_000 });
+  let child: ChildProcess | undefined;
+  let id: string | undefined;
+  const pid = () => (child?.pid !== undefined && isAlive(child.pid) ? child.pid : undefined);
+  const dockerd = [
+    DOCKERD,
+    `--config-file=${config}`,
+    `--host=unix://${socketPath}`,
+    `--data-root=${join(root, 'data')}`,
+    `--exec-root=${join(root, 'exec')}`,
+    `--pidfile=${join(root, 'dockerd.pid')}`,
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-masq=false',
+    '--ip-forward=false',
+    '--bridge=none',
+    '--exec-opt=native.cgroupdriver=cgroupfs',
+    // vfs works on every file system; these engines run few or no containers.
+    '--storage-driver=vfs',
+  ];
+  return {
+    name: host.name,
+    address: host.address,
+    host,
+    socketPath,
+    docker,
+    pid,
+    nodeId: async () => {
+      id ??= ((await docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+      return id;
+    },
+    start: async () => {
+      if (pid() !== undefined) return;
+      const log = openSync(join(root, 'dockerd.log'), 'a');
+      // nsenter and unshare exec (no fork), and so does sh: the child's PID is dockerd's.
+      child = spawn(
+        'nsenter',
+        [
+          `--net=/run/netns/${host.netns}`,
+          'unshare',
+          '--mount',
+          '--uts',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `hostname ${host.name} && exec "$@"`,
+          'sh',
+          ...dockerd,
+        ],
+        { stdio: ['ignore', log, log], detached: true },
+      );
+      child.unref();
+      const started = child;
+      for (let i = 0; i < 600; i++) {
+        if (started.exitCode !== null || !isAlive(started.pid ?? 0)) {
+          throw new Error(`dockerd on ${host.name} exited early; see ${join(root, 'dockerd.log')}`);
+        }
+        try {
+          await new Docker({ socketPath, timeout: 2_000 }).ping();
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      throw new Error(`dockerd on ${host.name} did not answer on ${socketPath}`);
+    },
+    kill: async () => {
+      const main = pid();
+      const sshd = host.sshdPid();
+      for (const p of netnsPids(host.netns)) {
+        if (p === sshd) continue;
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      if (main !== undefined) {
+        for (let i = 0; i < 400 && isAlive(main); i++) await new Promise((r) => setTimeout(r, 25));
+      }
+      child = undefined;
+    },
+  };
+}
+
+/** Every process in the namespace, except the sshd listener's sessions are included too. */
+function netnsPids(netns: string): number[] {
+  try {
+    return execFileSync('/usr/sbin/ip', ['netns', 'pids', netns], { encoding: 'utf8', timeout: 10_000 })
+      .split('\n')
+      .map(Number)
+      .filter((p) => Number.isInteger(p) && p > 0);
+  } catch {
+    return [];
+  }
+}
