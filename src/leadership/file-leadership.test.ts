@@ -61,17 +61,24 @@ describe('FileLeadership leases on virtual time', () => {
       JSON.stringify({ name: 'gone', epoch: 7, holder: 'x', renewedAt: 1_000_000, expiresAt: 1_000_300 }),
     );
     const b = new FileLeadership({ file, name: 'b', pollIntervalMs: 100, clock });
-    let won: number | undefined;
-    void b.campaign().then((term) => {
-      won = term.epoch;
+    let won = false;
+    const campaign = b.campaign().then((term) => {
+      won = true;
+      return term;
     });
-    await settle(clock, 250);
-    assert.equal(won, undefined, 'no takeover while the lease runs');
-    assert.equal((await b.leader())?.name, 'gone');
-    // Past the expiry the next poll takes over; on a loaded machine the real file I/O behind that
-    // poll may need more than one settle, so keep stepping (virtual time only moves forward).
-    for (let i = 0; i < 200 && won === undefined; i++) await settle(clock, 50);
-    assert.equal(won, 8);
+    // Each poll does real file I/O; virtual time moves only once b sleeps again (its look at the
+    // file is over), so the steps below are the same on an idle and on a loaded machine.
+    for (const at of [1_000_000, 1_000_100, 1_000_200]) {
+      await clock.sleeping(1);
+      assert.equal(clock.now(), at);
+      assert.equal(won, false, `no takeover while the lease runs (at +${at - 1_000_000} ms)`);
+      assert.equal((await b.leader())?.name, 'gone');
+      await clock.advance(100);
+    }
+    // At +300 the lease has expired: that poll takes the seat.
+    const term = await campaign;
+    assert.equal(term.epoch, 8);
+    assert.equal((await b.leader())?.name, 'b');
     await b.close();
   });
 

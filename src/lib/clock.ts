@@ -30,6 +30,7 @@ export class VirtualClock implements Clock {
   private current: number;
   private sleepers: Array<{ at: number; seq: number; resolve: () => void }> = [];
   private seq = 0;
+  private sleepWaiters: Array<{ count: number; resolve: () => void }> = [];
 
   constructor(options: { start?: number } = {}) {
     this.current = options.start ?? 0;
@@ -47,6 +48,7 @@ export class VirtualClock implements Clock {
       }
       const entry = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve };
       this.sleepers.push(entry);
+      this.wakeSleepWaiters();
       signal?.addEventListener(
         'abort',
         () => {
@@ -72,6 +74,23 @@ export class VirtualClock implements Clock {
     }
     this.current = target;
     await flushMicrotasks();
+  }
+
+  /**
+   * Resolves once at least `count` callers are asleep on this clock. A test that drives code doing
+   * real I/O between its sleeps waits for this before each `advance`, so virtual time never runs
+   * ahead of work still in flight however slow the machine is.
+   */
+  sleeping(count = 1): Promise<void> {
+    if (this.sleepers.length >= count) return Promise.resolve();
+    return new Promise<void>((resolve) => this.sleepWaiters.push({ count, resolve }));
+  }
+
+  private wakeSleepWaiters(): void {
+    const ready = this.sleepWaiters.filter((w) => this.sleepers.length >= w.count);
+    if (ready.length === 0) return;
+    this.sleepWaiters = this.sleepWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 
   /** Time of the earliest pending sleeper, if any. */
