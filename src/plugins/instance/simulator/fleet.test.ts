@@ -57,3 +57,19 @@ test('retired IDs are remembered, but only the most recent RETIRED_ID_MEMORY of 
   assert.equal(fleet.wasIssued(instanceId(`i-${total - 1}`)), true);
   assert.equal(fleet.wasIssued(instanceId('i-0')), false, 'the oldest retired IDs are forgotten');
 });
+
+test('a relabel that changes the op key moves the op index; the old key no longer answers', () => {
+  const fleet = new Fleet();
+  fleet.create(instanceId('i-1'), spec('g', 'op-old'), 0);
+  fleet.relabel(live(fleet, 'i-1'), { [TAG_OP]: 'op-new', [TAG_GROUP]: 'h' });
+  assert.equal(fleet.findByOp('op-old'), undefined);
+  assert.equal(fleet.findByOp('op-new')?.id, 'i-1');
+  assert.deepEqual(fleet.matching({ [TAG_GROUP]: 'g' }), []);
+  assert.deepEqual(
+    fleet.matching({ [TAG_GROUP]: 'h' }).map((i) => i.id),
+    ['i-1'],
+  );
+  fleet.remove(instanceId('i-1'));
+  assert.equal(fleet.findByOp('op-new'), undefined);
+  assert.deepEqual(fleet.matching({ [TAG_GROUP]: 'h' }), []);
+});

@@ -22,6 +22,11 @@ export type SimulatorPlugin = InstancePlugin &
     simulatedHealth(id: InstanceId): Health;
     /** Sets an instance's health directly (tests that need one specific sick instance). */
     setHealth(id: InstanceId, health: Health): void;
+    /**
+     * The instance is lost, as if its machine died: it is removed, and watchers hear `gone`
+     * unless `silent` (a loss only a describe notices). False when there was no such instance.
+     */
+    vanish(id: InstanceId, options?: { silent?: boolean }): boolean;
     stats(): SimulatorStats;
     /** Applies the time faults due by `clock.now()` (calls do this on their own). */
     tick(): void;

@@ -219,3 +219,22 @@ test('bad options and fault rates fail loudly', () => {
     message: 'simulator: unknown fault "typo"',
   });
 });
+
+test('vanish loses one instance: watchers hear it, or not when silent; its op provisions anew', async () => {
+  const { plugin } = simulator({ rateLimits: { provision: 'unlimited' } });
+  const heard: InstanceEvent[] = [];
+  plugin.watch((event) => heard.push(event));
+  const a = await plugin.provision(spec('op-a'));
+  const b = await plugin.provision(spec('op-b'));
+  assert.equal(plugin.vanish(a), true);
+  assert.equal(plugin.vanish(b, { silent: true }), true);
+  assert.equal(plugin.vanish(a), false, 'already gone');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    heard.map((e) => [e.type, e.id]),
+    [['gone', a]],
+  );
+  assert.deepEqual(await plugin.describeInstances({ [TAG_GROUP]: 'g' }), []);
+  assert.notEqual(await plugin.provision(spec('op-b')), b, 'a lost instance is not found by its op');
+  assert.equal(plugin.stats().vanished, 2);
+});

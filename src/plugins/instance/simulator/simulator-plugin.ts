@@ -188,6 +188,14 @@ class Simulator implements SimulatorPlugin {
     instance.health = health;
   }
 
+  vanish(id: InstanceId, options: { silent?: boolean } = {}): boolean {
+    const instance = this.fleet.get(id);
+    if (instance === undefined || !this.fleet.remove(id)) return false;
+    this.counters.vanished++;
+    if (options.silent !== true) this.emit({ type: 'gone', id, tags: { ...instance.tags } });
+    return true;
+  }
+
   stats(): SimulatorStats {
     return structuredClone(this.counters);
   }

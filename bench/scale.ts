@@ -1,0 +1,284 @@
+// Scale (#17 item 7): ONE in-process manager (memory store, static leadership, default tick 1 s)
+// on the simulator, whose own rate limits are off, so what limits it is Tend: the manager's
+// plugin limiter (default 20 provisions/s, burst 20, 8 at once unless BENCH_RATE raises it) and
+// this process's CPU. For each size G groups × S instances it prints, on the REAL clock:
+//   - converge: from the apply until every group reports phase converged with S healthy
+//     (floor = G·S / provision rate, plus the apply);
+//   - CPU per round: process CPU ms per second of steady state (one round per group per second);
+//     event-loop delay p99 and the reconcile time the manager records, so a stretched round shows;
+//   - RSS after converging;
+//   - GET /v1/status over loopback: median ms and bytes (whatever status is on main);
+//   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
+//     event) and a silent loss (found by the next describe); median of BENCH_HEALS each.
+// Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
+// Run: npm run bench -- scale   (node --cpu-prof --import tsx bench/scale.ts for a profile)
+import { cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { StaticLeadership } from '../src/leadership/index.js';
+import { systemClock } from '../src/lib/index.js';
+import { Manager } from '../src/manager/index.js';
+import {
+  createSimulatorPlugin,
+  type SimulatorPlugin,
+  simulatedHealthOf,
+} from '../src/plugins/instance/simulator/index.js';
+import {
+  type FlavorPlugin,
+  type InstanceId,
+  type PluginResolver,
+  TAG_GROUP,
+  TendError,
+} from '../src/spi/index.js';
+import { MemoryStore } from '../src/store/index.js';
+import { machineNote } from './_machine.js';
+
+const machine = machineNote('real');
+const sizes = (process.env.BENCH_SIZES ?? '10x10,100x10,1000x10,1000x100').split(',').map((s) => {
+  const [g, n] = s.split('x').map(Number);
+  if (!g || !n) throw new Error(`BENCH_SIZES: expected GxS like 100x10, got ${s}`);
+  return { groups: g, size: n };
+});
+const heals = Number(process.env.BENCH_HEALS ?? 5);
+const statusReads = Number(process.env.BENCH_STATUS_READS ?? 10);
+const steadySeconds = Number(process.env.BENCH_STEADY_S ?? 10);
+const raisedRate = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
+const provisionRate = raisedRate ?? 20; // DEFAULT_PLUGIN_LIMITS
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? null : round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0);
+};
+const round = (v: number) => Math.round(v * 10) / 10;
+
+const flavor: FlavorPlugin = {
+  validate: async () => {},
+  prepare: async (_p, spec) => spec,
+  healthy: async (_p, instance) => simulatedHealthOf(instance),
+  drain: async () => {},
+};
+
+function resolverFor(sim: SimulatorPlugin): PluginResolver {
+  return {
+    instance: async (name) => {
+      if (name === 'simulator') return sim;
+      throw new TendError('not_found', `no instance plugin ${name}`);
+    },
+    flavor: async (name) => {
+      if (name === 'test') return flavor;
+      throw new TendError('not_found', `no flavor plugin ${name}`);
+    },
+  };
+}
+
+const groupName = (g: number) => `g${String(g).padStart(4, '0')}`;
+const document = (groups: number, size: number) =>
+  `groups:\n${Array.from(
+    { length: groups },
+    (_, g) =>
+      `  - id: ${groupName(g)}\n    allocation: { size: ${size} }\n    instance: { plugin: simulator }\n` +
+      '    flavor: { plugin: test }\n    health: { grace: 1s, unhealthyAfter: 5s }\n',
+  ).join('')}`;
+
+interface SizeResult {
+  groups: number;
+  size: number;
+  instances: number;
+  convergeS: number | null;
+  convergeFloorS: number;
+  cpuMsPerRound: number;
+  loopDelayP99Ms: number;
+  roundsPerGroupPerS: number | null;
+  reconcileMeanMs: number | null;
+  rssMb: number;
+  statusMedianMs: number | null;
+  statusBytes: number;
+  healWatchMedianMs: number | null;
+  healWatchMaxMs: number | null;
+  healSilentMedianMs: number | null;
+  healSilentMaxMs: number | null;
+}
+
+async function statusOnce(url: string, token: string): Promise<{ ms: number; bytes: number; body: unknown }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  const ms = performance.now() - started;
+  if (response.status !== 200) throw new Error(`status answered ${response.status}: ${text.slice(0, 200)}`);
+  return { ms, bytes: Buffer.byteLength(text), body: JSON.parse(text) };
+}
+
+function allConverged(body: unknown, groups: number, size: number): boolean {
+  const list = (body as { groups?: Array<{ phase?: string; healthy?: number; desired?: number }> }).groups;
+  if (!Array.isArray(list) || list.length !== groups) return false;
+  return list.every((g) => g.phase === 'converged' && g.healthy === size);
+}
+
+async function heal(
+  sim: SimulatorPlugin,
+  group: string,
+  size: number,
+  silent: boolean,
+): Promise<number | null> {
+  const tags = { [TAG_GROUP]: group };
+  const before = await sim.describeInstances(tags);
+  const victim = before[0]?.id as InstanceId | undefined;
+  if (victim === undefined || before.length !== size) return null;
+  const started = performance.now();
+  sim.vanish(victim, { silent });
+  for (;;) {
+    if (performance.now() - started > 120_000) return null;
+    const now = await sim.describeInstances(tags);
+    if (now.length === size && !now.some((d) => d.id === victim)) return performance.now() - started;
+    await sleep(5);
+  }
+}
+
+async function runSize(groups: number, size: number): Promise<SizeResult> {
+  const instances = groups * size;
+  const sim = createSimulatorPlugin({
+    clock: systemClock,
+    seed: 17,
+    rateLimits: {
+      validate: 'unlimited',
+      provision: 'unlimited',
+      label: 'unlimited',
+      destroy: 'unlimited',
+      describe: 'unlimited',
+    },
+  });
+  const manager = await Manager.create({
+    name: 'scale',
+    store: new MemoryStore(),
+    resolver: resolverFor(sim),
+    leadership: ({ address }) => new StaticLeadership({ name: 'scale', address }),
+    listen: { port: 0 },
+    defaultAuthor: 'bench',
+    maxGroupSize: Math.max(10_000, size),
+    ...(raisedRate === undefined
+      ? {}
+      : { pluginLimits: { ratePerSec: raisedRate, burst: raisedRate, concurrency: 8 } }),
+  });
+  manager.start();
+  while (!manager.isLeader()) await sleep(10);
+  const url = manager.address;
+  const token = manager.localToken;
+  const floorS = instances / provisionRate;
+  const limitS = Number(process.env.BENCH_CONVERGE_LIMIT_S ?? Math.max(120, floorS * 3));
+  let convergeS: number | null = null;
+  const started = performance.now();
+  try {
+    await manager.apply(document(groups, size), { author: 'bench', reason: 'scale' });
+    for (;;) {
+      const { body } = await statusOnce(url, token);
+      if (allConverged(body, groups, size)) {
+        convergeS = round((performance.now() - started) / 1000);
+        break;
+      }
+      if (performance.now() - started > limitS * 1000) break;
+      await sleep(1000);
+    }
+    // Steady state: CPU and event-loop delay over a quiet window.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    await sleep(steadySeconds * 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const seconds = (performance.now() - wallBefore) / 1000;
+    delay.disable();
+    const cpuMsPerRound = round((cpu.user + cpu.system) / 1000 / seconds);
+    const loopDelayP99Ms = round(delay.percentile(99) / 1e6);
+    // The last closed 10 s interval: observe phases finished per group per second (1.0 = every
+    // group kept its 1 s round) and their mean time.
+    const history = manager.metricsHistory();
+    const closed = history.points.filter((p) => p.partial !== true).at(-1);
+    const roundsPerGroupPerS =
+      closed === undefined
+        ? null
+        : round((closed.reconcile.count / (history.intervalMs / 1000) / groups) * 100) / 100;
+    const reconcileMeanMs = closed === undefined ? null : round(closed.reconcile.meanMs);
+    const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+    const statusTimes: number[] = [];
+    let statusBytes = 0;
+    for (let i = 0; i < statusReads; i++) {
+      const { ms, bytes } = await statusOnce(url, token);
+      statusTimes.push(ms);
+      statusBytes = bytes;
+    }
+    const watch: number[] = [];
+    const silent: number[] = [];
+    for (let i = 0; i < heals; i++) {
+      // Victims in different groups, spread over the fleet; a pause lets the group settle again.
+      const group = groupName(Math.floor(((i + 0.5) * groups) / heals) % groups);
+      const w = await heal(sim, group, size, false);
+      if (w !== null) watch.push(w);
+      await sleep(1500);
+      const s = await heal(sim, group, size, true);
+      if (s !== null) silent.push(s);
+      await sleep(1500);
+    }
+    return {
+      groups,
+      size,
+      instances,
+      convergeS,
+      convergeFloorS: round(floorS),
+      cpuMsPerRound,
+      loopDelayP99Ms,
+      roundsPerGroupPerS,
+      reconcileMeanMs,
+      rssMb,
+      statusMedianMs: median(statusTimes),
+      statusBytes,
+      healWatchMedianMs: median(watch),
+      healWatchMaxMs: watch.length === 0 ? null : round(Math.max(...watch)),
+      healSilentMedianMs: median(silent),
+      healSilentMaxMs: silent.length === 0 ? null : round(Math.max(...silent)),
+    };
+  } finally {
+    await manager.stop();
+    await sim.close();
+  }
+}
+
+console.log(
+  `scale: one manager on the simulator (its own limits off), ${raisedRate === undefined ? 'default plugin limits (20 provisions/s)' : `plugin limits raised to ${raisedRate}/s`}, real clock, ${cpus().length} cores`,
+);
+console.log(
+  'size        converge s (floor)  cpu ms/round  loop p99 ms  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
+);
+const results: SizeResult[] = [];
+for (const { groups, size } of sizes) {
+  const r = await runSize(groups, size);
+  results.push(r);
+  console.log(
+    `${`${groups}x${size}`.padEnd(12)}${`${r.convergeS ?? 'no'} (${r.convergeFloorS})`.padStart(18)}` +
+      `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.rssMb).padStart(8)}` +
+      `${String(r.statusMedianMs).padStart(11)}${String(r.statusBytes).padStart(14)}` +
+      `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}`,
+  );
+}
+const find = (g: number, s: number) => results.find((r) => r.groups === g && r.size === s);
+const big = find(1000, 100);
+const heal10 = results.find((r) => r.groups === 10)?.healWatchMedianMs;
+const heal1000 = results.find((r) => r.groups === 1000)?.healWatchMedianMs;
+console.log(
+  JSON.stringify({
+    bench: 'scale',
+    healMedianMs100k: big?.healWatchMedianMs ?? null,
+    healSilentMedianMs100k: big?.healSilentMedianMs ?? null,
+    statusMedianMs100k: big?.statusMedianMs ?? null,
+    statusBytes100k: big?.statusBytes ?? null,
+    rssMb100k: big?.rssMb ?? null,
+    convergeS100k: big?.convergeS ?? null,
+    healRatio1000to10:
+      heal10 !== undefined && heal10 !== null && heal1000 !== undefined && heal1000 !== null
+        ? round((heal1000 / heal10) * 100) / 100
+        : null,
+    provisionRatePerSec: provisionRate,
+    limits: raisedRate === undefined ? 'default' : 'raised',
+    sizes: results,
+    ...machine.finish(),
+  }),
+);
