@@ -26,6 +26,14 @@ const FILES: Readonly<Record<string, string>> = {
   'banner.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
   'views.js': 'text/javascript; charset=utf-8',
+  'charts.js': 'text/javascript; charset=utf-8',
+  'dialog.js': 'text/javascript; charset=utf-8',
+  'instance-view.js': 'text/javascript; charset=utf-8',
+  'live.js': 'text/javascript; charset=utf-8',
+  'outage.js': 'text/javascript; charset=utf-8',
+  'panels.js': 'text/javascript; charset=utf-8',
+  'spec-view.js': 'text/javascript; charset=utf-8',
+  'yaml.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
 

@@ -3,7 +3,11 @@
 // courtesy, and any refusal it sends back is shown as it came.
 import { ApiError, describeError as describe, openStream, request } from './api.js';
 import { hideBanner, showBanner } from './banner.js';
+import { confirmDialog } from './dialog.js';
 import { badge, byId, PHASE_TONE } from './dom.js';
+import { applyEvent, HealthLog } from './live.js';
+import { renderOutage } from './outage.js';
+import { createPanels } from './panels.js';
 import { renderFilters, renderGroups, renderInstances, renderLeader, renderTimeline } from './views.js';
 
 const TOKEN_KEY = 'tend.token';
@@ -33,11 +37,27 @@ const state = {
   stream: null,
   busy: false,
   sizeEdited: false,
+  connection: 'offline',
+  /** When the page last heard from the manager (a status, an event, an answer). */
+  lastHeard: 0,
+  health: new HealthLog(),
 };
 
 const groups = () => state.status?.groups ?? [];
 const selectedGroup = () => groups().find((g) => g.id === state.selected);
 const can = (role) => state.me !== null && (RANK[state.me.role] ?? -1) >= RANK[role];
+
+const panels = createPanels({
+  token: () => state.token,
+  group: selectedGroup,
+  instance: () => state.filter.instance,
+  events: () => state.events,
+  health: (id) => state.health.of(id),
+  canOperate: () => can('operator'),
+  onError: (error) => onError(error),
+  refresh: () => refresh(),
+  closeInstance: () => filterInstance(state.filter.instance),
+});
 
 // --- session ---------------------------------------------------------------------------------
 
@@ -52,14 +72,21 @@ async function signIn(token) {
   el.login.hidden = true;
   el.app.hidden = false;
   await refresh();
+  panels.start();
   state.stream = openStream(token, {
     onOpen: () => refresh().catch(onError),
     onState: (connection) => {
-      setConnection(connection);
+      // Unreachable stays so until the stream is back: each failed retry would otherwise flicker it.
+      if (!(connection === 'reconnecting' && state.connection === 'unreachable')) setConnection(connection);
       if (connection === 'reconnecting') checkSession();
     },
     onEvent: (event) => {
+      state.lastHeard = Date.now();
       addEvents([event]);
+      state.health.fromEvent(event);
+      // The table moves with the timeline, not a second later with the next status.
+      if (applyEvent(selectedGroup(), event)) renderDetail();
+      else if (event.instanceId !== undefined && event.instanceId === state.filter.instance) panels.render();
       renderEvents();
     },
     onStatus: (status) => applyStatus(status),
@@ -68,6 +95,7 @@ async function signIn(token) {
 
 function signOut(message) {
   state.stream?.close();
+  panels.stop();
   Object.assign(state, { token: null, me: null, status: null, events: [], stream: null, selected: null });
   state.eventKeys.clear();
   state.filter = { group: null, instance: null };
@@ -83,10 +111,17 @@ function signOut(message) {
   el.token.focus();
 }
 
-/** While the stream is down, find out whether the token itself was revoked. */
+/** While the stream is down, find out whether the token was revoked or the manager is gone. */
 function checkSession() {
   if (state.token === null) return;
-  request(state.token, 'GET', '/v1/whoami').catch(onError);
+  request(state.token, 'GET', '/v1/whoami').catch((error) => {
+    if (error instanceof ApiError && error.status === 0 && state.connection === 'reconnecting') {
+      setConnection('unreachable');
+      render();
+      return;
+    }
+    onError(error);
+  });
 }
 
 function onError(error) {
@@ -111,7 +146,14 @@ async function refresh() {
 
 function applyStatus(status) {
   if (!status || !Array.isArray(status.groups)) return;
+  const before = selectedGroup();
   state.status = status;
+  state.lastHeard = Date.now();
+  state.health.fromStatus(status.groups, state.lastHeard);
+  const after = selectedGroup();
+  // A commit (apply, scale, undo) shows as a new config or size: the history has a new revision.
+  if (before && after && (before.config !== after.config || before.desired !== after.desired))
+    panels.specChanged();
   if (selectedGroup() === undefined) select(groups()[0]?.id ?? null);
   render();
 }
@@ -138,15 +180,22 @@ function select(id) {
 // --- rendering -------------------------------------------------------------------------------
 
 function render() {
+  const stale = renderOutage({ connection: state.connection, since: state.lastHeard, status: state.status });
   renderLeader(el.leader, state.status);
   const list = groups();
   const healthy = list.filter((g) => g.healthy >= g.desired && !g.breaker?.open).length;
   el['groups-summary'].textContent =
     list.length === 0 ? '' : `${healthy} of ${list.length} at desired health`;
-  renderGroups(el['groups-body'], list, state.selected, (id) => {
-    select(id);
-    render();
-  });
+  renderGroups(
+    el['groups-body'],
+    list,
+    state.selected,
+    (id) => {
+      select(id);
+      render();
+    },
+    stale,
+  );
   renderDetail();
   renderEvents();
 }
@@ -160,6 +209,7 @@ function renderDetail() {
   el['instances-empty'].hidden = count > 0;
   el['instances-empty'].textContent = group ? 'No instances.' : 'Select a group above.';
   renderActions(group);
+  panels.render();
 }
 
 function renderEvents() {
@@ -193,8 +243,17 @@ function renderActions(group) {
 }
 
 function setConnection(connection) {
+  const was = state.connection;
+  state.connection = connection;
   el.connection.dataset.state = connection;
-  el.connection.textContent = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' }[connection];
+  el.connection.textContent = {
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    unreachable: 'Unreachable',
+    offline: 'Offline',
+  }[connection];
+  if (was !== connection && state.status !== null && (was === 'unreachable' || connection === 'unreachable'))
+    render();
 }
 
 // --- actions ---------------------------------------------------------------------------------
@@ -233,12 +292,14 @@ el['scale-size'].addEventListener('input', () => {
 });
 el.pause.addEventListener('click', () => void act('Pause', 'rollout/pause', {}, (id) => `Paused ${id}.`));
 el.resume.addEventListener('click', () => void act('Resume', 'rollout/resume', {}, (id) => `Resumed ${id}.`));
-el.destroy.addEventListener('click', () => {
+el.destroy.addEventListener('click', async () => {
   const group = selectedGroup();
   if (!group) return;
-  const sure = window.confirm(
-    `Destroy group ${group.id}? Its ${group.instances.length} instances are drained and destroyed. This cannot be undone.`,
-  );
+  const sure = await confirmDialog({
+    title: `Destroy group ${group.id}?`,
+    body: `Its ${group.instances.length} instances are drained and destroyed, and the group is removed (its history is kept). This cannot be undone.`,
+    confirmLabel: `Destroy ${group.id}`,
+  });
   if (sure) void act('Destroy', 'destroy', {}, (id) => `Destroying ${id}.`);
 });
 

@@ -20,7 +20,8 @@ export function renderLeader(element, status) {
   element.replaceChildren(...parts.filter((part) => part !== null));
 }
 
-export function renderGroups(tbody, groups, selected, onSelect) {
+/** `stale`: the manager is unreachable or a standby; the last known phase is shown as such. */
+export function renderGroups(tbody, groups, selected, onSelect, stale = false) {
   const rows = groups.map((group) =>
     h(
       'tr',
@@ -30,22 +31,39 @@ export function renderGroups(tbody, groups, selected, onSelect) {
         onclick: () => onSelect(group.id),
       },
       h('td', null, h('button', { type: 'button', class: 'link mono' }, group.id)),
-      h('td', null, badge(group.paused && group.phase !== 'paused' ? 'paused' : group.phase, tone(group))),
+      h('td', null, phaseBadge(group, stale)),
       h(
         'td',
         { class: 'num counts' },
         h('span', { class: countTone(group), dataset: { testid: 'healthy' } }, group.healthy),
         h('span', { class: 'muted' }, ' / '),
         h('span', { dataset: { testid: 'desired' } }, group.desired),
+        group.healthy > group.desired
+          ? h(
+              'span',
+              {
+                class: 'badge surge',
+                dataset: { testid: 'surge' },
+                title: 'More instances than desired, e.g. a rollout surging',
+              },
+              `surge +${group.healthy - group.desired}`,
+            )
+          : null,
         group.observed === group.healthy ? null : h('span', { class: 'muted' }, ` (${group.observed} seen)`),
       ),
-      h('td', null, configChips(group)),
+      h('td', { class: 'hide-narrow' }, configChips(group)),
       h('td', null, rolloutCell(group.rollout)),
-      h('td', null, breakerCell(group.breaker)),
+      h('td', { class: 'hide-narrow' }, breakerCell(group.breaker)),
     ),
   );
   tbody.replaceChildren(...rows);
   if (rows.length === 0) tbody.append(h('tr', null, h('td', { colspan: 6, class: 'empty' }, 'No groups.')));
+}
+
+function phaseBadge(group, stale) {
+  const phase = group.paused && group.phase !== 'paused' ? 'paused' : group.phase;
+  if (stale) return badge(`${phase} · stale`, 'muted', { title: 'Last known phase; the page is not live' });
+  return badge(phase, tone(group));
 }
 
 function tone(group) {
@@ -55,7 +73,9 @@ function tone(group) {
 }
 
 function countTone(group) {
-  if (group.healthy >= group.desired) return 'ok-text';
+  // More than desired is a surge (a rollout's extra instance, a scale-down in progress): not plain green.
+  if (group.healthy > group.desired) return 'surge-text';
+  if (group.healthy === group.desired) return 'ok-text';
   return group.healthy === 0 && group.desired > 0 ? 'bad-text' : 'warn-text';
 }
 
@@ -129,7 +149,7 @@ export function renderInstances(tbody, group, selectedInstance, onSelect, now) {
           onclick: () => onSelect(instance.id),
         },
         h('td', null, h('button', { type: 'button', class: 'link mono' }, instance.id)),
-        h('td', { class: 'mono' }, instance.logicalId ?? '—'),
+        h('td', { class: 'mono hide-narrow' }, instance.logicalId ?? '—'),
         h(
           'td',
           null,
@@ -138,33 +158,56 @@ export function renderInstances(tbody, group, selectedInstance, onSelect, now) {
         ),
         h(
           'td',
-          { class: instance.config === group.config ? 'mono' : 'mono stale', title: instance.config },
+          {
+            class: instance.config === group.config ? 'mono hide-narrow' : 'mono stale hide-narrow',
+            title: instance.config,
+          },
           shortConfig(instance.config),
         ),
         h('td', { class: 'num' }, age(instance.createdAt, now)),
-        h('td', null, tagChips(instance.tags)),
+        h('td', null, tagChips(instance)),
       ),
     ),
   );
 }
 
-/** Tend's own tags repeat what the other columns show; they stay one hover away. */
-function tagChips(tags) {
-  const entries = Object.entries(tags ?? {});
+/** Instances whose Tend tags the user expanded; kept across re-renders. */
+const expandedTags = new Set();
+
+/** Tend's own tags repeat what the other columns show; they stay one click away. */
+function tagChips(instance) {
+  const entries = Object.entries(instance.tags ?? {});
   const own = entries.filter(([key]) => key.startsWith('tend.') || key.startsWith('infrakit.'));
   const user = entries.filter((entry) => !own.includes(entry));
-  return h(
+  const open = expandedTags.has(instance.id);
+  const chips = h(
     'span',
     { class: 'chips' },
     user.map(([key, value]) => h('span', { class: 'chip tag' }, `${key}=${value}`)),
-    own.length > 0
-      ? h(
-          'span',
-          { class: 'muted small', title: own.map(([k, v]) => `${k}=${v}`).join('\n') },
-          `+${own.length} tend`,
-        )
-      : null,
+    open ? own.map(([key, value]) => h('span', { class: 'chip tag own' }, `${key}=${value}`)) : null,
   );
+  if (own.length > 0)
+    chips.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link small',
+          'aria-expanded': open ? 'true' : 'false',
+          dataset: { testid: 'tend-tags' },
+          title: own.map(([k, v]) => `${k}=${v}`).join('\n'),
+          onclick: (event) => {
+            event.stopPropagation();
+            if (open) expandedTags.delete(instance.id);
+            else expandedTags.add(instance.id);
+            const cell = chips.parentElement;
+            cell?.replaceChildren(tagChips(instance));
+          },
+        },
+        open ? 'less' : `+${own.length} tend`,
+      ),
+    );
+  return chips;
 }
 
 export function eventMatches(event, filter) {
