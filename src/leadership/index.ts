@@ -3,5 +3,6 @@
 export { EtcdLeadership, type EtcdLeadershipOptions } from './etcd-leadership.js';
 export { FileLeadership, type FileLeadershipOptions } from './file-leadership.js';
 export { type LeadershipFixture, runLeadershipContract } from './leadership-contract.js';
+export { LEADERSHIP_API, PluginLeadership, type PluginLeadershipOptions } from './plugin-leadership.js';
 export { StaticLeadership, type StaticLeadershipOptions } from './static-leadership.js';
 export { SwarmLeadership, type SwarmLeadershipOptions } from './swarm-leadership.js';

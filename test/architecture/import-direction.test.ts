@@ -16,7 +16,7 @@ const allowed: Record<string, readonly string[]> = {
   contract: ['spi', 'lib'],
   group: ['spi', 'lib'],
   store: ['spi', 'lib'],
-  leadership: ['spi', 'lib'],
+  leadership: ['spi', 'lib', 'rpc'],
   plugins: ['spi', 'lib', 'rpc'],
   manager: ['spi', 'api', 'lib', 'group', 'store', 'leadership', 'rpc'],
   web: ['spi', 'api', 'lib', 'manager'],
