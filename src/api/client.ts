@@ -91,6 +91,47 @@ export class ManagerClient {
     }
   }
 
+  /** An instance's output through its group's plugin (`GET /v1/groups/:id/instances/:instance/logs`). */
+  logs(group: string, instance: string, query: LogsQuery = {}): Promise<LogsView> {
+    return this.get(`${logsPath(group, instance)}?${logsParams(query)}`);
+  }
+
+  /** Follows an instance's log: `onLog` gets the tail, then each new piece, until `signal` aborts. */
+  async followLogs(
+    group: string,
+    instance: string,
+    options: LogsQuery & { onLog: (text: string) => void; signal: AbortSignal },
+  ): Promise<void> {
+    const params = logsParams({ ...options, follow: true });
+    const response = await this.send(
+      'GET',
+      `${logsPath(group, instance)}?${params}`,
+      undefined,
+      options.signal,
+      {
+        accept: 'text/event-stream',
+      },
+    );
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw toError(status, parseJson(await readBody(response)), '');
+    const stop = () => response.destroy();
+    options.signal.addEventListener('abort', stop, { once: true });
+    let failure: TendError | undefined;
+    try {
+      await readEventStream(response, {
+        onLog: options.onLog,
+        onError: (error) => {
+          failure = toError(500, { error }, '');
+        },
+      });
+    } catch (error) {
+      if (!options.signal.aborted) throw error;
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
   whoami(): Promise<Principal> {
     return this.get('/v1/whoami');
   }
@@ -187,6 +228,31 @@ export class ManagerClient {
       );
     }
   }
+}
+
+export interface LogsQuery {
+  /** The last this many lines. */
+  tail?: number | undefined;
+  /** Only output since then (ms since the epoch). */
+  sinceMs?: number | undefined;
+}
+
+export interface LogsView {
+  group: string;
+  instance: string;
+  text: string;
+}
+
+function logsPath(group: string, instance: string): string {
+  return `/v1/groups/${encodeURIComponent(group)}/instances/${encodeURIComponent(instance)}/logs`;
+}
+
+function logsParams(query: LogsQuery & { follow?: boolean }): string {
+  const params = new URLSearchParams();
+  if (query.tail !== undefined) params.set('tail', String(query.tail));
+  if (query.sinceMs !== undefined) params.set('since', new Date(query.sinceMs).toISOString());
+  if (query.follow === true) params.set('follow', '1');
+  return params.toString();
 }
 
 export interface EventFilter {

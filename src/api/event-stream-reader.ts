@@ -3,6 +3,10 @@ import type { SequencedEvent, StatusView } from './views.js';
 export interface StreamHandlers {
   onEvent?: (event: SequencedEvent) => void;
   onStatus?: (status: StatusView) => void;
+  /** A followed log's new text (`GET …/instances/:id/logs?follow=1`). */
+  onLog?: (text: string) => void;
+  /** The server's last word before it ends a stream on a failure. */
+  onError?: (error: { kind?: unknown; message?: unknown }) => void;
 }
 
 /** Parses a `text/event-stream` body (the subset the manager sends) and dispatches each message. */
@@ -39,4 +43,7 @@ function dispatch(message: string, handlers: StreamHandlers): void {
   const value: unknown = JSON.parse(data.join('\n'));
   if (type === 'group-event') handlers.onEvent?.(value as SequencedEvent);
   else if (type === 'status') handlers.onStatus?.(value as StatusView);
+  else if (type === 'log') handlers.onLog?.(String((value as { text?: unknown }).text ?? ''));
+  else if (type === 'error')
+    handlers.onError?.((value as { error?: { kind?: unknown; message?: unknown } }).error ?? {});
 }

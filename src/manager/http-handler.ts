@@ -6,6 +6,7 @@ import { serveEventStream } from './event-stream.js';
 import { FORWARDED_HEADER, forwardToLeader } from './forward.js';
 import { authenticate, authorize } from './http-auth.js';
 import { errorResponse, HttpError } from './http-errors.js';
+import { matchLogsPath, serveLogs } from './http-logs.js';
 import { intParam, matchRoute, type Route } from './http-routes.js';
 import type { ApiServerOptions } from './http-server.js';
 import type { Manager } from './manager.js';
@@ -46,6 +47,12 @@ export async function handleRequest(
     if (url.pathname === '/metrics' || url.pathname === '/v1/events/stream') {
       if (method !== 'GET') throw methodNotAllowed(response, method, url.pathname, ['GET']);
       await serveSpecial(ctx, request, response, url);
+      return;
+    }
+    const logs = matchLogsPath(url.pathname);
+    if (logs !== undefined) {
+      if (method !== 'GET') throw methodNotAllowed(response, method, url.pathname, ['GET']);
+      await serveLogs(ctx, request, response, url, logs);
       return;
     }
     const match = matchRoute(method, url.pathname);

@@ -41,6 +41,7 @@ import {
   undoRollout,
 } from './group-operations.js';
 import { type ApiServer, startApiServer } from './http-server.js';
+import type { LogsSource } from './instance-logs.js';
 import { instrumentedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
 import {
@@ -299,6 +300,16 @@ export class Manager {
   /** The last hour of counts, provider calls and reconcile times this manager kept in memory. */
   metricsHistory(): MetricsHistoryView {
     return this.services.metrics.history.view();
+  }
+
+  /** What `GET …/instances/:instance/logs` reads through (instance-logs.ts). */
+  logsSource(): LogsSource {
+    return {
+      store: this.options.store,
+      resolver: this.options.resolver,
+      status: (id) => this.session?.status(id) ?? undefined,
+      events: (query) => this.services.events.query(query),
+    };
   }
 
   recentEvents(query: EventQuery = {}): SequencedEvent[] {

@@ -9,6 +9,7 @@ import {
   type Health,
   INFRAKIT_TAG_CONFIG,
   type InstanceDescription,
+  type InstanceLocation,
   type InstanceSpec,
   type InstanceStatus,
   instanceId,
@@ -60,7 +61,37 @@ export function descriptionToWire(description: InstanceDescription): WireObject 
     ...(description.createdAt === undefined ? {} : { CreatedAt: description.createdAt }),
     ...(description.platformHealth === undefined ? {} : { PlatformHealth: description.platformHealth }),
     ...(description.platformStatus === undefined ? {} : { PlatformStatus: description.platformStatus }),
+    ...(description.location === undefined ? {} : { Location: locationToWire(description.location) }),
   };
+}
+
+export function locationToWire(location: InstanceLocation): WireObject {
+  return {
+    ...(location.pid === undefined ? {} : { PID: location.pid }),
+    ...(location.containerId === undefined ? {} : { ContainerID: location.containerId }),
+    ...(location.address === undefined ? {} : { Address: location.address }),
+    ...(location.host === undefined ? {} : { Host: location.host }),
+  };
+}
+
+/** Lenient like the other extensions: a field of another shape is dropped, never fails the describe. */
+export function locationFromWire(wire: unknown): InstanceLocation | undefined {
+  if (typeof wire !== 'object' || wire === null) return undefined;
+  const field = (name: string): unknown => (wire as Record<string, unknown>)[name];
+  const text = (name: string): string | undefined => {
+    const value = field(name);
+    return typeof value === 'string' && value !== '' ? value.slice(0, 256) : undefined;
+  };
+  const location: InstanceLocation = {};
+  const pid = field('PID');
+  if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0) location.pid = pid;
+  const containerId = text('ContainerID');
+  if (containerId !== undefined) location.containerId = containerId;
+  const address = text('Address');
+  if (address !== undefined) location.address = address;
+  const host = text('Host');
+  if (host !== undefined) location.host = host;
+  return Object.keys(location).length === 0 ? undefined : location;
 }
 
 export function descriptionFromWire(wire: WireInstanceDescription): InstanceDescription {
@@ -78,6 +109,8 @@ export function descriptionFromWire(wire: WireInstanceDescription): InstanceDesc
   if (typeof wire.PlatformStatus === 'string' && wire.PlatformStatus !== '') {
     description.platformStatus = wire.PlatformStatus.slice(0, 500);
   }
+  const location = locationFromWire(wire.Location);
+  if (location !== undefined) description.location = location;
   return description;
 }
 
@@ -119,6 +152,7 @@ export function instanceStatusToWire(status: InstanceStatus): WireObject {
     Health: healthToWire(status.health),
     Config: status.config,
     ...(status.createdAt === undefined ? {} : { CreatedAt: status.createdAt }),
+    ...(status.location === undefined ? {} : { Location: locationToWire(status.location) }),
   };
 }
 
@@ -134,5 +168,7 @@ export function instanceStatusFromWire(wire: z.infer<typeof wireGroupInstance>):
     status.logicalId = logicalId(wire.LogicalID);
   }
   if (typeof wire.CreatedAt === 'number') status.createdAt = wire.CreatedAt;
+  const location = locationFromWire(wire.Location);
+  if (location !== undefined) status.location = location;
   return status;
 }

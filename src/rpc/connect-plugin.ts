@@ -1,5 +1,5 @@
 import { TendError } from '../spi/index.js';
-import { handshake, type PluginApi, type PluginApiName, requireApi } from './handshake.js';
+import { handshake, hasApi, type PluginApi, type PluginApiName, requireApi } from './handshake.js';
 import { JsonRpcClient } from './json-rpc-client.js';
 import { findPlugin, pluginDir } from './plugin-dir.js';
 import { RemoteFlavorPlugin } from './remote-flavor-plugin.js';
@@ -59,8 +59,9 @@ async function connectFor(options: ConnectPluginOptions, api: PluginApiName): Pr
 
 /** A remote InstancePlugin, after checking the plugin speaks Instance/0.5.0. */
 export async function connectInstancePlugin(options: ConnectPluginOptions): Promise<RemoteInstancePlugin> {
-  const { client, type } = await connectFor(options, 'Instance');
-  return new RemoteInstancePlugin(type === undefined ? { client } : { client, type });
+  const { client, type, apis } = await connectFor(options, 'Instance');
+  const logs = hasApi(apis, 'InstanceLogs');
+  return new RemoteInstancePlugin(type === undefined ? { client, logs } : { client, type, logs });
 }
 
 /** A remote FlavorPlugin, after checking the plugin speaks Flavor/0.1.0. */

@@ -3,7 +3,11 @@ import type { JsonRpcCallOptions, JsonRpcClient } from './json-rpc-client.js';
 import { describeIssues } from './json-rpc-dispatcher.js';
 import { handshakeResult } from './wire.js';
 
-export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Metadata';
+/**
+ * `InstanceLogs` is Tend's extension (docs/protocol.md): a plugin that announces it answers
+ * `Instance.Logs`. InfraKit clients ignore an API name they do not know.
+ */
+export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Metadata' | 'InstanceLogs';
 
 /** The versions InfraKit v0.5 clients check for (ARCHITECTURE.md §3). */
 export const API_VERSIONS: Readonly<Record<PluginApiName, string>> = {
@@ -11,7 +15,13 @@ export const API_VERSIONS: Readonly<Record<PluginApiName, string>> = {
   Flavor: '0.1.0',
   Group: '0.1.0',
   Metadata: '0.1.0',
+  InstanceLogs: '0.1.0',
 };
+
+/** True when `apis` announces `wanted` at the version this Tend speaks. */
+export function hasApi(apis: readonly PluginApi[], wanted: PluginApiName): boolean {
+  return apis.some((api) => api.name === wanted && api.version === API_VERSIONS[wanted]);
+}
 
 export const HANDSHAKE_METHOD = 'Handshake.Implements';
 

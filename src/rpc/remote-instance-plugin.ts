@@ -8,6 +8,7 @@ import {
   type InstanceSpec,
   instanceId,
   type JsonValue,
+  type LogsOptions,
   type Tags,
   TendError,
 } from '../spi/index.js';
@@ -18,6 +19,7 @@ import {
   instanceDescribeResult,
   instanceDestroyResult,
   instanceLabelResult,
+  instanceLogsResult,
   instanceProvisionResult,
   instanceValidateResult,
 } from './wire.js';
@@ -28,6 +30,8 @@ export interface RemoteInstancePluginOptions {
   type?: string;
   /** Close the client with the plugin (true when the plugin made or was handed its own client). */
   ownsClient?: boolean;
+  /** The plugin announced `InstanceLogs` in its handshake: `logs` is offered. */
+  logs?: boolean;
 }
 
 /** An InstancePlugin served by another process, reached over the plugin protocol. */
@@ -35,11 +39,25 @@ export class RemoteInstancePlugin implements InstancePlugin {
   private readonly client: JsonRpcClient;
   private readonly type: string | undefined;
   private readonly ownsClient: boolean;
+  /** Present only when the plugin announced it: callers test for it, as for any optional method. */
+  readonly logs?: (id: InstanceId, options?: LogsOptions) => Promise<string>;
 
   constructor(options: RemoteInstancePluginOptions) {
     this.client = options.client;
     this.type = options.type;
     this.ownsClient = options.ownsClient ?? true;
+    if (options.logs === true) this.logs = (id, logsOptions) => this.remoteLogs(id, logsOptions);
+  }
+
+  private async remoteLogs(id: InstanceId, options: LogsOptions = {}): Promise<string> {
+    const params = typed(this.type, {
+      Instance: id,
+      ...(options.tailBytes === undefined ? {} : { TailBytes: Math.max(0, Math.floor(options.tailBytes)) }),
+      ...(options.sinceMs === undefined ? {} : { Since: Math.max(0, options.sinceMs) }),
+    });
+    const callOptions: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+    const result = await callChecked(this.client, 'Instance.Logs', params, instanceLogsResult, callOptions);
+    return result.Text ?? '';
   }
 
   async validate(properties: JsonValue | undefined, options?: CallOptions): Promise<void> {

@@ -7,6 +7,7 @@ import {
   groupId,
   type InstancePlugin,
   instanceId,
+  TendError,
 } from '../spi/index.js';
 import {
   allocationFromWire,
@@ -31,6 +32,7 @@ import {
   instanceDescribeParams,
   instanceDestroyParams,
   instanceLabelParams,
+  instanceLogsParams,
   instanceProvisionParams,
   instanceValidateParams,
 } from './wire.js';
@@ -70,6 +72,19 @@ export function registerInstanceMethods(
       properties: p.Properties ?? false,
     });
     return { Type: p.Type ?? '', Descriptions: found.map(descriptionToWire) };
+  });
+  dispatcher.register('Instance.Logs', async (raw, { signal }) => {
+    const p = instanceLogsParams.parse(raw);
+    const plugin = pick(p.Type);
+    if (plugin.logs === undefined) {
+      throw new TendError('not_found', `instance type ${p.Type ?? '(default)'} keeps no logs`);
+    }
+    const text = await plugin.logs(instanceId(p.Instance), {
+      signal,
+      ...(p.TailBytes === undefined || p.TailBytes === null ? {} : { tailBytes: p.TailBytes }),
+      ...(p.Since === undefined || p.Since === null ? {} : { sinceMs: p.Since }),
+    });
+    return { Type: p.Type ?? '', Text: text };
   });
 }
 

@@ -44,6 +44,7 @@ export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcS
   const apis: PluginApiName[] = [];
   if (options.instance !== undefined) {
     apis.push('Instance');
+    if (offersLogs(options.instance)) apis.push('InstanceLogs');
     registerInstanceMethods(dispatcher, picker(name, 'instance', options.instance, isInstancePlugin));
   }
   if (options.flavor !== undefined) {
@@ -69,6 +70,12 @@ export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcS
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
   });
+}
+
+/** Announced when the one plugin, or any of its types, keeps logs; a type without answers not_found. */
+function offersLogs(served: InstancePlugin | Readonly<Record<string, InstancePlugin>>): boolean {
+  const plugins = isInstancePlugin(served) ? [served] : Object.values(served);
+  return plugins.some((plugin) => typeof plugin.logs === 'function');
 }
 
 function isInstancePlugin(value: unknown): value is InstancePlugin {

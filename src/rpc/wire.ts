@@ -63,6 +63,8 @@ export const wireInstanceDescription = z.object({
   CreatedAt: z.unknown().optional(),
   PlatformHealth: z.unknown().optional(),
   PlatformStatus: z.unknown().optional(),
+  /** `{PID, ContainerID, Address, Host}`, each optional. */
+  Location: z.unknown().optional(),
 });
 export type WireInstanceDescription = z.infer<typeof wireInstanceDescription>;
 
@@ -107,6 +109,15 @@ export const instanceDescribeParams = z.object({
   Tags: wireTags,
   Properties: z.boolean().nullish(),
 });
+/** `Instance.Logs`, Tend's extension (docs/protocol.md): the tail of an instance's output. */
+export const instanceLogsParams = z.object({
+  Type: wireType,
+  Instance: z.string(),
+  TailBytes: z.number().int().nonnegative().nullish(),
+  /** ms since the epoch. */
+  Since: z.number().nonnegative().nullish(),
+});
+export const instanceLogsResult = z.object({ Type: wireType, Text: z.string().nullish() });
 export const instanceDescribeResult = z.object({
   Type: wireType,
   Descriptions: z.array(wireInstanceDescription).nullish(),

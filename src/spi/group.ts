@@ -1,4 +1,5 @@
 import type { Allocation, Health } from './flavor.js';
+import type { InstanceLocation } from './instance.js';
 import type { GroupId, InstanceId, JsonValue, LogicalId, Tags } from './types.js';
 
 export type ScaleInOrder = 'oldest' | 'newest' | 'unhealthy-first';
@@ -61,6 +62,8 @@ export interface InstanceStatus {
    */
   createdAt?: number;
   tags: Tags;
+  /** Where it lives, as its plugin described it (`InstanceDescription.location`). */
+  location?: InstanceLocation;
 }
 
 export interface RolloutStatus {

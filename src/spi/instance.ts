@@ -34,6 +34,22 @@ export interface InstanceDescription {
   platformHealth?: PlatformHealth;
   /** Why, in a few words for status (`stopped`, `unreachable: connect ETIMEDOUT`). */
   platformStatus?: string;
+  /** Where it lives, for an operator to find it (`tend describe`, the dashboard); absent when unknown. */
+  location?: InstanceLocation;
+}
+
+/**
+ * Where an instance runs, in the platform's own terms. A plugin fills what its platform has (the
+ * process plugin a PID and host, docker a container ID and address, ec2 an address); every field
+ * is optional, and Tend never acts on them: they are for people.
+ */
+export interface InstanceLocation {
+  pid?: number;
+  containerId?: string;
+  /** An IP address or host name the instance answers on. */
+  address?: string;
+  /** The machine it runs on. */
+  host?: string;
 }
 
 export type PlatformHealth = 'healthy' | 'unhealthy';
@@ -41,6 +57,12 @@ export type PlatformHealth = 'healthy' | 'unhealthy';
 export interface LogsOptions extends CallOptions {
   /** Only the last this many bytes; the plugin may return less. */
   tailBytes?: number;
+  /**
+   * Only output written at or after this time (ms since the epoch). A plugin whose log has no
+   * line times (process, hosts, ec2) returns the whole tail if the log changed since then and
+   * nothing if it did not.
+   */
+  sinceMs?: number;
 }
 
 /** Why an instance is destroyed. InfraKit sends `terminate` or `rolling_update`; Tend adds its own. */

@@ -27,16 +27,18 @@ export function buildStatus(input: StatusInput): GroupStatus {
   const { spec, targetConfig, observed, state, now } = input;
   const byConfig: Record<string, number> = {};
   for (const i of observed) byConfig[i.config] = (byConfig[i.config] ?? 0) + 1;
-  const tags = new Map(input.described.map((d) => [d.id, d.tags]));
+  const described = new Map(input.described.map((d) => [d.id, d]));
   const instances = observed.map((i): InstanceStatus => {
     const entry: InstanceStatus = {
       id: i.id,
       config: i.config,
       health: i.health,
       createdAt: i.firstSeen,
-      tags: tags.get(i.id) ?? {},
+      tags: described.get(i.id)?.tags ?? {},
     };
     if (i.logicalId !== undefined) entry.logicalId = i.logicalId;
+    const location = described.get(i.id)?.location;
+    if (location !== undefined) entry.location = location;
     return entry;
   });
   const status: GroupStatus = {

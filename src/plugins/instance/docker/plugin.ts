@@ -18,6 +18,7 @@ import {
   type InstanceSpec,
   instanceId,
   type JsonValue,
+  type LogsOptions,
   logicalId,
   TAG_GROUP,
   TAG_LOGICAL,
@@ -25,6 +26,7 @@ import {
   type Tags,
   TendError,
 } from '../../../spi/index.js';
+import { demuxLogs, tailOf } from './container-logs.js';
 import { containerCreateOptions, LABEL_MANAGED, MANAGED_VALUE, tagsFromLabels } from './container-spec.js';
 import { abortable, engineError, statusCode } from './engine-call.js';
 import { EventWatcher, GONE_ACTIONS } from './event-watcher.js';
@@ -56,6 +58,19 @@ export interface DockerPluginOptions {
  * instances do not pile up; `created` ones are left to a provision in progress, then reaped.
  */
 const LIVE_STATES = new Set(['running', 'paused', 'restarting']);
+
+const DEFAULT_LOG_TAIL = 64 * 1024;
+const MAX_LOG_TAIL = 1 << 20;
+const LOG_TAIL_LINES = 20_000;
+
+/** The container's short ID (as `docker ps` shows it) and its first network address, if any. */
+function locationOf(c: Docker.ContainerInfo): NonNullable<InstanceDescription['location']> {
+  const location: NonNullable<InstanceDescription['location']> = { containerId: c.Id.slice(0, 12) };
+  const networks = Object.values(c.NetworkSettings?.Networks ?? {});
+  const address = networks.map((n) => n.IPAddress).find((ip) => typeof ip === 'string' && ip !== '');
+  if (address !== undefined) location.address = address;
+  return location;
+}
 
 export class DockerInstancePlugin implements InstancePlugin {
   private readonly docker: Docker;
@@ -227,7 +242,11 @@ export class DockerInstancePlugin implements InstancePlugin {
       }
       const effective = { ...tagsFromLabels(c.Labels), ...(await this.labels.get(c.Id)) };
       if (!Object.entries(tags).every(([key, value]) => effective[key] === value)) continue;
-      const description: InstanceDescription = { id: instanceId(c.Id), tags: effective };
+      const description: InstanceDescription = {
+        id: instanceId(c.Id),
+        tags: effective,
+        location: locationOf(c),
+      };
       // The engine's creation time (whole seconds): an instance's age survives a manager restart.
       if (Number.isFinite(c.Created) && c.Created > 0) description.createdAt = c.Created * 1000;
       const logical = effective[TAG_LOGICAL];
@@ -245,6 +264,27 @@ export class DockerInstancePlugin implements InstancePlugin {
       found.push(description);
     }
     return found;
+  }
+
+  /**
+   * The container's stdout and stderr as the engine keeps them (its log driver must be readable:
+   * `json-file` or `local`, the defaults). A removed container's log is gone with it.
+   */
+  async logs(id: InstanceId, options: LogsOptions = {}): Promise<string> {
+    const bytes = Math.min(MAX_LOG_TAIL, Math.max(0, Math.floor(options.tailBytes ?? DEFAULT_LOG_TAIL)));
+    const container = this.docker.getContainer(id);
+    const raw = await this.call(`read logs of container ${id}`, options.signal, (abortSignal) =>
+      container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        // The engine counts lines, not bytes: a bound on the work, then the bytes are cut here.
+        tail: LOG_TAIL_LINES,
+        ...(options.sinceMs === undefined ? {} : { since: Math.floor(options.sinceMs / 1000) }),
+        abortSignal,
+      } as Docker.ContainerLogsOptions & { follow: false; abortSignal: AbortSignal }),
+    );
+    return tailOf(demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))), bytes);
   }
 
   /** Engine events for containers carrying `tend.group`, as they happen (see EventWatcher). */

@@ -196,6 +196,15 @@ export function describeInstance(
   const logical = tags[TAG_LOGICAL];
   if (logical !== undefined) description.logicalId = logicalId(logical);
   if (instance.LaunchTime !== undefined) description.createdAt = instance.LaunchTime.getTime();
+  // The private address is the one a peer in the VPC uses; the public one when there is no private.
+  const address = instance.PrivateIpAddress ?? instance.PublicIpAddress;
+  const host = instance.PrivateDnsName;
+  if (address !== undefined || (host !== undefined && host !== '')) {
+    description.location = {
+      ...(address === undefined ? {} : { address }),
+      ...(host === undefined || host === '' ? {} : { host }),
+    };
+  }
   if (verdict !== undefined) {
     description.platformHealth = verdict.health;
     description.platformStatus = verdict.status;

@@ -40,6 +40,7 @@ export function describeScan(
     id: instanceId(record.id),
     tags: { ...record.tags },
     createdAt: record.claimedAt,
+    location: { host: scan.client.host.name, address: scan.client.host.address },
   };
   if (record.logicalId !== undefined) description.logicalId = logicalId(record.logicalId);
   const read = scan.read;

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import {
   type Clock,
   callEpoch,
@@ -20,6 +21,7 @@ import {
   type InstanceSpec,
   instanceId,
   type JsonValue,
+  type LogsOptions,
   logicalId,
   TAG_OP,
   type Tags,
@@ -27,6 +29,7 @@ import {
 } from '../../../spi/index.js';
 import { type InstanceScan, InstanceWatcher } from './instance-watcher.js';
 import { isProcessAlive, processStartTime, startTimeToEpochMs } from './proc-stat.js';
+import { DEFAULT_LOG_RETENTION, type LogRetention, pruneLogs, readLogTail } from './process-logs.js';
 import { type ProcessProperties, parseProcessProperties } from './properties.js';
 import { Reconciler } from './reconcile.js';
 import { assertDirectory, killGroup, startChild } from './spawn-child.js';
@@ -49,10 +52,12 @@ export interface ProcessPluginOptions {
   intentGraceMs?: number;
   /** How often describe looks through /proc for processes no state file names. Default 10 s. */
   orphanScanIntervalMs?: number;
+  /** Logs of instances that are gone: how many and how old are kept (default 100, 7 days). */
+  logRetention?: LogRetention;
 }
 
-/** The process plugin always offers `watch` and `close`. */
-export type ProcessPlugin = InstancePlugin & Required<Pick<InstancePlugin, 'watch' | 'close'>>;
+/** The process plugin always offers `logs`, `watch` and `close`. */
+export type ProcessPlugin = InstancePlugin & Required<Pick<InstancePlugin, 'logs' | 'watch' | 'close'>>;
 
 /**
  * Each instance is a local process running the spec's init with `sh -c`, in a process group of
@@ -81,6 +86,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
   private readonly spawning = new Set<string>();
   private readonly reconciler: Reconciler;
   private readonly reconcileEveryMs: number;
+  private readonly logRetention: LogRetention;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -96,6 +102,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
       logger: this.logger,
     });
     this.reconcileEveryMs = options.orphanScanIntervalMs ?? 10_000;
+    this.logRetention = options.logRetention ?? DEFAULT_LOG_RETENTION;
     this.reconciler = new Reconciler({
       dir: this.dir,
       logger: this.logger,
@@ -170,7 +177,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     }
-    await this.dir.remove(id, { withLog: true });
+    await this.dir.remove(id, { withLog: false });
     this.watcher.notifyGone(id);
     this.logger.info('instance destroyed', { instance: id, pid: state.pid, reason: context.reason });
   }
@@ -186,6 +193,29 @@ class ProcessInstancePlugin implements ProcessPlugin {
     return Promise.all(
       live.map((state) => describe(state, this.dir.logPath(state.id), options.properties === true)),
     );
+  }
+
+  /** The tail of the instance's stdout and stderr; kept after it ends, within the log retention. */
+  async logs(id: InstanceId, options: LogsOptions = {}): Promise<string> {
+    this.assertOpen('logs');
+    const text = /^proc-[0-9a-f]{16}$/.test(id)
+      ? await readLogTail(this.dir.logPath(id), options)
+      : undefined;
+    if (text === undefined) throw new TendError('not_found', `process plugin: no log of instance ${id}`);
+    return text;
+  }
+
+  /** Logs of instances that are gone, beyond the retention; never those of running or starting ones. */
+  private async pruneLogs(): Promise<void> {
+    const { states, intents } = await this.dir.list();
+    const keep = new Set([...states.map((s) => s.id), ...intents.map((i) => i.id), ...this.spawning]);
+    await pruneLogs({
+      dir: this.dir.path,
+      keep,
+      now: this.clock.now(),
+      retention: this.logRetention,
+      logger: this.logger,
+    });
   }
 
   watch(listener: (event: InstanceEvent) => void): () => void {
@@ -216,6 +246,7 @@ class ProcessInstancePlugin implements ProcessPlugin {
       if (this.closed) return;
       this.reconciler
         .run()
+        .then(() => this.pruneLogs())
         .catch((error: unknown) => this.logger.warn('background reconcile failed', { error: String(error) }))
         .finally(() => this.reconcileInBackground());
     }, this.reconcileEveryMs);
@@ -329,7 +360,11 @@ async function describe(
   logFile: string,
   withProperties: boolean,
 ): Promise<InstanceDescription> {
-  const description: InstanceDescription = { id: instanceId(state.id), tags: state.tags };
+  const description: InstanceDescription = {
+    id: instanceId(state.id),
+    tags: state.tags,
+    location: { pid: state.pid, host: hostname() },
+  };
   // The kernel's start time of the process itself; the state file's own time where there is none.
   const createdAt = (await startTimeToEpochMs(state.startTime)) ?? Date.parse(state.createdAt);
   if (Number.isFinite(createdAt)) description.createdAt = createdAt;
