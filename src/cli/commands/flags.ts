@@ -1,12 +1,15 @@
+import { DURATION_HINT, parseDuration as parseDurationText } from '../../lib/index.js';
 import { TendError } from '../../spi/index.js';
 
-/** `--timeout` and the like: `90s`, `10m`, `1h`, or milliseconds. */
+/**
+ * `--timeout` and the like, in the spec's grammar (`90s`, `10m`, `1h30m`); a flag may also be
+ * bare digits, read as milliseconds (as the spec's YAML numbers are).
+ */
 export function parseDuration(text: string, flag = '--timeout'): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null)
-    throw new TendError('invalid_spec', `${flag}: expected a duration like 90s or 10m, got ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] ?? 1;
-  return Number(match[1]) * unit;
+  const trimmed = text.trim();
+  const ms = parseDurationText(/^\d+$/.test(trimmed) ? Number(trimmed) : trimmed);
+  if (ms === undefined) throw new TendError('invalid_spec', `${flag}: expected ${DURATION_HINT}, got ${text}`);
+  return ms;
 }
 
 /** A whole number ≥ `min` for a flag like `--limit`; anything else is an error naming the flag. */

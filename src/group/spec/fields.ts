@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../../lib/index.js';
 import type { JsonValue } from '../../spi/index.js';
-import { DURATION_HINT, parseDuration } from './duration.js';
 import { describeValue, expectedGot } from './problems.js';
 
 // Leaf schemas shared by Tend's and InfraKit's shapes. Each one sets its own message so users

@@ -1,7 +1,8 @@
 // Group specs: parse and validate Tend's YAML/JSON and InfraKit's shape into the resolved
 // GroupSpec of spi/, with precise path-named problems; plus the config hash and the way back.
+
+export { formatDuration, parseDuration } from '../../lib/index.js';
 export { canonicalJson, configHash } from './config-hash.js';
-export { formatDuration, parseDuration } from './duration.js';
 export { strictObject, wholeNumber } from './fields.js';
 export { fromInfraKitGroup, type InfraKitGroupOptions, toInfraKitGroup } from './infrakit.js';
 export { allocationLimitProblems, DEFAULT_MAX_GROUP_SIZE, sizeLimitMessage } from './limits.js';

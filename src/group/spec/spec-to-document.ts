@@ -1,5 +1,5 @@
+import { formatDuration } from '../../lib/index.js';
 import type { GroupSpec, JsonObject } from '../../spi/index.js';
-import { formatDuration } from './duration.js';
 
 /** Tend's camelCase document for a resolved spec (durations as strings); parses back to `spec`. */
 export function specToDocument(spec: GroupSpec): JsonObject {

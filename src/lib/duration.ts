@@ -1,3 +1,4 @@
+// The one duration grammar (specs, flags): `500ms`, `30s`, `1h30m`, `1.5s`, or whole milliseconds.
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
