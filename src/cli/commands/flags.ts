@@ -8,7 +8,8 @@ import { TendError } from '../../spi/index.js';
 export function parseDuration(text: string, flag = '--timeout'): number {
   const trimmed = text.trim();
   const ms = parseDurationText(/^\d+$/.test(trimmed) ? Number(trimmed) : trimmed);
-  if (ms === undefined) throw new TendError('invalid_spec', `${flag}: expected ${DURATION_HINT}, got ${text}`);
+  if (ms === undefined)
+    throw new TendError('invalid_spec', `${flag}: expected ${DURATION_HINT}, got ${text}`);
   return ms;
 }
 
