@@ -193,6 +193,32 @@ test('dashboard on a real manager: live convergence, healing, roles', {
     await browser?.screenshot('07-operator-scaled');
   });
 
+  await t.test("the real manager's history, charts and an instance up close", async () => {
+    // Revision 1 is the apply, revision 2 the operator's scale: the diff says exactly that.
+    const spec = page.getByTestId('spec');
+    await spec.locator('[data-testid="revisions"] li[data-revision="2"]').waitFor();
+    assert.match((await spec.getByTestId('spec-yaml').textContent()) ?? '', /allocation:\n {2}size: 4\n/);
+    await spec.locator('li[data-revision="1"] [data-testid="diff-from"]').click();
+    const diff = spec.getByTestId('spec-diff');
+    assert.deepEqual(await diff.locator('.del').allTextContents(), ['-   size: 3\n']);
+    assert.deepEqual(await diff.locator('.add').allTextContents(), ['+   size: 4\n']);
+    assert.equal(await page.locator('#undo').isDisabled(), false, 'an operator may undo');
+    // The manager's own ring: at least the open interval, with this group's counts in it.
+    const health = page.getByTestId('chart-health');
+    await health.locator('polyline.healthy').waitFor();
+    assert.match((await health.textContent()) ?? '', /now \d+ \/ 4/);
+    const id = liveInstances(workspace?.stateDir ?? '', 'workers')[0]?.id;
+    assert.ok(id);
+    await page.click(`#instances-body tr[data-instance="${id}"] td.num`);
+    const panel = page.getByTestId('instance-panel');
+    await panel.waitFor();
+    assert.match((await panel.textContent()) ?? '', new RegExp(`Instance ${id}`));
+    assert.match((await panel.getByTestId('instance-tags').textContent()) ?? '', /role=worker/);
+    await panel.getByTestId('log-state').filter({ hasText: /\S/ }).waitFor();
+    await browser?.screenshot('08-instance-and-history');
+    await page.click('[data-filter="instance"] button');
+  });
+
   await t.test('the page ran without script errors or CSP violations', () => {
     assert.deepEqual(browser?.problems, []);
   });

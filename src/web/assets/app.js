@@ -1,14 +1,16 @@
 // Tend's dashboard: sign in with a token, watch groups, instances and events live, and act as far
 // as the token's role allows. The server is the authority on permissions; hiding a control is a
 // courtesy, and any refusal it sends back is shown as it came.
+
+import { createActions } from './actions.js';
 import { ApiError, describeError as describe, openStream, request } from './api.js';
 import { hideBanner, showBanner } from './banner.js';
-import { confirmDialog } from './dialog.js';
 import { badge, byId, PHASE_TONE } from './dom.js';
+import { renderInstances } from './instances-table.js';
 import { applyEvent, HealthLog } from './live.js';
 import { renderOutage } from './outage.js';
 import { createPanels } from './panels.js';
-import { renderFilters, renderGroups, renderInstances, renderLeader, renderTimeline } from './views.js';
+import { renderFilters, renderGroups, renderLeader, renderTimeline } from './views.js';
 
 const TOKEN_KEY = 'tend.token';
 const RANK = { viewer: 0, operator: 1, admin: 2 };
@@ -57,6 +59,15 @@ const panels = createPanels({
   onError: (error) => onError(error),
   refresh: () => refresh(),
   closeInstance: () => filterInstance(state.filter.instance),
+});
+
+const actions = createActions({
+  el,
+  state,
+  group: selectedGroup,
+  can,
+  refresh: () => refresh(),
+  onError: (error) => onError(error),
 });
 
 // --- session ---------------------------------------------------------------------------------
@@ -208,7 +219,7 @@ function renderDetail() {
   const count = group?.instances?.length ?? 0;
   el['instances-empty'].hidden = count > 0;
   el['instances-empty'].textContent = group ? 'No instances.' : 'Select a group above.';
-  renderActions(group);
+  actions.render(group);
   panels.render();
 }
 
@@ -227,21 +238,6 @@ function filterInstance(id) {
   renderEvents();
 }
 
-function renderActions(group) {
-  const operator = can('operator');
-  const disabled = !operator || group === undefined || state.busy;
-  for (const control of [el['scale-size'], el.scale, el.pause, el.resume]) control.disabled = disabled;
-  el.pause.hidden = group?.paused === true;
-  el.resume.hidden = group?.paused !== true;
-  el.destroy.hidden = !can('admin');
-  el.destroy.disabled = group === undefined || state.busy;
-  el['actions-note'].textContent = operator
-    ? ''
-    : `Read-only: your role is ${state.me?.role ?? 'unknown'}. Scaling and rollouts need an operator token.`;
-  const input = el['scale-size'];
-  if (group && !state.sizeEdited && document.activeElement !== input) input.value = String(group.desired);
-}
-
 function setConnection(connection) {
   const was = state.connection;
   state.connection = connection;
@@ -255,53 +251,6 @@ function setConnection(connection) {
   if (was !== connection && state.status !== null && (was === 'unreachable' || connection === 'unreachable'))
     render();
 }
-
-// --- actions ---------------------------------------------------------------------------------
-
-async function act(what, path, body, success) {
-  const group = selectedGroup();
-  if (group === undefined) return;
-  state.busy = true;
-  renderActions(group);
-  try {
-    await request(state.token, 'POST', `/v1/groups/${encodeURIComponent(group.id)}/${path}`, body);
-    showBanner(success(group.id), 'ok');
-    state.sizeEdited = false;
-    await refresh();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) onError(error);
-    else showBanner(describe(what, error), 'bad');
-  } finally {
-    state.busy = false;
-    renderActions(selectedGroup());
-  }
-}
-
-el['scale-form'].addEventListener('submit', (event) => {
-  event.preventDefault();
-  const size = Number(el['scale-size'].value);
-  if (!Number.isInteger(size) || size < 0) {
-    showBanner('Scale: enter a whole number ≥ 0.', 'bad');
-    return;
-  }
-  // act() reports its own failures in the banner.
-  void act('Scale', 'scale', { size }, (id) => `Scaling ${id} to ${size}.`);
-});
-el['scale-size'].addEventListener('input', () => {
-  state.sizeEdited = true;
-});
-el.pause.addEventListener('click', () => void act('Pause', 'rollout/pause', {}, (id) => `Paused ${id}.`));
-el.resume.addEventListener('click', () => void act('Resume', 'rollout/resume', {}, (id) => `Resumed ${id}.`));
-el.destroy.addEventListener('click', async () => {
-  const group = selectedGroup();
-  if (!group) return;
-  const sure = await confirmDialog({
-    title: `Destroy group ${group.id}?`,
-    body: `Its ${group.instances.length} instances are drained and destroyed, and the group is removed (its history is kept). This cannot be undone.`,
-    confirmLabel: `Destroy ${group.id}`,
-  });
-  if (sure) void act('Destroy', 'destroy', {}, (id) => `Destroying ${id}.`);
-});
 
 el['login-form'].addEventListener('submit', (event) => {
   event.preventDefault();
