@@ -1,4 +1,11 @@
-import { EtcdLeadership, FileLeadership, StaticLeadership } from '../../leadership/index.js';
+import Docker from 'dockerode';
+import {
+  EtcdLeadership,
+  FileLeadership,
+  PluginLeadership,
+  StaticLeadership,
+  SwarmLeadership,
+} from '../../leadership/index.js';
 import type { Logger } from '../../lib/index.js';
 import { EtcdTokenBackend, TokenStore } from '../../manager/index.js';
 import type { ConfigStore, Leadership } from '../../spi/index.js';
@@ -17,8 +24,12 @@ export interface UpConfig {
   /** audit.log, events-<name>.jsonl, and tokens.json on the file store (etcd keeps tokens itself). */
   dataDir: string;
   tls: { certFile: string; keyFile: string } | undefined;
-  leadership: 'static' | 'file' | 'etcd';
+  leadership: 'static' | 'file' | 'etcd' | 'swarm' | 'plugin';
   leaderFile: string;
+  /** The local Docker Engine's socket, for swarm leadership. */
+  dockerSocket: string;
+  /** Socket name in the plugin dir asked by plugin leadership. */
+  leadershipPlugin: string;
   etcdEndpoints: string[];
   etcdPrefix: string;
   leaseSeconds: number;
@@ -91,5 +102,28 @@ export function openLeadership(config: UpConfig, address: string, logger: Logger
         electionKey: `${config.etcdPrefix}leader`,
         logger,
       });
+    case 'swarm':
+      return new SwarmLeadership({
+        docker: new Docker({ socketPath: config.dockerSocket, timeout: 10_000 }),
+        name,
+        address,
+        logger,
+      });
+    case 'plugin':
+      return new PluginLeadership({
+        pluginDir: config.pluginDir,
+        plugin: config.leadershipPlugin,
+        name,
+        address,
+        logger,
+      });
   }
+}
+
+/** `--docker-host`: only a unix socket (`unix:///path` or a bare path); the engine's API is root. */
+export function dockerSocketFlag(value: string | undefined): string {
+  if (value === undefined || value === '') return '/var/run/docker.sock';
+  if (value.startsWith('unix://')) return value.slice('unix://'.length);
+  if (value.startsWith('/')) return value;
+  throw new TendError('invalid_spec', `--docker-host: expected unix:///path/to/docker.sock, got ${value}`);
 }

@@ -14,6 +14,7 @@ import { printJsonLine, printLine } from '../output.js';
 import { loadPluginConfig } from '../plugin-config/index.js';
 import { adminTokenFile } from './connection.js';
 import {
+  dockerSocketFlag,
   openLeadership,
   openStore,
   openTokens,
@@ -31,8 +32,10 @@ interface UpFlags {
   dataDir?: string;
   tlsCert?: string;
   tlsKey?: string;
-  leadership: 'static' | 'file' | 'etcd';
+  leadership: 'static' | 'file' | 'etcd' | 'swarm' | 'plugin';
   leaderFile?: string;
+  dockerHost?: string;
+  leadershipPlugin: string;
   etcdEndpoints: string;
   etcdPrefix: string;
   leaseTtl: string;
@@ -64,9 +67,14 @@ export function registerUpCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .addOption(
       new Option('--leadership <backend>', 'leader election')
-        .choices(['static', 'file', 'etcd'])
+        .choices(['static', 'file', 'etcd', 'swarm', 'plugin'])
         .default('static'),
     )
+    .option(
+      '--docker-host <unix://path>',
+      'local engine for swarm leadership (default: $DOCKER_HOST, unix:///var/run/docker.sock)',
+    )
+    .option('--leadership-plugin <name>', 'plugin socket asked by plugin leadership', 'leader')
     .option('--leader-file <file>', 'shared file for file leadership (default: $TEND_HOME/leader)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd endpoints', 'http://127.0.0.1:2379')
     .option('--etcd-prefix <prefix>', 'key prefix in etcd', 'tend/')
@@ -143,6 +151,8 @@ export function resolveUpConfig(flags: UpFlags): UpConfig {
         : { certFile: flags.tlsCert, keyFile: flags.tlsKey },
     leadership: flags.leadership,
     leaderFile: flags.leaderFile ?? join(home, 'leader'),
+    dockerSocket: dockerSocketFlag(flags.dockerHost ?? process.env.DOCKER_HOST),
+    leadershipPlugin: flags.leadershipPlugin,
     etcdEndpoints: flags.etcdEndpoints
       .split(',')
       .map((e) => e.trim())
