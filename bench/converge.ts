@@ -1,12 +1,17 @@
 // 1,000 instances from zero on the simulator, whose provision API is rate limited to R/s
 // (EC2-style token bucket). Time is VIRTUAL (VirtualClock): the figure is how close the
-// controller gets to the provider's limit, not how fast this machine is. Floor = 1000 / R s.
+// controller gets to the provider's limit, not how fast this machine is. The bucket starts full,
+// so the first `burst` provisions cost no wait: floor = (N − burst) / R s. The ratio is the time
+// to CONVERGED (every instance created and the group's phase converged) over that floor.
 // Two runs: the limiter told the provider's real rate, and told twice that (AIMD must find it).
 // Run: node --import tsx bench/converge.ts   (BENCH_RATE=R, BENCH_SIZE=N; last line: JSON)
 import { createGroupController, createPluginLimiter, memoryJournal } from '../src/group/index.js';
 import { createRandom, VirtualClock } from '../src/lib/index.js';
 import { createSimulatorPlugin, simulatedHealthOf } from '../src/plugins/instance/simulator/index.js';
 import { type FlavorPlugin, groupId } from '../src/spi/index.js';
+import { machineNote } from './_machine.js';
+
+const machine = machineNote('virtual');
 
 const rate = Number(process.env.BENCH_RATE ?? 20);
 const size = Number(process.env.BENCH_SIZE ?? 1_000);
@@ -18,11 +23,17 @@ const flavor: FlavorPlugin = {
   drain: async () => {},
 };
 
+/** The provider's own minimum: the burst is free, the rest come at `rate` per second. */
+function floorOf(instances: number): number {
+  return (Math.max(0, instances - burst) * 1_000) / rate;
+}
+
 interface Result {
   limiterRate: number;
   createdS: number | null;
   convergedS: number | null;
   ratio: number | null;
+  createdRatio: number | null;
   throttledShare: number;
   provisionCalls: number;
   wallS: number;
@@ -62,7 +73,7 @@ async function converge(limiterRate: number): Promise<Result> {
     limiter,
     random: createRandom(7),
   });
-  const floorMs = (size * 1_000) / rate;
+  const floorMs = floorOf(size);
   const wallStart = performance.now();
   controller.start(new AbortController().signal);
   let createdAt: number | undefined;
@@ -81,7 +92,8 @@ async function converge(limiterRate: number): Promise<Result> {
     limiterRate,
     createdS: createdAt === undefined ? null : createdAt / 1_000,
     convergedS: convergedAt === undefined ? null : convergedAt / 1_000,
-    ratio: createdAt === undefined ? null : Number((createdAt / floorMs).toFixed(3)),
+    ratio: convergedAt === undefined ? null : Number((convergedAt / floorMs).toFixed(3)),
+    createdRatio: createdAt === undefined ? null : Number((createdAt / floorMs).toFixed(3)),
     throttledShare: Number((calls.throttled / Math.max(1, provisionCalls)).toFixed(4)),
     provisionCalls,
     wallS: Number(((performance.now() - wallStart) / 1_000).toFixed(2)),
@@ -90,27 +102,30 @@ async function converge(limiterRate: number): Promise<Result> {
 
 const exact = await converge(rate);
 const over = await converge(rate * 2);
-const floorS = size / rate;
+const floorS = floorOf(size) / 1_000;
 console.log(
-  `converge: ${size} instances from zero; provider limit ${rate}/s (burst ${burst}); VIRTUAL clock; floor ${floorS} s`,
+  `converge: ${size} instances from zero; provider limit ${rate}/s (burst ${burst}); VIRTUAL clock; floor (N − burst)/R = ${floorS} s; ratio = converged / floor`,
 );
-console.log('limiter told   all created s   converged s   ratio   provision calls   throttled   wall s');
+console.log(
+  'limiter told   all created s   converged s   ratio (created)   provision calls   throttled   wall s',
+);
 for (const r of [exact, over]) {
   console.log(
-    `${`${r.limiterRate}/s`.padStart(12)}   ${String(r.createdS).padStart(13)}   ${String(r.convergedS).padStart(11)}   ${String(r.ratio).padStart(5)}   ${String(r.provisionCalls).padStart(15)}   ${`${(r.throttledShare * 100).toFixed(2)}%`.padStart(9)}   ${String(r.wallS).padStart(6)}`,
+    `${`${r.limiterRate}/s`.padStart(12)}   ${String(r.createdS).padStart(13)}   ${String(r.convergedS).padStart(11)}   ${`${r.ratio} (${r.createdRatio})`.padStart(15)}   ${String(r.provisionCalls).padStart(15)}   ${`${(r.throttledShare * 100).toFixed(2)}%`.padStart(9)}   ${String(r.wallS).padStart(6)}`,
   );
 }
 console.log(
   JSON.stringify({
     bench: 'converge',
-    clock: 'virtual',
     size,
     ratePerSec: rate,
     floorS,
     ratio: exact.ratio,
     throttledShare: exact.throttledShare,
     convergedS: exact.convergedS,
+    createdRatio: exact.createdRatio,
     overestimatedRatio: over.ratio,
     overestimatedThrottledShare: over.throttledShare,
+    ...machine.finish(),
   }),
 );

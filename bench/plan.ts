@@ -1,11 +1,19 @@
 // CPU time of one `plan` call on groups of 1,000 / 10,000 / 100,000 instances, in a heavy but
 // realistic state: a rollout half done, 1% unhealthy past grace (sick since before the rollout
-// began, so they are healed rather than failing it), 1% missing. Median of runs.
-// Run: node --import tsx bench/plan.ts   (last line: JSON figures)
+// began, so they are healed rather than failing it), 1% missing. Median of runs. Clock: process
+// CPU time (cpuUsage), not wall time. Heap figures need `gc()` (npm run bench passes
+// --expose-gc): the observed input's heap bytes per instance, and the heap one plan() call
+// leaves allocated (gc before, no gc during) per instance — an upper bound on what it keeps.
+// Without --expose-gc the heap figures are null rather than guesses.
+// Run: npm run bench -- plan   (last line: JSON figures)
 import { cpuUsage, memoryUsage } from 'node:process';
 import { initialPlannerState, type ObservedInstance, opKey, plan } from '../src/group/index.js';
 import { createRandom } from '../src/lib/index.js';
 import { type GroupSpec, groupId, instanceId } from '../src/spi/index.js';
+import { machineNote } from './_machine.js';
+
+const machine = machineNote('cpu');
+const gc = (globalThis as { gc?: () => void }).gc;
 
 const sizes = [1_000, 10_000, 100_000];
 const runs = Number(process.env.BENCH_RUNS ?? 9);
@@ -60,10 +68,11 @@ const rows: Array<{
   medianMs: number;
   minMs: number;
   actions: number;
-  bytesPerInstance: number;
+  bytesPerInstance: number | null;
+  planBytesPerInstance: number | null;
 }> = [];
 for (const size of sizes) {
-  globalThis.gc?.();
+  gc?.();
   const heapBefore = memoryUsage().heapUsed;
   const list = observed(size);
   const heapAfter = memoryUsage().heapUsed;
@@ -75,6 +84,11 @@ for (const size of sizes) {
   const times: number[] = [];
   let actions = 0;
   plan({ spec: s, targetConfig: 'new', observed: list, now, state }); // warm-up
+  gc?.();
+  const planBefore = memoryUsage().heapUsed;
+  const kept = plan({ spec: s, targetConfig: 'new', observed: list, now, state });
+  const planAfter = memoryUsage().heapUsed;
+  if (kept.length < 0) throw new Error('unreachable'); // keeps `kept` alive until the reading
   for (let i = 0; i < runs; i++) {
     const start = cpuUsage();
     actions = plan({ spec: s, targetConfig: 'new', observed: list, now, state }).length;
@@ -86,20 +100,24 @@ for (const size of sizes) {
     medianMs: Number(median(times).toFixed(2)),
     minMs: Number(Math.min(...times).toFixed(2)),
     actions,
-    bytesPerInstance: Math.round((heapAfter - heapBefore) / list.length),
+    bytesPerInstance: gc === undefined ? null : Math.round((heapAfter - heapBefore) / list.length),
+    planBytesPerInstance: gc === undefined ? null : Math.round((planAfter - planBefore) / list.length),
   });
 }
 
 console.log('plan(): CPU time per call (median of %d runs), rollout half done, 1%% sick, 1%% missing', runs);
-console.log('instances   median ms   min ms   actions   heap bytes/instance (observed input)');
+if (gc === undefined) console.log('heap figures: null (run with node --expose-gc, as npm run bench does)');
+console.log('instances   median ms   min ms   actions   input heap B/instance   plan heap B/instance');
 for (const r of rows) {
   console.log(
-    `${String(r.instances).padStart(9)}   ${String(r.medianMs).padStart(9)}   ${String(r.minMs).padStart(6)}   ${String(r.actions).padStart(7)}   ${String(r.bytesPerInstance).padStart(6)}`,
+    `${String(r.instances).padStart(9)}   ${String(r.medianMs).padStart(9)}   ${String(r.minMs).padStart(6)}   ${String(r.actions).padStart(7)}   ${String(r.bytesPerInstance).padStart(21)}   ${String(r.planBytesPerInstance).padStart(20)}`,
   );
 }
-const figures: Record<string, number | string> = { bench: 'plan' };
+const figures: Record<string, unknown> = { bench: 'plan' };
 for (const r of rows) {
   figures[`ms_${r.instances}`] = r.medianMs;
   figures[`bytesPerInstance_${r.instances}`] = r.bytesPerInstance;
+  figures[`planBytesPerInstance_${r.instances}`] = r.planBytesPerInstance;
 }
-console.log(JSON.stringify(figures));
+figures.floor = 'none (CPU time of one call)';
+console.log(JSON.stringify({ ...figures, ...machine.finish() }));

@@ -99,7 +99,24 @@ interface SizeResult {
   healSilentMaxMs: number | null;
 }
 
+let statusErrors = 0;
+
+/** One GET /v1/status; a reset connection (a kept-alive socket the server just closed) is retried. */
 async function statusOnce(url: string, token: string): Promise<{ ms: number; bytes: number; body: unknown }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statusAttempt(url, token);
+    } catch (error) {
+      statusErrors++;
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function statusAttempt(
+  url: string,
+  token: string,
+): Promise<{ ms: number; bytes: number; body: unknown }> {
   const started = performance.now();
   const response = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } });
   const text = await response.text();
@@ -246,7 +263,7 @@ console.log(
   `scale: one manager on the simulator (its own limits off), ${raisedRate === undefined ? 'default plugin limits (20 provisions/s)' : `plugin limits raised to ${raisedRate}/s`}, real clock, ${cpus().length} cores`,
 );
 console.log(
-  'size        converge s (floor)  cpu ms/round  loop p99 ms  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
+  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
 );
 const results: SizeResult[] = [];
 for (const { groups, size } of sizes) {
@@ -277,6 +294,7 @@ console.log(
         ? round((heal1000 / heal10) * 100) / 100
         : null,
     provisionRatePerSec: provisionRate,
+    statusErrors,
     limits: raisedRate === undefined ? 'default' : 'raised',
     sizes: results,
     ...machine.finish(),
