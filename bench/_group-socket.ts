@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../src/leadership/index.js';
 import { Manager } from '../src/manager/index.js';
-import { fakeControllers, fakeResolver, sampleSpec } from '../src/manager/manager-fixtures.js';
+import { fakeControllers, fakeResolver, sampleSpec } from '../src/manager/testing/manager-fixtures.js';
 import { connectGroupPlugin } from '../src/rpc/index.js';
 import { groupId } from '../src/spi/index.js';
 import { MemoryStore } from '../src/store/index.js';

@@ -1,4 +1,5 @@
-import { describe, it } from 'node:test';
+// Plain functions: `tend plugin verify` runs these at run time, so nothing here may load
+// node:test (the node:test wrapper lives in test/support/contract/plugin-contract.ts).
 
 /** The outcome of one named contract check, as `tend plugin verify` prints it. */
 export interface ContractCheckResult {
@@ -26,13 +27,14 @@ export interface ContractCheck<P> {
  */
 const checkTimeoutMs = 120_000;
 
-interface CheckRun {
+export interface CheckRun {
   result: ContractCheckResult;
-  /** The original error, so node:test can show assertion diffs. */
+  /** The original error, so a test runner can show assertion diffs. */
   error?: unknown;
 }
 
-async function executeCheck<P>(check: ContractCheck<P>, plugin: P): Promise<CheckRun> {
+/** Runs one check under the hang guard; never throws. */
+export async function runCheck<P>(check: ContractCheck<P>, plugin: P): Promise<CheckRun> {
   const started = performance.now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -64,30 +66,8 @@ export async function verifyChecks<P>(
   plugin: P,
 ): Promise<ContractCheckResult[]> {
   const results: ContractCheckResult[] = [];
-  for (const check of checks) results.push((await executeCheck(check, plugin)).result);
+  for (const check of checks) results.push((await runCheck(check, plugin)).result);
   return results;
-}
-
-/** Registers one node:test test per check; each test gets a fresh plugin from `create`. */
-export function registerChecks<P>(
-  suite: string,
-  checks: readonly ContractCheck<P>[],
-  create: () => Promise<{ plugin: P; cleanup?: () => Promise<void> }>,
-): void {
-  describe(suite, () => {
-    for (const check of checks) {
-      it(check.name, async (t) => {
-        const { plugin, cleanup } = await create();
-        try {
-          const { result, error } = await executeCheck(check, plugin);
-          if (result.skipped === true) t.skip(result.error);
-          else if (!result.ok) throw error;
-        } finally {
-          await cleanup?.();
-        }
-      });
-    }
-  });
 }
 
 /** The `kind` of a TendError, read structurally so a copy of the class from elsewhere still counts. */

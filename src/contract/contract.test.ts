@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  runFlavorPluginContract,
+  runInstancePluginContract,
+} from '../../test/support/contract/plugin-contract.js';
+import {
   type FlavorPlugin,
   type InstanceDescription,
   type InstanceId,
@@ -13,13 +17,7 @@ import {
   type Tags,
   TendError,
 } from '../spi/index.js';
-import {
-  type ContractCheckResult,
-  runFlavorPluginContract,
-  runInstancePluginContract,
-  verifyFlavorPlugin,
-  verifyInstancePlugin,
-} from './index.js';
+import { type ContractCheckResult, verifyFlavorPlugin, verifyInstancePlugin } from './index.js';
 
 interface FakeFlaws {
   ignoreTags?: boolean;

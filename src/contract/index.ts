@@ -1,13 +1,21 @@
-// Shared contract suites every plugin implementation must pass: `verify*` returns named results
-// (for `tend plugin verify`), `run*` registers the same checks as node:test tests.
+// Shared contract checks every plugin implementation must pass: `verify*` returns named results
+// (for `tend plugin verify`); test/support/contract/plugin-contract.ts registers the same checks
+// as node:test tests, so the product never loads node:test.
 import type { FlavorPlugin, InstancePlugin } from '../spi/index.js';
-import { type ContractCheckResult, registerChecks, verifyChecks } from './check.js';
+import { type ContractCheckResult, verifyChecks } from './check.js';
 import { type FlavorContractOptions, flavorChecks } from './flavor-checks.js';
 import { instanceChecks } from './instance-checks.js';
 import type { InstanceContractOptions } from './instance-scope.js';
 
-export type { ContractCheckResult } from './check.js';
-export type { FlavorContractOptions } from './flavor-checks.js';
+export {
+  type CheckRun,
+  type CheckSkip,
+  type ContractCheck,
+  type ContractCheckResult,
+  runCheck,
+} from './check.js';
+export { type FlavorContractOptions, flavorChecks } from './flavor-checks.js';
+export { instanceChecks } from './instance-checks.js';
 export type { InstanceContractOptions } from './instance-scope.js';
 
 /**
@@ -27,22 +35,4 @@ export function verifyFlavorPlugin(
   options: FlavorContractOptions = {},
 ): Promise<ContractCheckResult[]> {
   return verifyChecks(flavorChecks(options), plugin);
-}
-
-/** Registers a node:test suite `name` with one test per instance check; `create` runs per test. */
-export function runInstancePluginContract(
-  name: string,
-  create: () => Promise<{ plugin: InstancePlugin; cleanup?: () => Promise<void> }>,
-  options: InstanceContractOptions = {},
-): void {
-  registerChecks(`instance plugin contract: ${name}`, instanceChecks(options), create);
-}
-
-/** Registers a node:test suite `name` with one test per flavor check; `create` runs per test. */
-export function runFlavorPluginContract(
-  name: string,
-  create: () => Promise<{ plugin: FlavorPlugin; cleanup?: () => Promise<void> }>,
-  options: FlavorContractOptions = {},
-): void {
-  registerChecks(`flavor plugin contract: ${name}`, flavorChecks(options), create);
 }

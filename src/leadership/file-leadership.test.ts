@@ -3,10 +3,10 @@ import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { runLeadershipContract } from '../../test/support/contract/leadership-contract.js';
 import { VirtualClock } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 import { FileLeadership } from './file-leadership.js';
-import { runLeadershipContract } from './leadership-contract.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runLeadershipContract } from './leadership-contract.js';
+import { runLeadershipContract } from '../../test/support/contract/leadership-contract.js';
 import { StaticLeadership } from './static-leadership.js';
 
 runLeadershipContract('StaticLeadership', async () => ({

@@ -10,7 +10,7 @@ import { connectGroupPlugin, pluginSocketPath } from '../rpc/index.js';
 import { groupId, instanceId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, ManualLeadership } from './testing/manager-fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {

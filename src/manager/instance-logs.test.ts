@@ -7,7 +7,7 @@ import type { InstancePlugin, LogsOptions } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { lastLines, logDelta, parseLogsQuery } from './instance-logs.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
 
 const guard = { timeout: 20_000 };
 const cleanups: Array<() => Promise<void>> = [];

@@ -6,7 +6,7 @@ import { StaticLeadership } from '../leadership/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, sampleSpec } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, sampleSpec } from './testing/manager-fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

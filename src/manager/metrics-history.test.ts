@@ -5,8 +5,8 @@ import { StaticLeadership } from '../leadership/index.js';
 import type { GroupStatus } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, sampleSpec } from './manager-fixtures.js';
 import { MAX_GROUPS_PER_POINT, MetricsHistory } from './metrics-history.js';
+import { fakeControllers, fakeResolver, sampleSpec } from './testing/manager-fixtures.js';
 
 const group = (id: string, healthy: number, desired: number) =>
   ({ id, healthy, desired, observed: healthy }) as unknown as GroupStatus;

@@ -5,7 +5,7 @@ import { ManagerClient } from '../api/index.js';
 import { StaticLeadership } from '../leadership/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver } from './testing/manager-fixtures.js';
 
 const group = (id: string, plugin: string) => `
   - id: ${id}

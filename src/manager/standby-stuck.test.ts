@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../api/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
 import { TokenStore } from './token-store.js';
 
 const guard = { timeout: 20_000 };

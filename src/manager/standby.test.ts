@@ -5,7 +5,7 @@ import { ManagerClient } from '../api/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './manager-fixtures.js';
+import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
 import { TokenStore } from './token-store.js';
 
 const cleanups: Array<() => Promise<void>> = [];

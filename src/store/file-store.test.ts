@@ -4,9 +4,9 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { runStoreContract } from '../../test/support/contract/store-contract.js';
 import { groupId, TendError } from '../spi/index.js';
 import { FileStore } from './file-store.js';
-import { runStoreContract } from './store-contract.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

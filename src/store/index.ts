@@ -1,6 +1,6 @@
 // Where Tend keeps what users declared: specs with history, the operation journal, group state
-// and the fence. Backends: memory (tests), file (embedded default), etcd (HA); one shared contract.
+// and the fence. Backends: memory (tests), file (embedded default), etcd (HA). Their shared
+// contract suite is test code: test/support/contract/store-contract.ts.
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { runStoreContract, type StoreFixture } from './store-contract.js';

@@ -1,5 +1,5 @@
+import { runStoreContract } from '../../test/support/contract/store-contract.js';
 import { MemoryStore } from './memory-store.js';
-import { runStoreContract } from './store-contract.js';
 
 runStoreContract('MemoryStore', async () => {
   const store = new MemoryStore();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { StaticLeadership } from '../../src/leadership/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { fakeResolver } from '../../src/manager/manager-fixtures.js';
+import { fakeResolver } from '../../src/manager/testing/manager-fixtures.js';
 import { TendError } from '../../src/spi/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { e2eWorkspace, eventually, ManagerProcess, runCli } from '../support/manager.js';

@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, test } from 'node:test';
-import { runInstancePluginContract } from '../../src/contract/index.js';
 import { createDockerPlugin, type DockerInstancePlugin } from '../../src/plugins/instance/docker/index.js';
 import { type InstanceSpec, TAG_GROUP, TAG_OP, TendError } from '../../src/spi/index.js';
+import { runInstancePluginContract } from '../support/contract/plugin-contract.js';
 import {
   dockerClient,
   dockerSkipReason,

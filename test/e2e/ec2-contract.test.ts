@@ -13,7 +13,6 @@ import {
   DescribeVolumesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { runInstancePluginContract } from '../../src/contract/index.js';
 import { createEc2Plugin } from '../../src/plugins/instance/ec2/index.js';
 import {
   type InstanceSpec,
@@ -23,6 +22,7 @@ import {
   TAG_OP,
   TendError,
 } from '../../src/spi/index.js';
+import { runInstancePluginContract } from '../support/contract/plugin-contract.js';
 import { runCli } from '../support/manager.js';
 import { MOTO_AMI, MOTO_SECRET_KEY, type MotoServer, motoSkip, startMoto } from '../support/moto.js';
 

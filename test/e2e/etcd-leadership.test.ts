@@ -3,9 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { EtcdLeadership, runLeadershipContract } from '../../src/leadership/index.js';
+import { EtcdLeadership } from '../../src/leadership/index.js';
 import { groupId } from '../../src/spi/index.js';
 import { EtcdStore } from '../../src/store/index.js';
+import { runLeadershipContract } from '../support/contract/leadership-contract.js';
 import { type EtcdCluster, etcdSkip, startEtcdCluster } from '../support/etcd.js';
 
 let cluster: EtcdCluster | undefined;

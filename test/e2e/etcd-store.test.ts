@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { groupId, TendError } from '../../src/spi/index.js';
-import { EtcdStore, runStoreContract } from '../../src/store/index.js';
+import { EtcdStore } from '../../src/store/index.js';
+import { runStoreContract } from '../support/contract/store-contract.js';
 import { type EtcdCluster, etcdSkip, startEtcdCluster } from '../support/etcd.js';
 
 let cluster: EtcdCluster | undefined;

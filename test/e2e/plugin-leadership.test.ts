@@ -6,9 +6,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { PluginLeadership, runLeadershipContract } from '../../src/leadership/index.js';
+import { PluginLeadership } from '../../src/leadership/index.js';
 import { JsonRpcClient, pluginSocketPath } from '../../src/rpc/index.js';
 import { TendError } from '../../src/spi/index.js';
+import { runLeadershipContract } from '../support/contract/leadership-contract.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const script = join(root, 'examples/plugins/python/leader_plugin.py');

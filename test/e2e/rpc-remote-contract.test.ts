@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { MemoryInstancePlugin } from '../../examples/plugins/typescript/memory-instance-plugin.js';
-import { runInstancePluginContract } from '../../src/contract/index.js';
 import { connectInstancePlugin, type JsonRpcServer, servePlugin } from '../../src/rpc/index.js';
+import { runInstancePluginContract } from '../support/contract/plugin-contract.js';
 
 let dir: string;
 let server: JsonRpcServer;

@@ -3,9 +3,10 @@
 // label per test, then the failover test kills the leader's engine.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runLeadershipContract, SwarmLeadership } from '../../src/leadership/index.js';
+import { SwarmLeadership } from '../../src/leadership/index.js';
 import { clusterRead, clusterWriteLabels } from '../../src/lib/index.js';
 import type { LeaderTerm } from '../../src/spi/index.js';
+import { runLeadershipContract } from '../support/contract/leadership-contract.js';
 import { startSwarm, swarmSkipReason, type TestSwarm } from '../support/swarm.js';
 
 let swarm: TestSwarm | undefined;

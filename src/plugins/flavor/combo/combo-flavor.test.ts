@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runFlavorPluginContract } from '../../../contract/index.js';
+import { runFlavorPluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import {
   type FlavorPlugin,
   type Health,

@@ -1,6 +1,6 @@
 // The shared flavor contract with no etcd running: health may be only unknown or unhealthy here.
 // An ensemble needs member names, so the contract runs in its logical-IDs-only form.
-import { runFlavorPluginContract } from '../../../contract/index.js';
+import { runFlavorPluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import { createEtcdFlavor } from './index.js';
 
 runFlavorPluginContract('etcd', async () => ({ plugin: createEtcdFlavor({ requestTimeoutMs: 1000 }) }), {

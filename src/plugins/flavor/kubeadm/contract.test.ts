@@ -1,5 +1,5 @@
 // The shared flavor contract for kubeadm workers (control planes refuse size allocations).
-import { runFlavorPluginContract } from '../../../contract/index.js';
+import { runFlavorPluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import { createKubeadmFlavor } from './index.js';
 
 runFlavorPluginContract('kubeadm', async () => ({ plugin: createKubeadmFlavor() }), {

@@ -1,6 +1,6 @@
 // The shared flavor contract with no ZooKeeper running: health may be only unknown or unhealthy.
 // An ensemble needs member names, so the contract runs in its logical-IDs-only form.
-import { runFlavorPluginContract } from '../../../contract/index.js';
+import { runFlavorPluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import { createZookeeperFlavor } from './index.js';
 
 runFlavorPluginContract(

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInstancePluginContract } from '../../../contract/index.js';
+import { runInstancePluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import { createProcessPlugin } from './index.js';
 
 runInstancePluginContract(

@@ -1,4 +1,4 @@
-import { runInstancePluginContract } from '../../../contract/index.js';
+import { runInstancePluginContract } from '../../../../test/support/contract/plugin-contract.js';
 import { systemClock } from '../../../lib/index.js';
 import { createSimulatorPlugin } from './index.js';
 

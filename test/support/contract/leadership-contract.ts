@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Leadership, type LeaderTerm, TendError } from '../spi/index.js';
+import { type Leadership, type LeaderTerm, TendError } from '../../../src/spi/index.js';
 
 /** What a backend's test hands the shared suite. */
 export interface LeadershipFixture {

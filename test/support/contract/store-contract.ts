@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type ConfigStore, groupId, type Intent, TendError, type TendErrorKind } from '../spi/index.js';
+import {
+  type ConfigStore,
+  groupId,
+  type Intent,
+  TendError,
+  type TendErrorKind,
+} from '../../../src/spi/index.js';
 
 /** What a backend's test hands the shared suite. */
 export interface StoreFixture {

@@ -1,6 +1,6 @@
 // Fakes for the manager's tests: controllers that record what they were told, plugins that
 // validate a `bad` property, and a leadership whose terms the test ends by hand.
-import type { GroupController, GroupControllerOptions } from '../group/index.js';
+import type { GroupController, GroupControllerOptions } from '../../group/index.js';
 import {
   type FlavorPlugin,
   type GroupSpec,
@@ -12,8 +12,8 @@ import {
   type LeaderTerm,
   type PluginResolver,
   TendError,
-} from '../spi/index.js';
-import { desiredCount } from './plan-preview.js';
+} from '../../spi/index.js';
+import { desiredCount } from '../plan-preview.js';
 
 export interface FakeController extends GroupController {
   readonly options: GroupControllerOptions;
