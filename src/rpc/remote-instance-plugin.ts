@@ -107,7 +107,11 @@ export class RemoteInstancePlugin implements InstancePlugin {
   }
 
   async describeInstances(tags: Tags, options?: DescribeOptions): Promise<InstanceDescription[]> {
-    const params = typed(this.type, { Tags: { ...tags }, Properties: options?.properties ?? false });
+    const params = typed(this.type, {
+      Tags: { ...tags },
+      Properties: options?.properties ?? false,
+      ...epochParam(options),
+    });
     const callOptions: CallOptions = options?.signal === undefined ? {} : { signal: options.signal };
     const result = await callChecked(
       this.client,

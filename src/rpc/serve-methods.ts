@@ -68,7 +68,7 @@ export function registerInstanceMethods(
   dispatcher.register('Instance.DescribeInstances', async (raw, { signal }) => {
     const p = instanceDescribeParams.parse(raw);
     const found = await pick(p.Type).describeInstances(tagsFromWire(p.Tags), {
-      signal,
+      ...withEpoch(signal, p.Epoch),
       properties: p.Properties ?? false,
     });
     return { Type: p.Type ?? '', Descriptions: found.map(descriptionToWire) };

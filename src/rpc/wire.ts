@@ -108,6 +108,7 @@ export const instanceDescribeParams = z.object({
   Type: wireType,
   Tags: wireTags,
   Properties: z.boolean().nullish(),
+  Epoch: wireEpoch,
 });
 /** `Instance.Logs`, Tend's extension (docs/protocol.md): the tail of an instance's output. */
 export const instanceLogsParams = z.object({

@@ -1,8 +1,15 @@
 // #10 item 5: a leader paused (SIGSTOP) in the middle of a provision — after it forked the child,
 // before it recorded it — past its lease, then woken (SIGCONT) after a new leader took over, must
 // leave nothing of that provision behind: the child is killed, no state is written with the old
-// epoch after the new leader acted, and never more than size + maxSurge processes run. The pause
-// is exact: the new instance's own init stops its manager ($PPID) the first time it runs armed.
+// epoch after the new leader acted, and never more than size + maxSurge processes run.
+//
+// The pause is exact, whatever the load: the new instance's own init (pause.sh, sourced so that
+// $PPID is its manager) first takes the process plugin's fence lock, so its manager cannot record
+// it, then stops the manager — only at a moment the manager holds none of the store's or the
+// leadership's lock files (a manager paused inside those would stall the next leader, which is
+// not this test's subject) — and then lets the lock go. On a busy machine the init may run only
+// after its provision was already recorded: then it is too late for this instance, which exits,
+// and its replacement tries again.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -35,14 +42,38 @@ groups:
       plugin: vanilla
       properties:
         init:
-          - if [ -e ${dir}/armed ] && mkdir ${dir}/paused 2>/dev/null; then echo $TEND_INSTANCE_ID > ${dir}/paused/id; kill -STOP $PPID; fi
+          - . ${dir}/pause.sh
           - exec sleep 600
     health: { grace: 1s, unhealthyAfter: 2s, maxInFlight: 1 }
     update: { maxSurge: ${MAX_SURGE}, maxUnavailable: 0, healthyFor: 300ms, timeout: 5m, onFailure: pause }
 `;
 
+/** Sourced by every instance's init: see the head of this file. */
+const pauseScript = (dir: string, stateDir: string) => `
+D='${dir}'; S='${stateDir}'
+if [ -e "$D/armed" ] && mkdir "$D/paused" 2>/dev/null; then
+  side="$S/epoch-fence.lock.init-$$"
+  printf '{"pid":%s,"bootId":"%s","host":"init","token":"init-%s"}' $$ "$(cat /proc/sys/kernel/random/boot_id)" $$ > "$side"
+  held=0; ln "$side" "$S/epoch-fence.lock" 2>/dev/null && held=1; rm -f "$side"
+  if [ $held = 1 ] && [ ! -e "$S/$TEND_INSTANCE_ID.json" ]; then
+    while :; do
+      kill -STOP $PPID
+      grep -qs "\\"pid\\":$PPID," "$D"/*lock "$D"/store/*lock || break
+      kill -CONT $PPID; sleep 0.05
+    done
+    rm -f "$S/epoch-fence.lock"
+    echo $TEND_INSTANCE_ID > "$D/paused/id.new" && mv "$D/paused/id.new" "$D/paused/id"
+  else
+    [ $held = 1 ] && rm -f "$S/epoch-fence.lock"
+    echo "$TEND_INSTANCE_ID was recorded before its init ran" >> "$D/too-late"
+    rmdir "$D/paused"; exit 0
+  fi
+fi
+`;
+
 before(async () => {
   workspace = await e2eWorkspace('paused-provision');
+  writeFileSync(join(workspace.dir, 'pause.sh'), pauseScript(workspace.dir, workspace.stateDir));
 });
 
 after(async () => {
@@ -56,6 +87,14 @@ function processState(pid: number): string | undefined {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
     return undefined;
+  }
+}
+
+function readFence(stateDir: string): string {
+  try {
+    return readFileSync(join(stateDir, 'epoch-fence.json'), 'utf8').trim();
+  } catch (error) {
+    return `unreadable (${String(error)})`;
   }
 }
 
@@ -138,15 +177,26 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
     await eventually('the woken leader to step down', async () =>
       (await first.client.leader()).self.role === 'standby' ? true : undefined,
     );
+    // What the world looked like last, for the message if it never settles.
+    let seen = 'nothing yet';
     await eventually('the group to settle under m2', async () => {
       const group = (await second.client.status()).groups.find((g) => g.id === GROUP);
       const live = liveInstanceIds({ TEND_PAUSE_TEST: run });
+      seen =
+        `phase ${group?.phase}, observed ${group?.observed}, ${live.size} live processes, ` +
+        `paused child ${live.has(paused) ? 'alive' : 'gone'}, its state file ` +
+        `${existsSync(join(workspace.stateDir, `${paused}.json`)) ? 'present' : 'absent'}`;
       return group?.phase === 'converged' &&
         group.observed === SIZE &&
         live.size === SIZE &&
         !live.has(paused)
         ? true
         : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}; last seen: ${seen}; fence ${readFence(workspace.stateDir)} ` +
+          `(old epoch ${oldEpoch}, new ${newEpoch}); logs ${first.logFile}, ${second.logFile}`,
+      );
     });
     assert.ok(
       !liveInstanceIds({ TEND_PAUSE_TEST: run }).has(paused),
@@ -163,6 +213,6 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
   }
   assert.ok(
     max <= SIZE + MAX_SURGE,
-    `${max} instance processes alive at once (size ${SIZE} + surge ${MAX_SURGE})`,
+    `${max} instance processes alive at once (size ${SIZE} + surge ${MAX_SURGE}); logs in ${workspace.dir}`,
   );
 });

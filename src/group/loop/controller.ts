@@ -189,7 +189,10 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     for (let attempt = 0; attempt < DESTROY_ATTEMPTS; attempt++) {
       internal.signal.throwIfAborted();
       const found = await options.instancePlugin
-        .describeInstances({ [TAG_GROUP]: options.spec.id }, { signal: internal.signal })
+        .describeInstances(
+          { [TAG_GROUP]: options.spec.id },
+          { signal: internal.signal, epoch: options.epoch },
+        )
         .catch(() => undefined);
       if (found?.length === 0) return;
       if (found !== undefined) {

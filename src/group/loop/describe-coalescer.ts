@@ -5,8 +5,12 @@ import type { PluginLimiter } from './limiter.js';
 
 /** How a group controller describes its instances. */
 export interface Describer {
-  /** Instances carrying every one of `tags`. A rejection means "I do not know", never "none". */
-  describe(tags: Tags, signal: AbortSignal): Promise<InstanceDescription[]>;
+  /**
+   * Instances carrying every one of `tags`. A rejection means "I do not know", never "none".
+   * `epoch` is the asking leader's: sent on the call, so a fencing plugin learns of a new term
+   * from its first look, before that leader ever needs to change anything (see docs/protocol.md).
+   */
+  describe(tags: Tags, signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
 }
 
 export interface DescribeCoalescerStats {
@@ -41,6 +45,7 @@ export interface DescribeCoalescerOptions {
 interface Request {
   tags: Tags;
   signal: AbortSignal;
+  epoch: number | undefined;
   resolve: (found: InstanceDescription[]) => void;
   reject: (error: unknown) => void;
   done: boolean;
@@ -93,10 +98,15 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
     };
     for (const r of batch) r.signal.addEventListener('abort', giveUp, { once: true });
     const common = commonTags(batch.map((r) => r.tags));
+    const epoch = highestEpoch(batch);
     try {
       const found = await limitedCall(
         { limiter: options.limiter, clock, random, signal: abort.signal },
-        () => options.plugin.describeInstances(common, { signal: abort.signal }),
+        () =>
+          options.plugin.describeInstances(common, {
+            signal: abort.signal,
+            ...(epoch === undefined ? {} : { epoch }),
+          }),
         'observe',
       );
       for (const r of batch) settle(r, () => r.resolve(found.filter((d) => carries(d.tags, r.tags))));
@@ -111,10 +121,10 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
   };
 
   return {
-    describe(tags, signal) {
+    describe(tags, signal, epoch) {
       signal.throwIfAborted();
       return new Promise<InstanceDescription[]>((resolve, reject) => {
-        const request: Request = { tags, signal, resolve, reject, done: false };
+        const request: Request = { tags, signal, epoch, resolve, reject, done: false };
         const onAbort = () => settle(request, () => reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         request.resolve = (found) => {
@@ -139,6 +149,14 @@ function settle(request: Request, action: () => void): void {
   action();
 }
 
+/** Requests of two terms can share a call only across a change of leader: send the newer. */
+function highestEpoch(batch: readonly Request[]): number | undefined {
+  let highest: number | undefined;
+  for (const r of batch)
+    if (r.epoch !== undefined && (highest === undefined || r.epoch > highest)) highest = r.epoch;
+  return highest;
+}
+
 /** The tags (name and value) every request asks for. */
 function commonTags(all: readonly Tags[]): Tags {
   const [first, ...rest] = all;
@@ -160,10 +178,10 @@ export function directDescriber(options: Omit<DescribeCoalescerOptions, 'windowM
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   return {
-    describe: (tags, signal) =>
+    describe: (tags, signal, epoch) =>
       limitedCall(
         { limiter: options.limiter, clock, random, signal },
-        () => options.plugin.describeInstances(tags, { signal }),
+        () => options.plugin.describeInstances(tags, { signal, ...(epoch === undefined ? {} : { epoch }) }),
         'observe',
       ),
   };

@@ -150,7 +150,10 @@ export function createReconciler(o: ReconcilerOptions) {
       if (intent.groupId !== o.spec.id) continue;
       if (intent.operation === 'provision') {
         const found = await callProvider(ctx, () =>
-          o.instancePlugin.describeInstances({ [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key }, { signal }),
+          o.instancePlugin.describeInstances(
+            { [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key },
+            { signal, epoch: o.epoch },
+          ),
         );
         // Not found: the planner wants the same slot again and re-derives the same key.
         // Found: the key is spent, even if that instance dies before the first describe.
@@ -171,7 +174,7 @@ export function createReconciler(o: ReconcilerOptions) {
     );
     const spec = effectiveSpec();
     try {
-      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both);
+      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both, o.epoch);
       errors.succeeded('describe');
       return answer;
     } catch (error) {

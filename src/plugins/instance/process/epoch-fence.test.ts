@@ -96,6 +96,28 @@ describe('process plugin: epoch fence', () => {
       }),
   );
 
+  // A new leader may reach its size by describing alone (it adopts the paused leader's child from
+  // its intent): its describe must raise the fence, or the old provision records itself on waking.
+  it('a describe from a newer epoch raises the fence, so the older epoch is refused afterwards', guard, () =>
+    withDir(async (dir, run, spec) => {
+      const oldLeader = createProcessPlugin({ stateDir: dir });
+      const newLeader = createProcessPlugin({ stateDir: dir });
+      try {
+        const before = await oldLeader.provision(spec(5));
+        assert.equal((await newLeader.describeInstances({}, { epoch: 6 })).length, 1);
+        assert.equal(JSON.parse(await readFile(join(dir, 'epoch-fence.json'), 'utf8')).epoch, 6);
+        const isFenced = (error: unknown) => TendError.is(error, 'fenced');
+        await assert.rejects(oldLeader.provision(spec(5)), isFenced);
+        await assert.rejects(oldLeader.label(before, { x: 'y' }, { epoch: 5 }), isFenced);
+        assert.equal(processesOf(run).length, 1, 'the refused provision started nothing');
+        // A look from the older epoch is still answered: it changes nothing of the new leader's.
+        assert.equal((await oldLeader.describeInstances({}, { epoch: 5 })).length, 1);
+      } finally {
+        await Promise.all([oldLeader.close(), newLeader.close()]);
+      }
+    }),
+  );
+
   // The test holds the fence's lock file (the same link(2) protocol, in this live process's
   // name), so the provision is held exactly between the spawn and the moment it records the
   // instance: the window in which a leader paused past its lease wakes up.

@@ -89,6 +89,8 @@ class ProcessInstancePlugin implements ProcessPlugin {
   private readonly logRetention: LogRetention;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The highest epoch this object raised the fence to on a describe. */
+  private raisedTo = 0;
 
   constructor(options: ProcessPluginOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'plugin-process' });
@@ -185,6 +187,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
   async describeInstances(tags: Tags, options: DescribeOptions = {}): Promise<InstanceDescription[]> {
     this.assertOpen('describeInstances');
     const wanted = Object.entries(tags);
+    // Before adopting anything: a provision of the last leader, paused past its lease, must find
+    // the fence raised when it wakes, even if this leader reaches its size without a change.
+    await this.raiseFence(callEpoch(options));
     // Every describe first settles what a crash or a damaged file left behind (see Reconciler).
     this.reconcileInBackground();
     const states = await this.reconciler.run();
@@ -216,6 +221,25 @@ class ProcessInstancePlugin implements ProcessPlugin {
       retention: this.logRetention,
       logger: this.logger,
     });
+  }
+
+  /**
+   * A describe from a newer leader raises the fence: describe adopts provisions left in flight,
+   * so it changes the dir too. Once per epoch (it takes the fence's lock); a lock held by a
+   * paused manager must not blind the new leader, so a timeout is logged, not thrown; an older
+   * epoch's describe is answered too (it is a look, and its mutating calls are refused).
+   */
+  private async raiseFence(epoch: number | undefined): Promise<void> {
+    if (epoch === undefined || epoch <= this.raisedTo) return;
+    await this.dir.ensure();
+    try {
+      await this.fence.guard(epoch, 'describe', () => undefined);
+      this.raisedTo = epoch;
+    } catch (error) {
+      if (TendError.is(error, 'fenced')) return;
+      if (!TendError.is(error, 'unavailable')) throw error;
+      this.logger.warn('fence not raised on describe', { epoch, error: error.message });
+    }
   }
 
   watch(listener: (event: InstanceEvent) => void): () => void {
