@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Finds every *.test.ts under src/ and test/ and runs them with node:test through tsx.
 // Listing files ourselves keeps the command identical on Node 20 (no globs) and Node 24.
-import { spawnSync } from 'node:child_process';
+//
+// Each file is its own `node --test` process, TEND_TEST_CONCURRENCY (default 2) at a time, its
+// output printed whole when it ends, so two files never interleave and every block names its
+// file. The end is a table of the slowest files: where CI's time goes, on every run.
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -9,6 +13,13 @@ const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const filters = args.filter((a) => !a.startsWith('--'));
+const concurrency = Number(process.env.TEND_TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+  console.error(
+    `run-tests: TEND_TEST_CONCURRENCY must be a whole number 1–64, got ${process.env.TEND_TEST_CONCURRENCY}`,
+  );
+  process.exit(1);
+}
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -27,10 +38,55 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
-// A hang guard, not a timing assertion: a test that never finishes fails instead of stalling CI.
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
-  { stdio: 'inherit', cwd: root },
+
+// The slow files first (test/ holds the e2e and fault suites), so that the pool does not end on
+// one long file running alone while the other slot idles.
+files = [...files.filter((f) => f.startsWith('test/')), ...files.filter((f) => !f.startsWith('test/'))];
+
+const reporter = process.stdout.isTTY ? 'spec' : 'tap';
+
+/** One file in its own process: a hang guard per test, not a timing assertion. */
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const chunks = [];
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=600000', file],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('close', (code, signal) => {
+      const seconds = (Date.now() - started) / 1000;
+      const ok = code === 0;
+      process.stdout.write(
+        `\n# ---- ${file}: ${ok ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds.toFixed(1)} s ----\n`,
+      );
+      process.stdout.write(Buffer.concat(chunks));
+      resolve({ file, seconds, ok });
+    });
+  });
+}
+
+const started = Date.now();
+const results = [];
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, files.length) }, async () => {
+    while (next < files.length) results.push(await runFile(files[next++]));
+  }),
 );
-process.exit(result.status ?? 1);
+
+const failed = results.filter((r) => !r.ok);
+const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 20);
+console.log(
+  `\n# ${results.length} test files, ${concurrency} at a time, in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+console.log('# slowest files (wall time, machine load included):');
+for (const r of slowest) console.log(`#   ${r.seconds.toFixed(1).padStart(7)} s  ${r.file}`);
+if (failed.length > 0) {
+  console.log(`# FAILED: ${failed.length} file(s)`);
+  for (const r of failed) console.log(`#   ${r.file}`);
+}
+process.exit(failed.length === 0 ? 0 : 1);

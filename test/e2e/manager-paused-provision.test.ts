@@ -61,6 +61,8 @@ if [ -e "$D/armed" ] && mkdir "$D/paused" 2>/dev/null; then
       grep -qs "\\"pid\\":$PPID," "$D"/*lock "$D"/store/*lock || break
       kill -CONT $PPID; sleep 0.05
     done
+    echo $PPID > "$D/paused/manager"
+    cp "$S/$TEND_INSTANCE_ID.intent.json" "$D/paused/intent.json" || echo '{"tags":{}}' > "$D/paused/intent.json"
     rm -f "$S/epoch-fence.lock"
     echo $TEND_INSTANCE_ID > "$D/paused/id.new" && mv "$D/paused/id.new" "$D/paused/id"
   else
@@ -78,6 +80,7 @@ before(async () => {
 
 after(async () => {
   for (const m of managers) m.signal('SIGCONT');
+  if (process.env.TEND_KEEP_E2E === '1') console.log(`# kept ${workspace?.dir}`);
   await workspace?.cleanup();
 });
 
@@ -137,14 +140,48 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
   const first = await start('m1');
   await eventually('m1 to lead', async () => ((await first.isLeader()) ? true : undefined));
   const second = await start('m2');
-  await first.client.apply(spec(SIZE - 1, workspace.dir));
+  const both = [first, second];
+  // On a loaded machine a 2 s lease may change hands at any time before the pause: every call
+  // goes to whichever manager leads right now, and is retried when leadership is changing.
+  const leading = async (): Promise<ManagerProcess | undefined> => {
+    for (const m of both) if (processState(m.pid) !== 'T' && (await m.isLeader())) return m;
+    return undefined;
+  };
+  const group = async () => {
+    const leader = await leading();
+    return leader === undefined
+      ? undefined
+      : (await leader.client.status()).groups.find((g) => g.id === GROUP);
+  };
+  // A write sent just as its manager steps down was seen to hang (forwarded to itself), and
+  // writes have no client timeout: give each try 30 s, then ask whoever leads next.
+  const apply = (size: number) =>
+    eventually(`the spec of size ${size} to be applied`, async () => {
+      const leader = await leading();
+      if (leader === undefined) return undefined;
+      const stop = new AbortController();
+      const gaveUp = sleep(30_000, undefined, { signal: stop.signal }).then(
+        () => {
+          throw new Error(`apply to ${leader.name} did not answer in 30 s`);
+        },
+        () => undefined,
+      );
+      const applying = leader.client.apply(spec(size, workspace.dir));
+      applying.catch(() => undefined); // a late failure after the 30 s is nobody's to handle
+      try {
+        await Promise.race([applying, gaveUp]);
+      } finally {
+        stop.abort();
+      }
+      return true;
+    });
+  await apply(SIZE - 1);
   await eventually('the first instances', async () => {
-    const group = (await first.client.status()).groups.find((g) => g.id === GROUP);
-    return group?.phase === 'converged' && liveInstances(workspace.stateDir, GROUP).length === SIZE - 1
+    const g = await group();
+    return g?.phase === 'converged' && liveInstances(workspace.stateDir, GROUP).length === SIZE - 1
       ? true
       : undefined;
   });
-  const oldEpoch = String((await first.client.leader()).self.epoch);
 
   let max = 0;
   let sampling = true;
@@ -156,46 +193,57 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
   })();
   try {
     writeFileSync(join(workspace.dir, 'armed'), '');
-    await first.client.apply(spec(SIZE, workspace.dir));
-    const idFile = join(workspace.dir, 'paused', 'id');
-    const paused = await eventually('the provision to pause its leader', () =>
-      existsSync(idFile) && processState(first.pid) === 'T' ? readFileSync(idFile, 'utf8').trim() : undefined,
-    );
+    await apply(SIZE);
+    const pausedDir = join(workspace.dir, 'paused');
+    const pause = await eventually('a provision to pause its leader', () => {
+      if (!existsSync(join(pausedDir, 'id'))) return undefined;
+      const managerPid = Number(readFileSync(join(pausedDir, 'manager'), 'utf8'));
+      const intent = JSON.parse(readFileSync(join(pausedDir, 'intent.json'), 'utf8')) as {
+        tags: Record<string, string>;
+      };
+      return {
+        id: readFileSync(join(pausedDir, 'id'), 'utf8').trim(),
+        old: both.find((m) => m.pid === managerPid),
+        oldEpoch: intent.tags['tend.epoch'],
+      };
+    });
+    const { id: paused, oldEpoch } = pause;
+    assert.ok(pause.old !== undefined, 'the paused process is one of the two managers');
+    assert.equal(processState(pause.old.pid), 'T', `${pause.old.name} is stopped`);
+    const sleeper = pause.old;
+    const waker = both.find((m) => m !== sleeper) as ManagerProcess;
 
-    const newEpoch = await eventually('m2 to take over', async () => {
-      const view = await second.client.leader();
+    const newEpoch = await eventually(`${waker.name} to take over`, async () => {
+      const view = await waker.client.leader();
       return view.self.role === 'leader' ? String(view.self.epoch) : undefined;
     });
-    assert.notEqual(newEpoch, oldEpoch);
-    await eventually('m2 to run the group at its size', async () => {
-      const group = (await second.client.status()).groups.find((g) => g.id === GROUP);
-      return group !== undefined && group.observed >= SIZE ? true : undefined;
+    assert.notEqual(newEpoch, oldEpoch, 'the new term has a new epoch');
+    await eventually(`${waker.name} to run the group at its size`, async () => {
+      const g = (await waker.client.status()).groups.find((x) => x.id === GROUP);
+      return g !== undefined && g.observed >= SIZE ? true : undefined;
     });
     const newLeaderActed = Date.now();
 
-    first.signal('SIGCONT');
-    await eventually('the woken leader to step down', async () =>
-      (await first.client.leader()).self.role === 'standby' ? true : undefined,
+    sleeper.signal('SIGCONT');
+    await eventually(`the woken ${sleeper.name} to step down`, async () =>
+      (await sleeper.client.leader()).self.role === 'standby' ? true : undefined,
     );
     // What the world looked like last, for the message if it never settles.
     let seen = 'nothing yet';
-    await eventually('the group to settle under m2', async () => {
-      const group = (await second.client.status()).groups.find((g) => g.id === GROUP);
+    await eventually('the group to settle', async () => {
+      const g = await group();
       const live = liveInstanceIds({ TEND_PAUSE_TEST: run });
       seen =
-        `phase ${group?.phase}, observed ${group?.observed}, ${live.size} live processes, ` +
+        `phase ${g?.phase}, observed ${g?.observed}, ${live.size} live processes, ` +
         `paused child ${live.has(paused) ? 'alive' : 'gone'}, its state file ` +
         `${existsSync(join(workspace.stateDir, `${paused}.json`)) ? 'present' : 'absent'}`;
-      return group?.phase === 'converged' &&
-        group.observed === SIZE &&
-        live.size === SIZE &&
-        !live.has(paused)
+      return g?.phase === 'converged' && g.observed === SIZE && live.size === SIZE && !live.has(paused)
         ? true
         : undefined;
     }).catch((error: unknown) => {
       throw new Error(
         `${String(error)}; last seen: ${seen}; fence ${readFence(workspace.stateDir)} ` +
-          `(old epoch ${oldEpoch}, new ${newEpoch}); logs ${first.logFile}, ${second.logFile}`,
+          `(old epoch ${oldEpoch}, new ${newEpoch}); logs ${sleeper.logFile}, ${waker.logFile}`,
       );
     });
     assert.ok(
