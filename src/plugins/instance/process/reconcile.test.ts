@@ -123,3 +123,48 @@ it('adopts an intent with a live process, drops one without, reaps the unnamed, 
     await second.close();
   }
 });
+
+// Fault campaign seed 41: `{"version":2}` written over a state file was taken for a newer Tend's
+// record and left alone, so its process ran on, counted by nobody (3 live for a size of 2).
+it('reaps the process of a state file that only claims a newer version; spares a real newer record', {
+  timeout: 60_000,
+}, async () => {
+  const stateDir = join(root, 'garbage-version');
+  const plugin = createProcessPlugin({ stateDir });
+  try {
+    const victim = await plugin.provision({
+      tags: { [TAG_GROUP]: 'g' },
+      init: 'exec sleep 300',
+      attachments: [],
+    });
+    const kept = await plugin.provision({
+      tags: { [TAG_GROUP]: 'g' },
+      init: 'exec sleep 300',
+      attachments: [],
+    });
+    const pids = new Map(
+      (await plugin.describeInstances({}, { properties: true })).map((d) => [
+        d.id,
+        (d.properties as { pid: number }).pid,
+      ]),
+    );
+    for (const pid of pids.values()) started.push(pid);
+    await writeFile(join(stateDir, `${victim}.json`), '{"version":2}');
+    const newer = JSON.parse(await readFile(join(stateDir, `${kept}.json`), 'utf8'));
+    await writeFile(join(stateDir, `${kept}.json`), JSON.stringify({ ...newer, version: 2 }));
+    assert.deepEqual(await plugin.describeInstances({}), [], 'neither is a valid version-1 record');
+    const victimPid = pids.get(victim) ?? 0;
+    const startTime = await processStartTime(victimPid);
+    for (let i = 0; i < 300 && (await isProcessAlive(victimPid, startTime)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!(await isProcessAlive(victimPid, startTime)), 'the process of the garbage file was reaped');
+    const keptPid = pids.get(kept) ?? 0;
+    assert.ok(
+      await isProcessAlive(keptPid, await processStartTime(keptPid)),
+      'the newer record’s process runs on',
+    );
+    assert.ok((await readdir(stateDir)).includes(`${victim}.json.damaged`), 'the garbage is kept aside');
+  } finally {
+    await plugin.close();
+  }
+});

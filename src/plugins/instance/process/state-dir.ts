@@ -222,7 +222,9 @@ export class StateDir {
       return { kind: 'damaged', file, reason: text === '' ? 'empty file' : 'not JSON' };
     }
     const version = (json as { version?: unknown } | null)?.version;
-    if (typeof version === 'number' && version > 1) {
+    // A newer Tend's record is left alone, but only one that names its instance: `{"version":2}`
+    // alone is garbage, and leaving it would leave its process running with nobody to count it.
+    if (typeof version === 'number' && version > 1 && (json as { id?: unknown }).id === id) {
       this.logger.warn('state file of a newer version left alone', { file, version });
       return { kind: 'foreign' };
     }
