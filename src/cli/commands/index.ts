@@ -23,6 +23,7 @@ const modules: readonly CommandModule[] = [
   { names: ['plugin'], load: async () => (await import('./plugin.js')).registerPluginCommands },
   { names: ['token'], load: async () => (await import('./token.js')).registerTokenCommands },
   { names: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
+  { names: ['logs'], load: async () => (await import('./logs.js')).registerLogsCommand },
   { names: ['top'], load: async () => (await import('./top.js')).registerTopCommand },
 ];
 

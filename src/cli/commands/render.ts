@@ -1,4 +1,4 @@
-import type { GroupStatus, LeaderInfo } from '../../spi/index.js';
+import type { GroupStatus, InstanceLocation, LeaderInfo, Tags } from '../../spi/index.js';
 
 /** Config hashes are long; people recognise the first few characters, as with git. */
 export function shortConfig(config: string): string {
@@ -51,4 +51,25 @@ export function isConverged(status: GroupStatus, config?: string): boolean {
     status.healthy === status.desired &&
     status.observed === status.desired
   );
+}
+
+/** Where an instance lives, in a few words: `pid 4242 on box`, `container 1a2b3c 172.17.0.2`. */
+export function locationText(location: InstanceLocation | undefined): string {
+  if (location === undefined) return '-';
+  const parts: string[] = [];
+  if (location.pid !== undefined) parts.push(`pid ${location.pid}`);
+  if (location.containerId !== undefined) parts.push(`container ${location.containerId}`);
+  if (location.address !== undefined) parts.push(location.address);
+  if (location.host !== undefined && location.host !== location.address) {
+    parts.push(parts.length === 0 ? location.host : `on ${location.host}`);
+  }
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
+/** Tend's own bookkeeping tags (group, config, op, epoch) are left out: they say nothing new here. */
+const BOOKKEEPING = new Set(['tend.group', 'tend.config', 'tend.op', 'tend.epoch', 'tend.logical']);
+
+export function tagsText(tags: Tags, all = false): string {
+  const shown = Object.entries(tags).filter(([key]) => all || !BOOKKEEPING.has(key));
+  return shown.length === 0 ? '-' : shown.map(([k, v]) => `${k}=${v}`).join(',');
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { GroupView, StatusView } from '../../api/index.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
-import { ageText, leaderText, phaseText, shortConfig } from './render.js';
+import { ageText, leaderText, locationText, phaseText, shortConfig, tagsText } from './render.js';
 
 export function registerStatusCommands(program: Command): void {
   withManager(program.command('status').description('show every group and the leader')).action(
@@ -18,7 +18,7 @@ export function registerStatusCommands(program: Command): void {
   ).action(async (group: string, _options: unknown, command: Command) => {
     const view = await clientFor(command).group(group);
     if (outputOf(command) === 'json') printJson(view);
-    else printGroup(view);
+    else await printGroup(view);
   });
 }
 
@@ -44,10 +44,14 @@ export function printStatus(status: StatusView): void {
   );
 }
 
-function printGroup(view: GroupView): void {
+async function printGroup(view: GroupView): Promise<void> {
   const { revision, status } = view;
   printLine(`group:     ${view.id}`);
   printLine(`revision:  ${revision.revision} by ${revision.author} at ${revision.at} (${revision.reason})`);
+  // Loaded here only: the YAML printer is needed by describe alone.
+  const { stringify } = await import('yaml');
+  printLine('spec:');
+  for (const line of stringify(revision.spec).trimEnd().split('\n')) printLine(`  ${line}`);
   if (status === null) {
     printLine('status:    unknown (no leader could be asked)');
     return;
@@ -67,13 +71,15 @@ function printGroup(view: GroupView): void {
   printLine();
   const now = Date.now();
   printTable(
-    ['INSTANCE', 'LOGICAL', 'HEALTH', 'CONFIG', 'AGE'],
+    ['INSTANCE', 'LOGICAL', 'HEALTH', 'CONFIG', 'AGE', 'WHERE', 'TAGS'],
     status.instances.map((i) => [
       i.id,
       i.logicalId ?? '-',
       i.health,
       shortConfig(i.config) + (i.config === status.config ? '' : ' (old)'),
       ageText(i.createdAt, now),
+      locationText(i.location),
+      tagsText(i.tags),
     ]),
   );
 }
