@@ -45,6 +45,15 @@ files = [...files.filter((f) => f.startsWith('test/')), ...files.filter((f) => !
 
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 
+/** The runner's own summary of one file (TAP `# pass N`, spec `ℹ pass N`), summed at the end. */
+function countsOf(output) {
+  const count = (name) => {
+    const all = [...output.matchAll(new RegExp(`^(?:# |ℹ )${name} (\\d+)$`, 'gm'))];
+    return all.length === 0 ? 0 : Number(all[all.length - 1][1]);
+  };
+  return { pass: count('pass'), fail: count('fail'), skipped: count('skipped'), todo: count('todo') };
+}
+
 /** One file in its own process: a hang guard per test, not a timing assertion. */
 function runFile(file) {
   return new Promise((resolve) => {
@@ -64,7 +73,7 @@ function runFile(file) {
         `\n# ---- ${file}: ${ok ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds.toFixed(1)} s ----\n`,
       );
       process.stdout.write(Buffer.concat(chunks));
-      resolve({ file, seconds, ok });
+      resolve({ file, seconds, ok, counts: countsOf(Buffer.concat(chunks).toString('utf8')) });
     });
   });
 }
@@ -89,4 +98,11 @@ if (failed.length > 0) {
   console.log(`# FAILED: ${failed.length} file(s)`);
   for (const r of failed) console.log(`#   ${r.file}`);
 }
+// One closing line over every file, in the plain form CI reads ('N passed, N failed, N skipped').
+const total = { pass: 0, fail: 0, skipped: 0, todo: 0 };
+for (const r of results) for (const k of Object.keys(total)) total[k] += r.counts[k];
+// A file that failed without a summary (a crash, a hang guard) still counts as a failure.
+const unsummarised = failed.filter((r) => r.counts.fail === 0).length;
+console.log(`# todo ${total.todo}`);
+console.log(`${total.pass} passed, ${total.fail + unsummarised} failed, ${total.skipped} skipped`);
 process.exit(failed.length === 0 ? 0 : 1);
