@@ -148,9 +148,15 @@ class FakeApi {
       if (url.pathname === '/v1/groups/web/history') return send(res, 200, this.history);
       if (url.pathname === '/v1/metrics/history') return send(res, 200, this.metrics());
       if (url.pathname === '/v1/groups/web/instances/i-1/logs') {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-        res.write('booting i-1\nlistening on :8080\n');
-        if (url.searchParams.get('follow') !== '1') return void res.end();
+        // The manager's format: JSON {text}, or with follow=1 server-sent `event: log` {text} pieces.
+        const tail = 'booting i-1\nlistening on :8080\n';
+        if (url.searchParams.get('follow') !== '1')
+          return send(res, 200, { group: 'web', instance: 'i-1', text: tail });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.write(`event: log\ndata: ${JSON.stringify({ text: tail })}\n\n`);
         this.logFollowers.add(res);
         req.on('close', () => this.logFollowers.delete(res));
         return;
@@ -355,7 +361,8 @@ test('dashboard against a fake API', { skip: skip ?? false, timeout: 300_000 }, 
     await panel.locator('#log-follow').check();
     await panel.getByTestId('log-state').filter({ hasText: 'following' }).waitFor();
     await eventually('the follow request', () => (fake.logFollowers.size > 0 ? true : undefined));
-    for (const follower of fake.logFollowers) follower.write('<b>request</b> GET /health 200\n');
+    for (const follower of fake.logFollowers)
+      follower.write(`event: log\ndata: ${JSON.stringify({ text: '<b>request</b> GET /health 200\n' })}\n\n`);
     await panel.getByTestId('log').filter({ hasText: '<b>request</b> GET /health 200' }).waitFor();
     assert.equal(await panel.locator('#log b').count(), 0, 'log text stays text');
     fake.pushStatus(); // a status re-render keeps the followed log

@@ -19,6 +19,7 @@ groups:
       plugin: vanilla
       properties:
         init:
+          - echo worker up
           - while true; do sleep 1; done
         tags: { role: worker }
     health: { grace: 1s, unhealthyAfter: 2s, maxInFlight: 2 }
@@ -206,15 +207,25 @@ test('dashboard on a real manager: live convergence, healing, roles', {
     // The manager's own ring: at least the open interval, with this group's counts in it.
     const health = page.getByTestId('chart-health');
     await health.locator('polyline.healthy').waitFor();
-    assert.match((await health.textContent()) ?? '', /now \d+ \/ 4/);
-    const id = liveInstances(workspace?.stateDir ?? '', 'workers')[0]?.id;
-    assert.ok(id);
+    await health.filter({ hasText: /now \d+ \/ 4/ }).waitFor();
+    const live = liveInstances(workspace?.stateDir ?? '', 'workers')[0];
+    assert.ok(live);
+    const id = live.id;
     await page.click(`#instances-body tr[data-instance="${id}"] td.num`);
     const panel = page.getByTestId('instance-panel');
     await panel.waitFor();
     assert.match((await panel.textContent()) ?? '', new RegExp(`Instance ${id}`));
     assert.match((await panel.getByTestId('instance-tags').textContent()) ?? '', /role=worker/);
-    await panel.getByTestId('log-state').filter({ hasText: /\S/ }).waitFor();
+    // Where it lives: the process plugin's PID, the one the test found on the machine.
+    await panel
+      .getByTestId('location')
+      .filter({ hasText: String(live.pid) })
+      .waitFor();
+    // Its output through GET …/logs, as a tail and then followed.
+    await panel.getByTestId('log').filter({ hasText: 'worker up' }).waitFor();
+    await panel.locator('#log-follow').check();
+    await panel.getByTestId('log-state').filter({ hasText: 'following' }).waitFor();
+    await panel.getByTestId('log').filter({ hasText: 'worker up' }).waitFor();
     await browser?.screenshot('08-instance-and-history');
     await page.click('[data-filter="instance"] button');
   });

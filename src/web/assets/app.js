@@ -165,6 +165,8 @@ function applyStatus(status) {
   // A commit (apply, scale, undo) shows as a new config or size: the history has a new revision.
   if (before && after && (before.config !== after.config || before.desired !== after.desired))
     panels.specChanged();
+  if (before && after && (before.healthy !== after.healthy || before.desired !== after.desired))
+    panels.countsChanged();
   if (selectedGroup() === undefined) select(groups()[0]?.id ?? null);
   render();
 }

@@ -126,18 +126,23 @@ export function renderInstance(element, { group, instance, health, events, now, 
 const MAX_CHARS = 200_000;
 
 export async function readLog({ token, group, instance, follow, signal, onText, onState }) {
+  let stateText = '';
+  const say = (text) => {
+    stateText = text;
+    onState(text);
+  };
   const base = `/v1/groups/${encodeURIComponent(group)}/instances/${encodeURIComponent(instance)}/logs`;
   const url = `${base}?tail=200${follow ? '&follow=1' : ''}`;
   let response;
   try {
     response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store', signal });
   } catch (error) {
-    if (!signal.aborted) onState(`cannot reach the manager: ${String(error)}`);
+    if (!signal.aborted) say(`cannot reach the manager: ${String(error)}`);
     return;
   }
   if (response.status === 404) {
     const body = await response.text().catch(() => '');
-    onState(
+    say(
       /no route/i.test(body) || body === ''
         ? 'Logs are not served by this manager version.'
         : messageOf(body),
@@ -145,10 +150,10 @@ export async function readLog({ token, group, instance, follow, signal, onText, 
     return;
   }
   if (!response.ok) {
-    onState(`Log refused (${response.status}): ${messageOf(await response.text().catch(() => ''))}`);
+    say(`Log refused (${response.status}): ${messageOf(await response.text().catch(() => ''))}`);
     return;
   }
-  onState(follow ? 'following…' : 'last 200 lines');
+  say(follow ? 'following…' : 'last 200 lines');
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('application/json')) {
     const body = await response.json().catch(() => ({}));
@@ -171,16 +176,25 @@ export async function readLog({ token, group, instance, follow, signal, onText, 
       const messages = pending.split('\n\n');
       pending = messages.pop() ?? '';
       for (const message of messages) {
-        const data = message
-          .split('\n')
+        const lines = message.split('\n');
+        const event =
+          lines
+            .find((line) => line.startsWith('event:'))
+            ?.slice(6)
+            .trim() ?? 'message';
+        const data = lines
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).replace(/^ /, ''));
-        if (data.length > 0) onText(`${sseText(data.join('\n'))}\n`);
+        if (data.length === 0) continue;
+        const parsed = parseJson(data.join('\n'));
+        // The manager sends `event: log` {text} pieces, and `event: error` {error} before it ends.
+        if (event === 'error') say(`log stopped: ${parsed?.error?.message ?? data.join(' ')}`);
+        else onText(typeof parsed?.text === 'string' ? parsed.text : `${data.join('\n')}\n`);
       }
     }
-    if (!signal.aborted) onState(follow ? 'stream ended' : 'last 200 lines');
+    if (!signal.aborted && follow && !/^log stopped/.test(stateText)) say('stream ended');
   } catch {
-    if (!signal.aborted) onState('stream interrupted');
+    if (!signal.aborted) say('stream interrupted');
   }
 }
 
@@ -204,11 +218,11 @@ function jsonText(body) {
   return JSON.stringify(body);
 }
 
-function sseText(data) {
+function parseJson(text) {
   try {
-    return lineText(JSON.parse(data));
+    return JSON.parse(text);
   } catch {
-    return data;
+    return undefined;
   }
 }
 

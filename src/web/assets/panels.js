@@ -11,6 +11,7 @@ import { renderSpec } from './spec-view.js';
 import { eventMatches } from './views.js';
 
 const CHART_REFRESH_MS = 10_000;
+const CHART_MIN_GAP_MS = 2_000;
 
 /**
  * `page` gives the panels what they read of the page's state: token(), group(), instance(),
@@ -144,8 +145,11 @@ export function createPanels(page) {
     });
   }
 
+  let chartsAt = 0;
+
   async function loadCharts() {
     if (page.token() === null) return;
+    chartsAt = Date.now();
     try {
       metrics = await request(page.token(), 'GET', '/v1/metrics/history');
     } catch (error) {
@@ -166,6 +170,10 @@ export function createPanels(page) {
       void loadHistory();
       drawInstance();
       drawCharts();
+    },
+    /** Counts changed: the chart's last point is refetched, at most every few seconds. */
+    countsChanged() {
+      if (chartsTimer !== undefined && Date.now() - chartsAt > CHART_MIN_GAP_MS) void loadCharts();
     },
     /** A spec commit (or destroy) of the shown group: history changed. */
     specChanged: () => void loadHistory(true),
