@@ -44,6 +44,8 @@ const steadySeconds = Number(process.env.BENCH_STEADY_S ?? 10);
 const raisedRate = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
 const provisionRate = raisedRate ?? 20; // DEFAULT_PLUGIN_LIMITS
 
+/** Stages on stderr, so a run that never ends still shows how far it got. */
+const progress = (line: string) => process.stderr.write(`scale: ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -195,6 +197,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       if (performance.now() - started > limitS * 1000) break;
       await sleep(1000);
     }
+    progress(`${groups}x${size}: converged ${convergeS ?? `no, not within ${limitS} s`}`);
     // Steady state: CPU and event-loop delay over a quiet window.
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -213,7 +216,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     const roundsPerGroupPerS =
       closed === undefined
         ? null
-        : round((closed.reconcile.count / (history.intervalMs / 1000) / groups) * 100) / 100;
+        : Math.round((closed.reconcile.count / (history.intervalMs / 1000) / groups) * 100) / 100;
     const reconcileMeanMs = closed === undefined ? null : round(closed.reconcile.meanMs);
     const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
     const statusTimes: number[] = [];
@@ -223,6 +226,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       statusTimes.push(ms);
       statusBytes = bytes;
     }
+    progress(`${groups}x${size}: status median ${median(statusTimes)} ms, ${statusBytes} bytes`);
     const watch: number[] = [];
     const silent: number[] = [];
     for (let i = 0; i < heals; i++) {
@@ -230,9 +234,15 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       const group = groupName(Math.floor(((i + 0.5) * groups) / heals) % groups);
       const w = await heal(sim, group, size, false);
       if (w !== null) watch.push(w);
+      progress(
+        `${groups}x${size}: heal ${i + 1} watch ${w === null ? 'none within 120 s' : `${round(w)} ms`}`,
+      );
       await sleep(1500);
       const s = await heal(sim, group, size, true);
       if (s !== null) silent.push(s);
+      progress(
+        `${groups}x${size}: heal ${i + 1} silent ${s === null ? 'none within 120 s' : `${round(s)} ms`}`,
+      );
       await sleep(1500);
     }
     return {
@@ -291,7 +301,7 @@ console.log(
     convergeS100k: big?.convergeS ?? null,
     healRatio1000to10:
       heal10 !== undefined && heal10 !== null && heal1000 !== undefined && heal1000 !== null
-        ? round((heal1000 / heal10) * 100) / 100
+        ? Math.round((heal1000 / heal10) * 100) / 100
         : null,
     provisionRatePerSec: provisionRate,
     statusErrors,
