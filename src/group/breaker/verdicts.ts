@@ -1,10 +1,8 @@
-import { backoffDelay, type Logger, type Random } from '../../lib/index.js';
+import { backoffDelay, type Random } from '../../lib/index.js';
 import type { GroupSpec } from '../../spi/index.js';
-import type { EarlyExit } from '../loop/observe.js';
-import type { Emit } from '../loop/reconciler.js';
 import { desiredCount } from '../plan/helpers.js';
-import { recordFailure, recordSuccess, scheduleRetry } from '../plan/state.js';
-import type { BreakerState, ObservedInstance, PlannerState } from '../plan/types.js';
+import type { BreakerState, ObservedInstance } from '../plan/types.js';
+import type { BreakerVerdict } from './breaker.js';
 
 /**
  * Pacing of replacements after failures: the n-th failure in a row holds the next replacement
@@ -14,53 +12,28 @@ import type { BreakerState, ObservedInstance, PlannerState } from '../plan/types
  */
 export const REPLACEMENT_BACKOFF = { baseMs: 1_000, capMs: 30_000 } as const;
 
-/** Counts instances that exited by themselves before they were stable as failed replacements. */
-export function countEarlyExits(
-  state: PlannerState,
-  exits: readonly EarlyExit[],
-  now: number,
-  emit: Emit,
-  logger: Logger,
-): PlannerState {
-  let breaker = state.breaker;
-  for (const exit of exits) {
-    const reason = `instance ${exit.id} was gone ${exit.ageMs} ms after creation`;
-    logger.warn('instance exited before it was stable', {
-      instance: exit.id,
-      ageMs: exit.ageMs,
-      seen: exit.seen,
-    });
-    const wasHalfOpen = breaker.status === 'half-open';
-    breaker = recordFailure(breaker, reason, now, true);
-    if (wasHalfOpen) emit('breaker-open', `trial replacement failed: ${reason}`, { data: { reason } });
-  }
-  return breaker === state.breaker ? state : { ...state, breaker };
-}
-
-/** After new failures, the next replacement waits out a backoff (see REPLACEMENT_BACKOFF). */
-export function paceReplacements(
-  before: BreakerState,
-  state: PlannerState,
-  now: number,
-  random: Random,
-): PlannerState {
-  const failures = state.breaker.consecutiveFailures;
-  if (failures <= before.consecutiveFailures || state.breaker.status !== 'closed') return state;
-  const delay = backoffDelay(failures - 1, { ...REPLACEMENT_BACKOFF, random });
-  return { ...state, breaker: scheduleRetry(state.breaker, now, delay) };
+/** Instances that exited by themselves before they were stable count as failed replacements. */
+export function earlyExitVerdicts(exits: ReadonlyArray<{ id: string; ageMs: number }>): BreakerVerdict[] {
+  return exits.map((exit) => ({
+    type: 'failed',
+    reason: `instance ${exit.id} was gone ${exit.ageMs} ms after creation`,
+    earlyExit: true,
+  }));
 }
 
 /**
- * A replacement proved itself (an instance became stable, or the group settled): forget the
- * failures; a half-open breaker closes. An open one waits for its trial.
+ * After new failures (`before` → `after`), the next replacement waits out a backoff (see
+ * REPLACEMENT_BACKOFF); undefined when there is nothing to pace.
  */
-export function closeOnProof(state: PlannerState, emit: Emit): PlannerState {
-  const before = state.breaker;
-  if (before.status === 'open' || (before.status === 'closed' && before.consecutiveFailures === 0))
-    return state;
-  if (before.status === 'half-open')
-    emit('breaker-closed', 'a replacement proved healthy; remediation resumes');
-  return { ...state, breaker: recordSuccess(before) };
+export function pacing(
+  before: BreakerState,
+  after: BreakerState,
+  now: number,
+  random: Random,
+): BreakerVerdict | undefined {
+  const failures = after.consecutiveFailures;
+  if (failures <= before.consecutiveFailures || after.status !== 'closed') return undefined;
+  return { type: 'paced', retryAt: now + backoffDelay(failures - 1, { ...REPLACEMENT_BACKOFF, random }) };
 }
 
 /** Everything current, in count, none unhealthy, all past grace and unhealthyAfter: a quiet group. */

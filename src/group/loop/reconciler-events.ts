@@ -1,10 +1,10 @@
 import type { Logger } from '../../lib/index.js';
 import type { TendErrorKind } from '../../spi/index.js';
-import { recordFailure, rejectConfig } from '../plan/state.js';
-import type { Action, BreakerState, PlannerState } from '../plan/types.js';
+import type { BreakerVerdict } from '../breaker/breaker.js';
+import type { Action } from '../plan/types.js';
+import type { Emit } from './emit.js';
 import type { ExecutionOutcome } from './executor.js';
 import type { HealthTracker } from './observe.js';
-import type { Emit } from './reconciler.js';
 
 /**
  * Back-pressure, lost leadership and a platform that cannot be reached say nothing about the
@@ -21,7 +21,7 @@ const notFailures = new Set<TendErrorKind>([
   'exhausted',
 ]);
 
-/** Tells listeners about the planner's state transitions. */
+/** Tells listeners about the planner's rollout transitions (the breaker's speak for themselves). */
 export function transitionEvents(actions: readonly Action[], emit: Emit): void {
   for (const a of actions) {
     if (a.type === 'rollout-start') {
@@ -33,15 +33,12 @@ export function transitionEvents(actions: readonly Action[], emit: Emit): void {
     } else if (a.type === 'rollout-failed') {
       const type = a.onFailure === 'rollback' ? 'rollout-rollback' : 'rollout-paused';
       emit(type, `rollout failed (${a.reason}); ${a.onFailure === 'rollback' ? 'rolling back' : 'paused'}`);
-    } else if (a.type === 'breaker-open') {
-      emit('breaker-open', `remediation stopped: ${a.reason}`, { data: { reason: a.reason } });
     }
   }
 }
 
 export interface OutcomeInput {
   outcome: ExecutionOutcome;
-  state: PlannerState;
   now: number;
   emit: Emit;
   tracker: HealthTracker;
@@ -51,19 +48,15 @@ export interface OutcomeInput {
 }
 
 /**
- * Turns what happened into events and breaker verdicts. A failed replacement is a provision error
+ * Turns what happened into events, and into the breaker's verdicts (applied by the caller, in order). A failed replacement is a provision error
  * (throttling aside: that is back-pressure, not failure) or an instance healed away before it was
  * stable — the signature of a replacement loop. (Instances that exit by themselves before they
  * are stable are counted when a describe finds them gone: see breaker/verdicts.ts.)
  */
-export function recordOutcome(input: OutcomeInput): PlannerState {
+export function recordOutcome(input: OutcomeInput): BreakerVerdict[] {
   const { outcome, now, emit, tracker } = input;
-  let breaker = input.state.breaker;
-  const fail = (reason: string) => {
-    const wasHalfOpen = breaker.status === 'half-open';
-    breaker = recordFailure(breaker, reason, now);
-    if (wasHalfOpen) emit('breaker-open', `trial replacement failed: ${reason}`, { data: { reason } });
-  };
+  const verdicts: BreakerVerdict[] = [];
+  const fail = (reason: string) => verdicts.push({ type: 'failed', reason });
   for (const d of outcome.destroyed) {
     emit('destroyed', `destroyed ${d.instanceId} (${d.reason})`, {
       instanceId: d.instanceId,
@@ -99,7 +92,12 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
     emit('provision-failed', `provision ${action.key} failed: ${error.message}`, {
       data: { key: action.key, kind: error.kind },
     });
-    if (error.kind === 'invalid_spec') breaker = reject(breaker, action.config, error.message, input);
+    if (error.kind === 'invalid_spec')
+      verdicts.push({
+        type: 'rejected',
+        config: action.config,
+        reason: `provision failed: ${error.message}`,
+      });
     else if (!notFailures.has(error.kind)) fail(`provision failed: ${error.message}`);
   }
   if (input.steps.some((s) => (s.type === 'provision' || s.type === 'destroy') && s.reason === 'rollout')) {
@@ -107,19 +105,9 @@ export function recordOutcome(input: OutcomeInput): PlannerState {
   }
   // The trial awaits its verdict only once it made an instance; a trial that met an outage (or
   // throttling) got none and is tried again, else the breaker would stay half-open for good.
-  if (breaker.status === 'half-open' && outcome.provisioned.length > 0)
-    breaker = { ...breaker, probeIssued: true };
-  return { ...input.state, breaker };
-}
-
-/** `invalid_spec` means "do not retry": stop provisioning this config now, and say why, once. */
-function reject(breaker: BreakerState, config: string, message: string, input: OutcomeInput): BreakerState {
-  if (breaker.rejectedConfig === config) return breaker;
-  const next = rejectConfig(breaker, config, `provision failed: ${message}`, input.now);
-  input.emit('breaker-open', `remediation stopped: ${next.reason ?? message}`, {
-    data: { reason: next.reason ?? message, config },
-  });
-  return next;
+  // (`invalid_spec` means "do not retry": the breaker stops provisioning that config, once.)
+  if (outcome.provisioned.length > 0) verdicts.push({ type: 'trial-issued' });
+  return verdicts;
 }
 
 /** Failed calls make the loop back off; calls cut short by a lost leadership do not. */

@@ -13,16 +13,16 @@ import {
   TendError,
   toTendError,
 } from '../../spi/index.js';
-import { closeOnProof, countEarlyExits, paceReplacements, settled } from '../breaker/verdicts.js';
+import { type BreakerVerdict, reduceBreaker, reduceBreakerAll } from '../breaker/breaker.js';
+import { earlyExitVerdicts, pacing, settled } from '../breaker/verdicts.js';
 import { plan } from '../plan/plan.js';
 import {
-  applyTransitions,
+  applyPlan,
   initialPlannerState,
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
   recordProvisioned,
-  releaseRejection,
   retarget,
 } from '../plan/state.js';
 import type { ObservedInstance, PlanLimits, PlannerState } from '../plan/types.js';
@@ -31,6 +31,7 @@ import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
 import type { Describer } from './describe-coalescer.js';
+import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
@@ -67,7 +68,7 @@ export interface TickResult {
   retryAt?: number;
 }
 
-export type Emit = (type: GroupEventType, message: string, extra?: Partial<GroupEvent>) => void;
+export type { Emit } from './emit.js';
 
 /** One group's reconcile state and its tick: observe → plan → act. The loop lives in controller.ts. */
 export function createReconciler(o: ReconcilerOptions) {
@@ -97,6 +98,24 @@ export function createReconciler(o: ReconcilerOptions) {
     } catch (error) {
       o.logger.warn('event listener failed', { error: String(error) });
     }
+  };
+  const emitAll = (
+    events: ReadonlyArray<{ type: GroupEventType; message: string; data?: GroupEvent['data'] }>,
+  ) => {
+    for (const e of events) emit(e.type, e.message, e.data === undefined ? {} : { data: e.data });
+  };
+  /** Hands the breaker its verdicts, in order, and says what its transitions were. */
+  const judge = (verdicts: readonly BreakerVerdict[], now: number) => {
+    const step = reduceBreakerAll(state.breaker, verdicts, now);
+    state = { ...state, breaker: step.state };
+    emitAll(step.events);
+  };
+  /** Verdicts that count failures, then the pacing their new failures call for. */
+  const judgeFailures = (verdicts: readonly BreakerVerdict[], now: number, paceFrom = now) => {
+    const before = state.breaker;
+    judge(verdicts, now);
+    const paced = pacing(before, state.breaker, paceFrom, o.random);
+    if (paced !== undefined) judge([paced], now);
   };
   const executorContext = (signal: AbortSignal, spec: GroupSpec): ExecutorContext => ({
     ...o,
@@ -213,19 +232,25 @@ export function createReconciler(o: ReconcilerOptions) {
     for (const change of seen.changes) {
       if (change.becameUnhealthy)
         emit('unhealthy', `instance ${change.id} reports unhealthy`, { instanceId: change.id });
-      if (change.becameStable) state = closeOnProof(state, emit);
+      if (change.becameStable) judge([{ type: 'proved' }], now);
     }
     state = recordGenerations(state, spec.id, observed);
-    if (settled(observed, spec, targetConfig, now)) state = closeOnProof(state, emit);
+    if (settled(observed, spec, targetConfig, now)) judge([{ type: 'proved' }], now);
     // After any proof: an instance that crashed is counted even when another one proved itself.
-    const beforeExits = state.breaker;
-    state = countEarlyExits(state, seen.exits, now, emit, o.logger);
-    state = paceReplacements(beforeExits, state, now, o.random);
-    liftRejection(releaseRejection(state, targetConfig), 'a new spec is the target');
+    for (const exit of seen.exits)
+      o.logger.warn('instance exited before it was stable', {
+        instance: exit.id,
+        ageMs: exit.ageMs,
+        seen: exit.seen,
+      });
+    judgeFailures(earlyExitVerdicts(seen.exits), now);
+    judge([{ type: 'released', targetConfig, why: 'a new spec is the target' }], now);
 
     const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
-    state = applyTransitions(state, actions, now);
+    const planned = applyPlan(state, actions, now);
+    state = planned.state;
     transitionEvents(actions, emit);
+    emitAll(planned.events);
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
@@ -233,9 +258,8 @@ export function createReconciler(o: ReconcilerOptions) {
 
     const outcome = await execute(executorContext(signal, spec), steps);
     errors.record(outcome);
-    const beforeOutcome = state.breaker;
-    state = recordOutcome({ outcome, state, now, emit, tracker, logger: o.logger, steps, targetConfig });
-    state = paceReplacements(beforeOutcome, state, o.clock.now(), o.random);
+    const verdicts = recordOutcome({ outcome, now, emit, tracker, logger: o.logger, steps, targetConfig });
+    judgeFailures(verdicts, now, o.clock.now());
     state = recordProvisioned(
       state,
       spec.id,
@@ -248,13 +272,6 @@ export function createReconciler(o: ReconcilerOptions) {
   function held(): { retryAt?: number } {
     const { retryAt, status } = state.breaker;
     return status === 'closed' && retryAt !== undefined && retryAt > o.clock.now() ? { retryAt } : {};
-  }
-
-  /** Takes `next` if it lifted a rejected spec's stop, and says so. */
-  function liftRejection(next: PlannerState, why: string): void {
-    if (next === state) return;
-    state = next;
-    emit('breaker-closed', `${why}; provisioning resumes`);
   }
 
   return {
@@ -305,16 +322,21 @@ export function createReconciler(o: ReconcilerOptions) {
     },
     setPaused(paused: boolean) {
       const now = o.clock.now();
-      const rejected = state.breaker.rejectedConfig !== undefined;
+      const released = reduceBreaker(
+        state.breaker,
+        { type: 'released', why: 'resumed by the operator' },
+        now,
+      );
       change((s) => {
         const r = s.rollout;
         const resumed =
           !paused && r?.state === 'paused' ? { ...r, state: 'running' as const, startedAt: now } : r;
         const next = { ...s, paused, ...(resumed === undefined ? {} : { rollout: resumed }) };
         // The operator's resume is their word that the platform may take the spec now.
-        return paused ? next : releaseRejection(next);
+        if (paused) return next;
+        return { ...next, breaker: reduceBreaker(next.breaker, { type: 'released', why: '' }, now).state };
       });
-      if (!paused && rejected) emit('breaker-closed', 'resumed by the operator; provisioning resumes');
+      if (!paused) emitAll(released.events);
     },
     persist,
     plannerState: () => state,

@@ -1,4 +1,4 @@
-import { gateByBreaker } from '../breaker/plan-breaker.js';
+import { gateByBreaker } from '../breaker/gate.js';
 import { planLogical } from './logical.js';
 import { rolloutTransitions } from './rollout.js';
 import { planSize } from './size.js';

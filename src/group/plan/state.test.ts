@@ -7,13 +7,8 @@ import {
   initialPlannerState,
   parsePlannerState,
   plannerStateToJson,
-  recordFailure,
   recordGenerations,
   recordProvisioned,
-  recordSuccess,
-  rejectConfig,
-  releaseRejection,
-  scheduleRetry,
 } from './state.js';
 import type { PlannerState } from './types.js';
 
@@ -48,22 +43,6 @@ test('a paused rollout pauses the group', () => {
   assert.equal(state.paused, true);
   assert.equal(state.rollout?.state, 'paused');
   assert.equal(state.rollout?.reason, 'sick');
-});
-
-test('breaker: failures count, a failed probe re-opens, a success closes', () => {
-  let breaker = recordFailure(initialPlannerState.breaker, 'x', 1);
-  assert.deepEqual(breaker, { status: 'closed', consecutiveFailures: 1, lastFailure: 'x' });
-  const state = applyTransitions(
-    { ...initialPlannerState, breaker },
-    [{ type: 'breaker-open', reason: 'r' }],
-    2,
-  );
-  assert.equal(state.breaker.status, 'open');
-  assert.equal(recordSuccess(state.breaker).status, 'open', 'only the probe may close it');
-  breaker = applyTransitions(state, [{ type: 'breaker-half-open' }], 3).breaker;
-  assert.equal(recordFailure(breaker, 'again', 4).status, 'open');
-  assert.equal(recordFailure(breaker, 'again', 4).openedAt, 4);
-  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
 });
 
 test('generations remember the highest one seen per slot', () => {
@@ -112,34 +91,4 @@ test('successful provisions raise their slot’s generation; the next key is fre
   );
   assert.deepEqual(keys, ['g:new:2:1']);
   assert.equal(recordProvisioned(state, 'g', [{ config: 'new', key: 'g:new:2:0' }]), state);
-});
-
-test('a rejected config keeps the breaker open until the target changes or the operator resumes', () => {
-  const breaker = rejectConfig(initialPlannerState.breaker, 'bad', 'provision failed: no image', 5);
-  assert.deepEqual(breaker, {
-    status: 'open',
-    consecutiveFailures: 1,
-    openedAt: 5,
-    reason: 'provision failed: no image (not retried: fix the spec)',
-    lastFailure: 'provision failed: no image',
-    rejectedConfig: 'bad',
-  });
-  const state = { ...initialPlannerState, breaker };
-  assert.equal(releaseRejection(state, 'bad'), state, 'same target: still stopped');
-  assert.deepEqual(releaseRejection(state, 'good').breaker, { status: 'closed', consecutiveFailures: 0 });
-  assert.deepEqual(releaseRejection(state).breaker, { status: 'closed', consecutiveFailures: 0 });
-  const open = { ...initialPlannerState, breaker: { status: 'open' as const, consecutiveFailures: 5 } };
-  assert.equal(releaseRejection(open, 'good'), open, 'an ordinary open breaker waits for its trial');
-});
-
-test('early exits are counted apart; retries are scheduled only while closed; success forgets both', () => {
-  let breaker = recordFailure(initialPlannerState.breaker, 'provision failed: x', 1);
-  breaker = recordFailure(breaker, 'instance i-1 was gone 5 ms after creation', 2, true);
-  assert.equal(breaker.consecutiveFailures, 2);
-  assert.equal(breaker.earlyExits, 1);
-  breaker = scheduleRetry(breaker, 2, 700);
-  assert.equal(breaker.retryAt, 702);
-  const open = { status: 'open' as const, consecutiveFailures: 5, openedAt: 0 };
-  assert.equal(scheduleRetry(open, 2, 700), open);
-  assert.deepEqual(recordSuccess(breaker), { status: 'closed', consecutiveFailures: 0 });
 });

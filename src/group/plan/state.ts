@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { GroupSpec, JsonValue } from '../../spi/index.js';
+import { type BreakerEvent, type BreakerVerdict, reduceBreaker } from '../breaker/breaker.js';
 import { configHash } from '../spec/index.js';
 import { parseOpKey } from './helpers.js';
-import type { Action, BreakerState, ObservedInstance, PlannerState } from './types.js';
+import type { Action, ObservedInstance, PlannerState } from './types.js';
 
 export const initialPlannerState: PlannerState = {
   paused: false,
@@ -11,11 +12,21 @@ export const initialPlannerState: PlannerState = {
 };
 
 /**
- * Applies the planner's transitions to its state (pure). `previousSpec` is what a rollout
- * started by the planner can fall back to, when the controller knows it.
+ * Applies the planner's transitions to its state (pure), with the breaker's events they cause.
+ * `previousSpec` is what a rollout started by the planner can fall back to, when known.
  */
-export function applyTransitions(state: PlannerState, actions: readonly Action[], now: number): PlannerState {
+export function applyPlan(
+  state: PlannerState,
+  actions: readonly Action[],
+  now: number,
+): { state: PlannerState; events: BreakerEvent[] } {
   let next = state;
+  const events: BreakerEvent[] = [];
+  const breaker = (verdict: BreakerVerdict) => {
+    const step = reduceBreaker(next.breaker, verdict, now);
+    next = { ...next, breaker: step.state };
+    events.push(...step.events);
+  };
   for (const action of actions) {
     switch (action.type) {
       case 'rollout-start':
@@ -36,16 +47,21 @@ export function applyTransitions(state: PlannerState, actions: readonly Action[]
         next = failRollout(next, action.onFailure, action.reason, now);
         break;
       case 'breaker-open':
-        next = { ...next, breaker: openBreaker(next.breaker, action.reason, now) };
+        breaker({ type: 'tripped', reason: action.reason });
         break;
       case 'breaker-half-open':
-        next = { ...next, breaker: { ...next.breaker, status: 'half-open', probeIssued: false } };
+        breaker({ type: 'trial' });
         break;
       default:
         break;
     }
   }
-  return next;
+  return { state: next, events };
+}
+
+/** `applyPlan` without the events, for simulations. */
+export function applyTransitions(state: PlannerState, actions: readonly Action[], now: number): PlannerState {
+  return applyPlan(state, actions, now).state;
 }
 
 function failRollout(state: PlannerState, onFailure: 'pause' | 'rollback', reason: string, now: number) {
@@ -65,64 +81,6 @@ function failRollout(state: PlannerState, onFailure: 'pause' | 'rollback', reaso
     };
   }
   return { ...state, paused: true, rollout: { ...rollout, state: 'paused' as const, reason } };
-}
-
-export function openBreaker(breaker: BreakerState, reason: string, now: number): BreakerState {
-  const open: BreakerState = {
-    status: 'open',
-    consecutiveFailures: breaker.consecutiveFailures,
-    openedAt: now,
-    reason,
-  };
-  if (breaker.lastFailure !== undefined) open.lastFailure = breaker.lastFailure;
-  return open;
-}
-
-/**
- * A replacement failed: count it; a failed half-open probe re-opens the breaker at once.
- * `earlyExit`: the instance went away by itself before it was stable (a crash loop's signature).
- */
-export function recordFailure(
-  breaker: BreakerState,
-  reason: string,
-  now: number,
-  earlyExit = false,
-): BreakerState {
-  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: reason };
-  if (earlyExit) counted.earlyExits = (breaker.earlyExits ?? 0) + 1;
-  return breaker.status === 'half-open' ? openBreaker(counted, reason, now) : counted;
-}
-
-/** Holds replacements back until `now + delayMs`; only a closed breaker paces (open ones wait anyway). */
-export function scheduleRetry(breaker: BreakerState, now: number, delayMs: number): BreakerState {
-  return breaker.status === 'closed' ? { ...breaker, retryAt: now + delayMs } : breaker;
-}
-
-/** The platform called `config` invalid: open at once, and no trial until the target changes. */
-export function rejectConfig(
-  breaker: BreakerState,
-  config: string,
-  failure: string,
-  now: number,
-): BreakerState {
-  const counted = { ...breaker, consecutiveFailures: breaker.consecutiveFailures + 1, lastFailure: failure };
-  return { ...openBreaker(counted, `${failure} (not retried: fix the spec)`, now), rejectedConfig: config };
-}
-
-/**
- * Lifts a rejection once the target config is another one (a new spec, or a rollback) — or, with
- * no `targetConfig`, because the operator resumed. Other breaker states are left alone.
- */
-export function releaseRejection(state: PlannerState, targetConfig?: string): PlannerState {
-  const rejected = state.breaker.rejectedConfig;
-  if (rejected === undefined || rejected === targetConfig) return state;
-  return { ...state, breaker: { status: 'closed', consecutiveFailures: 0 } };
-}
-
-/** A replacement proved itself (became healthy, or the group settled): close and forget. */
-export function recordSuccess(breaker: BreakerState): BreakerState {
-  if (breaker.status === 'open') return breaker; // only the half-open probe may close it
-  return { status: 'closed', consecutiveFailures: 0 };
 }
 
 /** Remembers the highest generation seen per slot, so a later replacement never reuses a key. */
