@@ -219,6 +219,13 @@ export class ManagerClient {
     } catch (error) {
       if (error instanceof TendError) throw error;
       if (signal?.aborted === true) throw toTendError(signal.reason ?? error, 'timeout');
+      if (this.url.startsWith('https:') && isTlsMismatch(error)) {
+        throw new TendError(
+          'unavailable',
+          `${this.url} did not answer TLS: the manager there serves plain http? (try ${this.url.replace(/^https:/, 'http:')})`,
+          { cause: error },
+        );
+      }
       throw new TendError(
         'unavailable',
         `cannot reach a Tend manager at ${this.url} (start one with \`tend up\`)`,
@@ -271,6 +278,14 @@ function eventParams(
   return params.toString();
 }
 
+/** OpenSSL's answer when an https client meets a plain-http server. */
+function isTlsMismatch(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG'
+  );
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -285,7 +300,7 @@ function toError(status: number, body: unknown, text: string): TendError {
     const kind = isTendErrorKind(error.kind) ? error.kind : 'internal';
     const message = typeof error.message === 'string' ? error.message : `HTTP ${status}`;
     const details = typeof error.details === 'object' && error.details !== null ? error.details : {};
-    return new TendError(kind, message, { details: details as Record<string, unknown> });
+    return new TendError(kind, message, { details: { ...(details as Record<string, unknown>), status } });
   }
   return new TendError('internal', `HTTP ${status}: ${text.slice(0, 200)}`);
 }

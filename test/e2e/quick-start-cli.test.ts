@@ -88,7 +88,9 @@ test('quick start from the CLI: describe → kill → replacement → logs → r
     .replace(
       'health: { grace: 2s, unhealthyAfter: 10s, maxInFlight: 1 }',
       'health: { grace: 1s, unhealthyAfter: 2s, maxInFlight: 1 }',
-    );
+    )
+    // Gives up on the broken config soon; the default 2m would make this test wait that long.
+    .replace('timeout: 2m', 'timeout: 20s');
   assert.notEqual(broken, example);
   await applyText('broken.yaml', broken);
   const followed = await runCli(['rollout', 'status', 'hello', '--timeout', '4m'], env);

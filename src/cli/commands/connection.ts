@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { DEFAULT_PORT, ManagerClient } from '../../api/index.js';
+import { TendError } from '../../spi/index.js';
 import type { OutputFormat } from '../output.js';
 import { tendHome } from './tend-home.js';
 
@@ -27,12 +28,49 @@ export function withManager(command: Command): Command {
 
 export function clientFor(command: Command): ManagerClient {
   const options = command.optsWithGlobals();
-  const url = String(options.manager || DEFAULT_MANAGER_URL);
-  const token = typeof options.token === 'string' && options.token !== '' ? options.token : defaultToken();
-  return new ManagerClient({
-    url: /^https?:\/\//.test(url) ? url : `http://${url}`,
-    ...(token === undefined ? {} : { token }),
-  });
+  const url = managerUrl(String(options.manager || DEFAULT_MANAGER_URL));
+  const given = typeof options.token === 'string' && options.token !== '';
+  const token = given ? options.token : defaultToken();
+  // Kept for the error printer: a 401 without any token says where the CLI looked.
+  tokenLookup.found = token !== undefined;
+  return new ManagerClient({ url, ...(token === undefined ? {} : { token }) });
+}
+
+/** Whether the last client made had a token; read by main.ts to explain a 401. */
+export const tokenLookup = { found: true };
+
+/** Where the CLI looks for a token, in order, for the message when it found none. */
+export function tokenPlaces(env: NodeJS.ProcessEnv = process.env): string {
+  return `--token, $TEND_TOKEN and ${adminTokenFile(env)}`;
+}
+
+/**
+ * `http://host:port` or `https://…`, or a bare `host:port` (taken as http). Anything else is
+ * refused: `notaurl` would otherwise become `http://notaurl` and fail later as "cannot reach".
+ */
+export function managerUrl(text: string): string {
+  const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(text)
+    ? text
+    : /^[^/:\s]+:\d{1,5}$/.test(text)
+      ? `http://${text}`
+      : undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = candidate === undefined ? undefined : new URL(candidate);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    parsed === undefined ||
+    (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+    parsed.hostname === ''
+  ) {
+    throw new TendError(
+      'invalid_spec',
+      `--manager ${JSON.stringify(text.slice(0, 100))}: expected a URL like http://127.0.0.1:${DEFAULT_PORT} (or host:port)`,
+    );
+  }
+  return parsed.origin + parsed.pathname.replace(/\/+$/, '');
 }
 
 /** The token `tend up` saved on first start, if this user can read it. */
