@@ -4,7 +4,14 @@ import {
   GetConsoleOutputCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { type Clock, type Logger, silentLogger, systemClock } from '../../../lib/index.js';
+import {
+  type Clock,
+  callEpoch,
+  type Logger,
+  MemoryEpochFence,
+  silentLogger,
+  systemClock,
+} from '../../../lib/index.js';
 import {
   type CallOptions,
   type DescribeOptions,
@@ -66,6 +73,11 @@ export class Ec2InstancePlugin implements InstancePlugin {
   private readonly pageSize: number;
   private readonly statusChecks: boolean;
   private readonly attachPoll: { attempts: number; intervalMs: number };
+  /**
+   * In memory, as docker's: it fences the managers that share this plugin object (a plugin
+   * process serving several managers); EC2 itself keeps no epoch, and the store fences the rest.
+   */
+  private readonly fence = new MemoryEpochFence({ plugin: 'ec2 plugin' });
 
   constructor(options: Ec2PluginOptions = {}) {
     this.client = options.client ?? createEc2Client(options);
@@ -92,6 +104,7 @@ export class Ec2InstancePlugin implements InstancePlugin {
 
   async provision(spec: InstanceSpec, options: CallOptions = {}): Promise<InstanceId> {
     const properties = parseEc2Properties(spec.properties);
+    this.fence.admit(callEpoch(options, spec.tags), 'provision');
     const signal = options.signal;
     const volumes = volumesFor(spec, properties);
     const attach = {
@@ -133,6 +146,7 @@ export class Ec2InstancePlugin implements InstancePlugin {
   }
 
   async label(id: InstanceId, labels: Tags, options: CallOptions = {}): Promise<void> {
+    this.fence.admit(callEpoch(options), `label of ${id}`);
     const tags = Object.entries(labels).map(([Key, Value]) => ({ Key, Value }));
     if (tags.length === 0) return;
     await ec2Call(`CreateTags on ${id}`, options.signal, (o) =>
@@ -141,6 +155,7 @@ export class Ec2InstancePlugin implements InstancePlugin {
   }
 
   async destroy(id: InstanceId, context: DestroyContext, options: CallOptions = {}): Promise<void> {
+    this.fence.admit(callEpoch(options), `destroy of ${id}`);
     try {
       await ec2Call(`TerminateInstances ${id}`, options.signal, (o) =>
         this.client.send(new TerminateInstancesCommand({ InstanceIds: [id] }), o),
@@ -154,6 +169,7 @@ export class Ec2InstancePlugin implements InstancePlugin {
   }
 
   async describeInstances(tags: Tags, options: DescribeOptions = {}): Promise<InstanceDescription[]> {
+    raiseOnDescribe(this.fence, callEpoch(options));
     const instances = await listInstances(this.client, tags, {
       pageSize: this.pageSize,
       signal: options.signal,
@@ -188,5 +204,14 @@ export class Ec2InstancePlugin implements InstancePlugin {
 
   async close(): Promise<void> {
     if (this.ownsClient) this.client.destroy();
+  }
+}
+
+/** A newer leader's describe raises the fence (docs/protocol.md); an older one's is answered. */
+function raiseOnDescribe(fence: MemoryEpochFence, epoch: number | undefined): void {
+  try {
+    fence.admit(epoch, 'describe');
+  } catch (error) {
+    if (!TendError.is(error, 'fenced')) throw error;
   }
 }
