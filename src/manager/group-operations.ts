@@ -30,24 +30,30 @@ export interface OperationsContext {
 }
 
 /** Validates every group of the document first; only then commits those that changed. */
-export async function applyDocument(
-  ctx: OperationsContext,
-  text: string,
-  meta: CommitMeta & { dryRun?: boolean | undefined; source?: string | undefined },
-): Promise<ApplyView> {
-  const checked = await checkDocument(text, {
+/** `apply`'s first half, outside any write queue: parse the document and let plugins validate it. */
+export function checkApply(ctx: OperationsContext, text: string): Promise<CheckedSpec[]> {
+  return checkDocument(text, {
     resolver: ctx.resolver,
     maxGroupSize: ctx.maxGroupSize,
     signal: ctx.session.signal,
-    ...(meta.source === undefined ? {} : { source: meta.source }),
   });
-  if (meta.dryRun === true) {
-    return {
-      dryRun: true,
-      groups: checked.map((c) => dryRunResult(ctx, c)),
-      plan: checked.map((c) => planFor(ctx, c)),
-    };
-  }
+}
+
+/** What `apply --dry-run` answers for checked specs: the change and the plan, nothing stored. */
+export function dryRunApply(ctx: OperationsContext, checked: readonly CheckedSpec[]): ApplyView {
+  return {
+    dryRun: true,
+    groups: checked.map((c) => dryRunResult(ctx, c)),
+    plan: checked.map((c) => planFor(ctx, c)),
+  };
+}
+
+/** `apply`'s second half, holding the write queue of every group in the document. */
+export async function commitApply(
+  ctx: OperationsContext,
+  checked: readonly CheckedSpec[],
+  meta: CommitMeta,
+): Promise<ApplyView> {
   const groups: AppliedGroup[] = [];
   for (const c of checked) groups.push(await commitChecked(ctx, c, meta, 'apply'));
   return { dryRun: false, groups };

@@ -31,15 +31,18 @@ import type {
 import { campaignLoop, leaderChangedEvent, runTerm } from './campaign.js';
 import type { EventQuery, SequencedEvent } from './event-ring.js';
 import {
-  applyDocument,
+  checkApply,
+  commitApply,
   commitRollback,
   destroyInstances,
+  dryRunApply,
   type OperationsContext,
   removeGroup,
   scaleGroup,
   setPaused,
   undoRollout,
 } from './group-operations.js';
+import { GroupWrites } from './group-writes.js';
 import { type ApiServer, startApiServer } from './http-server.js';
 import type { LogsSource } from './instance-logs.js';
 import { instrumentedControllers } from './instrumented-plugins.js';
@@ -53,7 +56,6 @@ import { type ManagerServices, openServices } from './manager-services.js';
 import { type ManagerState, nextState } from './manager-state.js';
 import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
-import { SerialQueue } from './serial-queue.js';
 import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
 
@@ -70,7 +72,8 @@ const STATUS_WAIT_MS = 250;
 export class Manager {
   private readonly options: ResolvedManagerOptions;
   private readonly log: Logger;
-  private readonly writes = new SerialQueue();
+  /** One write queue per group (group-writes.ts): a slow write never holds another group's. */
+  private readonly writes = new GroupWrites();
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
   private describersValue: PluginDescribers | undefined;
@@ -316,36 +319,43 @@ export class Manager {
     return this.services.events.query(query);
   }
 
-  apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView> {
-    return this.write((ctx) => applyDocument(ctx, document, meta));
+  /**
+   * Parses and validates outside any queue (plugins may be slow to validate), then commits
+   * holding the queues of the document's groups only.
+   */
+  async apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView> {
+    const checked = await this.leading((ctx) => checkApply(ctx, document));
+    if (meta.dryRun === true) return this.leading(async (ctx) => dryRunApply(ctx, checked));
+    const ids = checked.map((c) => c.spec.id);
+    return this.write(ids, (ctx) => commitApply(ctx, checked, meta));
   }
 
   scale(id: GroupId, size: number, meta: CommitMeta = {}): Promise<OkView> {
-    return this.write((ctx) => scaleGroup(ctx, id, size, meta));
+    return this.write([id], (ctx) => scaleGroup(ctx, id, size, meta));
   }
 
   pauseRollout(id: GroupId): Promise<OkView> {
-    return this.write(async (ctx) => setPaused(ctx, id, true));
+    return this.write([id], async (ctx) => setPaused(ctx, id, true));
   }
 
   resumeRollout(id: GroupId): Promise<OkView> {
-    return this.write(async (ctx) => setPaused(ctx, id, false));
+    return this.write([id], async (ctx) => setPaused(ctx, id, false));
   }
 
   undoRollout(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
-    return this.write((ctx) => undoRollout(ctx, id, meta));
+    return this.write([id], (ctx) => undoRollout(ctx, id, meta));
   }
 
   destroyGroup(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
-    return this.write((ctx) => removeGroup(ctx, id, 'destroy', meta));
+    return this.write([id], (ctx) => removeGroup(ctx, id, 'destroy', meta));
   }
 
   destroyInstances(id: GroupId, instances: readonly InstanceId[], meta: CommitMeta = {}): Promise<OkView> {
-    return this.write((ctx) => destroyInstances(ctx, id, instances, meta));
+    return this.write([id], (ctx) => destroyInstances(ctx, id, instances, meta));
   }
 
   freeGroup(id: GroupId, meta: CommitMeta = {}): Promise<OkView> {
-    return this.write((ctx) => removeGroup(ctx, id, 'free', meta));
+    return this.write([id], (ctx) => removeGroup(ctx, id, 'free', meta));
   }
 
   private self(): ManagerSelf {
@@ -359,36 +369,46 @@ export class Manager {
     };
   }
 
-  /** Runs a write on the leader, one at a time; a standby refuses with `not_leader`. */
-  private write<T>(operation: (ctx: OperationsContext) => Promise<T>): Promise<T> {
-    return this.writes.run(async () => {
-      const session = this.session;
-      if (session === undefined || session.signal.aborted) {
-        const leader = await this.leaderInfo();
-        throw new TendError('not_leader', `${this.options.name} is not the leader`, {
-          details: leader === undefined ? {} : { leader },
-        });
-      }
+  /** Runs a write on the leader, one at a time per group it names (group-writes.ts). */
+  private write<T>(
+    groups: readonly GroupId[],
+    operation: (ctx: OperationsContext) => Promise<T>,
+  ): Promise<T> {
+    return this.writes.run(groups, async () => {
       try {
-        return await operation({
-          store: this.options.store,
-          resolver: this.options.resolver,
-          session,
-          defaultAuthor: this.options.defaultAuthor,
-          maxGroupSize: this.options.maxGroupSize,
-        });
-      } catch (error) {
-        if (TendError.is(error, 'fenced')) session.fenced(error);
-        throw error;
+        return await this.leading(operation);
       } finally {
         this.services.reads.invalidate(); // reads after this write must see it
       }
     });
   }
 
+  /** Runs `operation` with the current leader session; a standby refuses with `not_leader`. */
+  private async leading<T>(operation: (ctx: OperationsContext) => Promise<T>): Promise<T> {
+    const session = this.session;
+    if (session === undefined || session.signal.aborted) {
+      const leader = await this.leaderInfo();
+      throw new TendError('not_leader', `${this.options.name} is not the leader`, {
+        details: leader === undefined ? {} : { leader },
+      });
+    }
+    try {
+      return await operation({
+        store: this.options.store,
+        resolver: this.options.resolver,
+        session,
+        defaultAuthor: this.options.defaultAuthor,
+        maxGroupSize: this.options.maxGroupSize,
+      });
+    } catch (error) {
+      if (TendError.is(error, 'fenced')) session.fenced(error);
+      throw error;
+    }
+  }
+
   /** In the background, like the rollback itself; a term that ends first leaves it to the next leader. */
   private commitRollback(rollback: RollbackNotice): void {
-    this.write((ctx) => commitRollback(ctx, rollback)).catch((error: unknown) => {
+    this.write([rollback.spec.id], (ctx) => commitRollback(ctx, rollback)).catch((error: unknown) => {
       this.log.warn('rollback not committed', { group: rollback.spec.id, error: toTendError(error).message });
     });
   }
