@@ -31,14 +31,14 @@ interface Inspected {
   Spec?: Record<string, unknown> & { Labels?: Record<string, string> };
 }
 
-/** Reads the cluster object (only a manager can); `label` names the seat to decode. */
-export async function clusterRead(docker: Docker, label: string): Promise<Cluster> {
+/** Reads the cluster object (only a manager can); `label`, if given, names the seat to decode. */
+export async function clusterRead(docker: Docker, label?: string): Promise<Cluster> {
   const inspected = (await docker.swarmInspect()) as Inspected;
   const index = inspected.Version?.Index;
   if (typeof index !== 'number' || inspected.Spec === undefined) {
     throw new TendError('internal', 'swarm: the cluster object has no version or spec');
   }
-  const raw = inspected.Spec.Labels?.[label];
+  const raw = label === undefined ? undefined : inspected.Spec.Labels?.[label];
   let seat: SeatRecord | undefined;
   if (raw !== undefined) {
     try {

@@ -4,3 +4,4 @@
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { SWARM_STORE_MAX_BYTES, SwarmStore, type SwarmStoreOptions } from './swarm-store.js';

@@ -19,6 +19,13 @@ interface MemoryData {
   fence: number;
 }
 
+export interface MemorySnapshot {
+  histories: Array<[GroupId, SpecRevision[]]>;
+  intents: Intent[];
+  states: Array<[GroupId, JsonValue]>;
+  fence: number;
+}
+
 export interface MemoryStoreOptions {
   clock?: Clock;
   /** Use the same data as this store, as a second manager process would see one backend. */
@@ -41,6 +48,27 @@ export class MemoryStore implements ConfigStore {
       states: new Map(),
       fence: 0,
     };
+  }
+
+  /** Everything this store holds, as plain JSON (the swarm store keeps it in the swarm). */
+  snapshot(): MemorySnapshot {
+    return structuredClone({
+      histories: [...this.data.histories.entries()],
+      intents: [...this.data.intents.values()],
+      states: [...this.data.states.entries()],
+      fence: this.data.fence,
+    });
+  }
+
+  /** A store holding what `snapshot()` returned. */
+  static fromSnapshot(snapshot: MemorySnapshot, clock?: Clock): MemoryStore {
+    const store = new MemoryStore(clock === undefined ? {} : { clock });
+    const copy = structuredClone(snapshot);
+    for (const [id, history] of copy.histories) store.data.histories.set(id, history);
+    for (const intent of copy.intents) store.data.intents.set(intent.key, intent);
+    for (const [id, state] of copy.states) store.data.states.set(id, state);
+    store.data.fence = copy.fence;
+    return store;
   }
 
   /** Another store object on the same data, as a second manager process would see one backend. */

@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/index.js';
 import { EtcdTokenBackend, TokenStore } from '../../manager/index.js';
 import type { ConfigStore, Leadership } from '../../spi/index.js';
 import { TendError } from '../../spi/index.js';
-import { EtcdStore, FileStore } from '../../store/index.js';
+import { EtcdStore, FileStore, SwarmStore } from '../../store/index.js';
 import { tendHome } from './tend-home.js';
 
 export { tendHome };
@@ -19,7 +19,7 @@ export { tendHome };
 export interface UpConfig {
   name: string;
   listen: { host: string; port: number };
-  store: 'file' | 'etcd';
+  store: 'file' | 'etcd' | 'swarm';
   storeDir: string;
   /** audit.log, events-<name>.jsonl, and tokens.json on the file store (etcd keeps tokens itself). */
   dataDir: string;
@@ -60,6 +60,9 @@ export function parseListen(value: string): { host: string; port: number } {
 export async function openStore(config: UpConfig, logger: Logger): Promise<ConfigStore> {
   if (config.store === 'etcd') {
     return EtcdStore.create({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix });
+  }
+  if (config.store === 'swarm') {
+    return SwarmStore.create({ docker: new Docker({ socketPath: config.dockerSocket, timeout: 10_000 }) });
   }
   return FileStore.create({ dir: config.storeDir, logger: logger.child({ component: 'store' }) });
 }

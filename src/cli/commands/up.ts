@@ -27,7 +27,7 @@ import { watchGroups } from './watch.js';
 interface UpFlags {
   name?: string;
   listen: string;
-  store: 'file' | 'etcd';
+  store: 'file' | 'etcd' | 'swarm';
   storeDir?: string;
   dataDir?: string;
   tlsCert?: string;
@@ -57,7 +57,9 @@ export function registerUpCommand(program: Command): void {
     .description('run a manager in the foreground (file store, static leadership, built-in plugins)')
     .option('--name <name>', 'manager name (default: host name)')
     .option('--listen <host:port>', 'HTTP API address', '127.0.0.1:7420')
-    .addOption(new Option('--store <backend>', 'spec store').choices(['file', 'etcd']).default('file'))
+    .addOption(
+      new Option('--store <backend>', 'spec store').choices(['file', 'etcd', 'swarm']).default('file'),
+    )
     .option('--store-dir <dir>', 'file store directory (default: $TEND_HOME/store, ~/.tend/store)')
     .option(
       '--data-dir <dir>',
@@ -72,7 +74,7 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--docker-host <unix://path>',
-      'local engine for swarm leadership (default: $DOCKER_HOST, unix:///var/run/docker.sock)',
+      'local engine for swarm leadership and store (default: $DOCKER_HOST, unix:///var/run/docker.sock)',
     )
     .option('--leadership-plugin <name>', 'plugin socket asked by plugin leadership', 'leader')
     .option('--leader-file <file>', 'shared file for file leadership (default: $TEND_HOME/leader)')
@@ -300,7 +302,11 @@ async function ensureAdminToken(manager: Manager, say: Say, showToken: boolean):
 
 function printHeader(config: UpConfig, url: string, say: Say): void {
   const store =
-    config.store === 'file' ? `file ${config.storeDir}` : `etcd ${config.etcdEndpoints.join(',')}`;
+    config.store === 'file'
+      ? `file ${config.storeDir}`
+      : config.store === 'swarm'
+        ? `swarm via ${config.dockerSocket}`
+        : `etcd ${config.etcdEndpoints.join(',')}`;
   const leadership = config.leadership === 'file' ? `file ${config.leaderFile}` : config.leadership;
   say(`tend manager ${config.name}: API on ${url}`);
   say(`  dashboard ${url}/ (sign in with a token; the first admin token is in ${adminTokenFile()})`);

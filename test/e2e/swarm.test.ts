@@ -1,12 +1,15 @@
-// SwarmLeadership on a real three-manager swarm (one dockerd per netns host). One swarm serves
-// the whole file: the contract runs against the current Raft leader's engine with a fresh seat
-// label per test, then the failover test kills the leader's engine.
+// Swarm leadership and the swarm store on a real three-manager swarm (one dockerd per netns host).
+// One swarm serves the whole file (forming one takes ~10 s): the contracts run against the current
+// Raft leader's engine with a fresh label per test, then the failover test kills the leader's
+// engine, so it runs last.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SwarmLeadership } from '../../src/leadership/index.js';
 import { clusterRead, clusterWriteLabels } from '../../src/lib/index.js';
-import type { LeaderTerm } from '../../src/spi/index.js';
+import { groupId, type LeaderTerm, TendError } from '../../src/spi/index.js';
+import { SWARM_STORE_MAX_BYTES, SwarmStore } from '../../src/store/index.js';
 import { runLeadershipContract } from '../support/contract/leadership-contract.js';
+import { runStoreContract } from '../support/contract/store-contract.js';
 import { startSwarm, swarmSkipReason, type TestSwarm } from '../support/swarm.js';
 
 let swarm: TestSwarm | undefined;
@@ -35,7 +38,7 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-describe('SwarmLeadership on a real swarm', { skip: swarmSkipReason() }, () => {
+describe('Swarm leadership and store on a real swarm', { skip: swarmSkipReason() }, () => {
   before(async () => {
     swarm = await startSwarm({ managers: 3 });
   });
@@ -64,6 +67,53 @@ describe('SwarmLeadership on a real swarm', { skip: swarmSkipReason() }, () => {
         }
       },
     };
+  });
+
+  runStoreContract('SwarmStore', async () => {
+    const engine = await live().leader();
+    const prefix = `tend.test.store-${next++}`;
+    // A follower engine too: its writes are forwarded to the Raft leader, and it reads the same.
+    const other = live().engines.find((e) => e !== engine) ?? engine;
+    return {
+      store: await SwarmStore.create({ docker: engine.docker, prefix }),
+      reopen: () => SwarmStore.create({ docker: other.docker, prefix }),
+    };
+  });
+
+  test('swarm store: a deposed leader’s write is fenced; an oversized write is refused whole', async () => {
+    const s = live();
+    const engine = await s.leader();
+    const prefix = 'tend.test.fenced';
+    const oldLeader = await SwarmStore.create({ docker: engine.docker, prefix });
+    const newLeader = await SwarmStore.create({
+      docker: (s.engines.find((e) => e !== engine) ?? engine).docker,
+      prefix,
+    });
+    const web = groupId('web');
+    await oldLeader.raiseFence(10);
+    await oldLeader.putGroupState(web, { by: 'old' }, { epoch: 10 });
+    await newLeader.raiseFence(11);
+    await assert.rejects(
+      oldLeader.putGroupState(web, { by: 'old', late: true }, { epoch: 10 }),
+      (e: unknown) => TendError.is(e, 'fenced'),
+    );
+    await newLeader.putGroupState(web, { by: 'new' }, { epoch: 11 });
+    assert.deepEqual(await oldLeader.getGroupState(web), { by: 'new' });
+    // Random bytes do not deflate: this state alone is over the limit once encoded.
+    const big = Buffer.from(
+      Array.from({ length: SWARM_STORE_MAX_BYTES }, () => Math.floor(Math.random() * 256)),
+    ).toString('base64');
+    await assert.rejects(
+      newLeader.putGroupState(web, { big }, { epoch: 11 }),
+      (e: unknown) => TendError.is(e, 'invalid_spec') && /limit/.test(e.message),
+    );
+    assert.deepEqual(await newLeader.getGroupState(web), { by: 'new' });
+    // Near the limit still fits: a ~300 KiB document spans several labels and reads back whole.
+    const large = Buffer.from(
+      Array.from({ length: 220 * 1024 }, () => Math.floor(Math.random() * 256)),
+    ).toString('base64');
+    await newLeader.putGroupState(groupId('large'), { large }, { epoch: 11 });
+    assert.equal(((await oldLeader.getGroupState(groupId('large'))) as { large: string }).large, large);
   });
 
   test('only the candidate beside the Raft leader leads; killing that engine moves the term', async (t) => {
