@@ -156,6 +156,11 @@ export class ManagerClient {
     return this.post('/v1/apply', { document, ...options });
   }
 
+  /** What applying would change; allowed to viewers, since it changes nothing. */
+  plan(document: string, meta: CommitMeta = {}): Promise<ApplyView> {
+    return this.post('/v1/plan', { document, ...meta });
+  }
+
   scale(id: GroupId | string, size: number, meta: CommitMeta = {}): Promise<OkView> {
     return this.post(`/v1/groups/${encodeURIComponent(id)}/scale`, { size, ...meta });
   }

@@ -121,7 +121,11 @@ export interface AuditEntry {
   role: string;
   /** `METHOD /route/pattern`, never the raw URL (a query string could carry a token). */
   what: string;
+  /** What was asked, in the CLI's words: `plan`, `apply`, `scale`, `rollout undo`, `destroy`, `token create`… */
+  action?: string;
   group?: string;
+  /** The revision a spec commit made (apply, scale, undo, destroy). */
+  revision?: number;
   /** For token operations: the token's name (never its secret). */
   target?: string;
   result: 'ok' | 'error';

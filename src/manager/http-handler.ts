@@ -28,7 +28,12 @@ interface PendingAudit {
   route: Route;
   params: Readonly<Record<string, string>>;
   target?: string | undefined;
+  dryRun?: boolean;
+  /** The route's answer, for the revision a commit made. */
+  result?: unknown;
 }
+
+const UNAUTHENTICATED: Principal = { name: '(unauthenticated)', role: 'viewer' };
 
 /** One request: path guard → dashboard → /metrics, the event stream, or a JSON route. */
 export async function handleRequest(
@@ -60,6 +65,8 @@ export async function handleRequest(
     if (match.kind === 'method-not-allowed')
       throw methodNotAllowed(response, method, url.pathname, match.allowed);
     const { route, params } = match;
+    // A write refused for want of a valid token is audited too, as `(unauthenticated)`.
+    if (route.method !== 'GET') audit = { principal: UNAUTHENTICATED, route, params };
     const principal = await authenticate({
       request,
       url,
@@ -67,11 +74,14 @@ export async function handleRequest(
       queryToken: false,
       anonymousLoopback: false,
     });
-    if (route.method !== 'GET') audit = { principal, route, params };
+    if (audit !== undefined) audit.principal = principal;
     authorize(principal, route.access);
     const raw = route.method === 'GET' ? undefined : await readBody(request, ctx.options.bodyLimitBytes);
     const body = parseJson(raw);
-    if (audit !== undefined) audit.target = params.name ?? nameOf(body);
+    if (audit !== undefined) {
+      audit.target = params.name ?? nameOf(body);
+      audit.dryRun = isDryRun(body);
+    }
     const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
     if (forwarded !== undefined) {
       if (audit !== undefined) ctx.manager.services.reads.invalidate();
@@ -90,6 +100,7 @@ export async function handleRequest(
     const result = await route.handle(ctx.manager, routeRequest);
     if (audit !== undefined) {
       ctx.manager.services.reads.invalidate();
+      audit.result = result;
       await recordAudit(ctx, audit, undefined);
     }
     send(response, 200, result);
@@ -148,9 +159,11 @@ async function recordAudit(ctx: HandlerContext, pending: PendingAudit, errorKind
   const entry: AuditEntry = {
     at: new Date().toISOString(),
     who: pending.principal.name,
-    role: pending.principal.role,
+    role: pending.principal === UNAUTHENTICATED ? 'none' : pending.principal.role,
     what: `${pending.route.method} ${pending.route.path}`,
+    action: auditAction(pending.route.path, pending.dryRun === true),
     ...(pending.params.id === undefined ? {} : { group: pending.params.id }),
+    ...auditGroupAndRevision(pending.result),
     ...(pending.target === undefined ? {} : { target: pending.target }),
     result: errorKind === undefined ? 'ok' : 'error',
     ...(errorKind === undefined ? {} : { kind: errorKind }),
@@ -280,6 +293,33 @@ function parseJson(raw: string | undefined): unknown {
   } catch {
     throw new HttpError(400, 'invalid_spec', 'request body is not valid JSON');
   }
+}
+
+/** `/v1/groups/:id/rollout/undo` → `rollout undo`, `/v1/apply` → `apply` (`plan` for a dry run). */
+export function auditAction(path: string, dryRun: boolean): string {
+  const words = path
+    .split('/')
+    .slice(2)
+    .filter((w) => w !== 'groups' && !w.startsWith(':'));
+  const action = words.join(' ') || path;
+  return action === 'apply' && dryRun ? 'plan' : action;
+}
+
+/** The group and revision of a one-group commit (`{groups: [{id, revision}]}` or `{revision}`). */
+function auditGroupAndRevision(result: unknown): { group?: string; revision?: number } {
+  if (typeof result !== 'object' || result === null) return {};
+  const record = result as { groups?: unknown; revision?: unknown; dryRun?: unknown };
+  if (typeof record.revision === 'number') return { revision: record.revision };
+  if (record.dryRun === true || !Array.isArray(record.groups) || record.groups.length !== 1) return {};
+  const [only] = record.groups as Array<{ id?: unknown; revision?: unknown }>;
+  return {
+    ...(typeof only?.id === 'string' ? { group: only.id } : {}),
+    ...(typeof only?.revision === 'number' ? { revision: only.revision } : {}),
+  };
+}
+
+function isDryRun(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'dryRun' in body && body.dryRun === true;
 }
 
 function nameOf(body: unknown): string | undefined {

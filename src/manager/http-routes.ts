@@ -106,6 +106,17 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
+    path: '/v1/plan',
+    // A dry run reads the store and the platform and changes nothing: anyone who may read may ask.
+    access: 'viewer',
+    placement: 'leader',
+    handle: (m, r) => {
+      const body = applyBody.parse(r.body);
+      return m.apply(body.document, { dryRun: true, author: body.author, reason: body.reason });
+    },
+  },
+  {
+    method: 'POST',
     path: '/v1/groups/:id/scale',
     access: 'operator',
     placement: 'leader',

@@ -65,7 +65,7 @@ export function registerApplyCommands(program: Command): void {
       .description('show what applying a spec file would change, without changing anything')
       .requiredOption('-f, --file <file>', 'spec file (YAML or JSON); - reads stdin'),
   ).action(async (options: { file: string }, command: Command) => {
-    const result = await clientFor(command).apply(await readSpec(options.file), { dryRun: true });
+    const result = await clientFor(command).plan(await readSpec(options.file));
     if (outputOf(command) === 'json') printJson(result);
     else for (const plan of result.plan ?? []) printPlan(plan);
   });
