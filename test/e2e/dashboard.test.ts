@@ -206,7 +206,9 @@ test('dashboard on a real manager: live convergence, healing, roles', {
     assert.equal(await page.locator('#undo').isDisabled(), false, 'an operator may undo');
     // The manager's own ring: at least the open interval, with this group's counts in it.
     const health = page.getByTestId('chart-health');
-    await health.locator('polyline.healthy').waitFor();
+    // Attached, not visible: a flat series (healthy constant over the hour) is a polyline with a
+    // zero-height bounding box, which Playwright calls hidden although it is drawn.
+    await health.locator('polyline.healthy').waitFor({ state: 'attached' });
     await health.filter({ hasText: /now \d+ \/ 4/ }).waitFor();
     const live = liveInstances(workspace?.stateDir ?? '', 'workers')[0];
     assert.ok(live);
