@@ -31,7 +31,6 @@ runLeadershipContract('FileLeadership', async () => {
         leaseMs: 5000,
         ...(address === undefined ? {} : { address }),
       }),
-    exclusive: true,
     settleMs: 150,
     // An operator hands the seat over by hand: another holder, a higher epoch, already free.
     depose: async () => {

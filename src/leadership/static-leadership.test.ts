@@ -3,14 +3,17 @@ import { test } from 'node:test';
 import { runLeadershipContract } from '../../test/support/contract/leadership-contract.js';
 import { StaticLeadership } from './static-leadership.js';
 
-runLeadershipContract('StaticLeadership', async () => ({
-  candidate: async (name, address) =>
-    new StaticLeadership(address === undefined ? { name } : { name, address }),
-  exclusive: false,
-  settleMs: 0,
-}));
+runLeadershipContract(
+  'StaticLeadership',
+  async () => ({
+    candidate: async (name, address) =>
+      new StaticLeadership(address === undefined ? { name } : { name, address }),
+    settleMs: 0,
+  }),
+  { exclusive: false },
+);
 
-// What the contract skips for a non-exclusive backend, asserted for what static does instead.
+// What the contract leaves out for a non-exclusive backend, asserted for what static does instead.
 test('StaticLeadership: every candidate leads at once, at epoch 1, and names itself', async () => {
   const a = new StaticLeadership({ name: 'a', address: 'http://127.0.0.1:7001' });
   const b = new StaticLeadership({ name: 'b' });

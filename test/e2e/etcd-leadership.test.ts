@@ -112,7 +112,6 @@ describe('EtcdLeadership on a real etcd', { skip: etcdSkip() }, () => {
           electionKey,
           ...(address === undefined ? {} : { address }),
         }),
-      exclusive: true,
       settleMs: 1500,
       depose: async () => {
         await raw.delete().key(electionKey).exec();

@@ -72,7 +72,6 @@ describe('PluginLeadership with the Python example plugin', { skip: noPython }, 
           pollMs: 200,
           ...(address === undefined ? {} : { address }),
         }),
-      exclusive: true,
       settleMs: 1000,
       depose: async () => {
         await admin.call('Leadership.Depose', {});

@@ -58,7 +58,6 @@ describe('Swarm leadership and store on a real swarm', { skip: swarmSkipReason()
           pollMs: 200,
           ...(address === undefined ? {} : { address }),
         }),
-      exclusive: true,
       settleMs: 1500,
       depose: async () => {
         for (;;) {

@@ -7,8 +7,6 @@ import { type Leadership, type LeaderTerm, TendError } from '../../../src/spi/in
 export interface LeadershipFixture {
   /** A new candidate (one manager) on the shared backend. */
   candidate(name: string, address?: string): Promise<Leadership>;
-  /** False for backends where every candidate leads at once (static): exclusivity tests skip. */
-  exclusive: boolean;
   /** Takes the seat away from outside (the file rewritten, the key deleted), if the backend can. */
   depose?: () => Promise<void>;
   /** How long to watch that standbys stay standbys; a few renewal rounds. Not a timing assertion. */
@@ -61,28 +59,30 @@ async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> 
   );
 }
 
-const exclusiveOnly = (fixture: LeadershipFixture): string | undefined =>
-  fixture.exclusive ? undefined : 'every candidate leads at once on this backend: nothing to hand over';
+/**
+ * `exclusive`: one leader at a time (file, etcd, swarm, plugin). Static leadership is not: every
+ * candidate leads at once, so the hand-over cases do not apply to it and are not registered for it
+ * at all (its own test asserts what it does instead) — neither a pass that asserted nothing nor a
+ * skip that CI would have to explain. Every exclusive backend must be deposable from outside.
+ */
+export interface LeadershipContractOptions {
+  exclusive: boolean;
+}
 
 /** The behaviour every Leadership backend must share; each test gets a fresh backend. */
-export function runLeadershipContract(name: string, create: () => Promise<LeadershipFixture>): void {
-  /**
-   * `needs`: why this backend cannot run the case (undefined: it can). Such a case is reported as
-   * skipped with that reason, never as a pass that asserted nothing.
-   */
+export function runLeadershipContract(
+  name: string,
+  create: () => Promise<LeadershipFixture>,
+  { exclusive }: LeadershipContractOptions = { exclusive: true },
+): void {
   const withFixture = (
     title: string,
     body: (fixture: LeadershipFixture, made: Leadership[]) => Promise<void>,
-    needs: (fixture: LeadershipFixture) => string | undefined = () => undefined,
-  ) =>
-    test(title, async (t) => {
+    only: 'exclusive' | 'any' = 'any',
+  ) => {
+    if (only === 'exclusive' && !exclusive) return;
+    test(title, async () => {
       const fixture = await create();
-      const missing = needs(fixture);
-      if (missing !== undefined) {
-        await fixture.cleanup?.();
-        t.skip(missing);
-        return;
-      }
       const made: Leadership[] = [];
       const tracked: LeadershipFixture = {
         ...fixture,
@@ -99,6 +99,7 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
         await fixture.cleanup?.();
       }
     });
+  };
 
   describe(`${name}: Leadership contract`, () => {
     withFixture('a lone candidate becomes leader and leader() reports it', async (fixture) => {
@@ -116,7 +117,7 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
       assert.equal(term.signal.aborted, true);
       assert.ok(TendError.is(term.signal.reason, 'not_leader'), String(term.signal.reason));
       // An exclusive seat is free after a resign; where every candidate always leads, a still is.
-      if (fixture.exclusive) assert.equal(await a.leader(), undefined);
+      if (exclusive) assert.equal(await a.leader(), undefined);
       else assert.equal((await a.leader())?.name, 'a');
     });
 
@@ -139,7 +140,7 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
         await assert.rejects(waiting, (e: unknown) => TendError.is(e, 'timeout'));
         assert.equal(term.signal.aborted, false);
       },
-      exclusiveOnly,
+      'exclusive',
     );
 
     withFixture(
@@ -173,7 +174,7 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
           assert.ok((epochs[i] ?? 0) > (epochs[i - 1] ?? 0), `epochs increase: ${epochs.join(', ')}`);
         }
       },
-      exclusiveOnly,
+      'exclusive',
     );
 
     withFixture(
@@ -189,14 +190,14 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
         assert.ok(next.epoch > first.epoch);
         assert.equal((await b.leader())?.name, 'b');
       },
-      exclusiveOnly,
+      'exclusive',
     );
 
     withFixture(
       'a deposed leader sees its signal abort; a standby wins a higher epoch',
       async (fixture) => {
         const depose = fixture.depose;
-        assert.ok(depose !== undefined);
+        assert.ok(depose !== undefined, 'an exclusive backend can be deposed from outside');
         const a = await fixture.candidate('a');
         const first = await within(a.campaign(), 'a wins');
         await depose();
@@ -206,9 +207,7 @@ export function runLeadershipContract(name: string, create: () => Promise<Leader
         const next = await within(b.campaign(), 'b wins after the deposition');
         assert.ok(next.epoch > first.epoch, `${next.epoch} > ${first.epoch}`);
       },
-      (f) =>
-        exclusiveOnly(f) ??
-        (f.depose === undefined ? 'the backend cannot be deposed from outside' : undefined),
+      'exclusive',
     );
   });
 }
