@@ -12,7 +12,13 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRandom, randomInt } from '../../src/lib/random.js';
 import { claimDirOf, claimOn, writePoolFile } from '../support/hosts-pool.js';
-import { e2eWorkspace, eventually, ManagerProcess, type ManagerProcessOptions } from '../support/manager.js';
+import {
+  e2eWorkspace,
+  eventually,
+  killIfAlive,
+  ManagerProcess,
+  type ManagerProcessOptions,
+} from '../support/manager.js';
 import { type NetnsHosts, netnsSkipReason, startNetnsHosts } from '../support/netns-hosts.js';
 
 const skip = netnsSkipReason();
@@ -123,7 +129,7 @@ describe('kill -9 of the manager during hosts provisions', { skip }, () => {
       let pid: number | undefined;
       const watchers = onNthClaim(nth, () => {
         void sleep(delayMs).then(() => {
-          if (pid !== undefined) process.kill(pid, 'SIGKILL');
+          killIfAlive(pid);
         });
       });
       try {
@@ -152,6 +158,7 @@ describe('kill -9 of the manager during hosts provisions', { skip }, () => {
           }
         }
       } finally {
+        pid = undefined; // a timer still pending must not kill whatever reuses the PID later
         for (const w of watchers) w.close();
       }
       const claims = await claimsOnHosts();

@@ -17,6 +17,7 @@ import { type EtcdCluster, etcdSkip, startEtcdCluster } from '../support/etcd.js
 import {
   e2eWorkspace,
   eventually,
+  killIfAlive,
   liveInstances,
   ManagerProcess,
   type ManagerProcessOptions,
@@ -123,7 +124,7 @@ function campaign(backend: Backend, kills: number): void {
       let exited: Promise<unknown> = Promise.resolve();
       const watcher = onNthInstanceFile(workspace.stateDir, nth, () => {
         void sleep(delayMs).then(() => {
-          if (pid !== undefined) process.kill(pid, 'SIGKILL');
+          killIfAlive(pid);
         });
       });
       try {
@@ -156,6 +157,7 @@ function campaign(backend: Backend, kills: number): void {
         }
         await exited;
       } finally {
+        pid = undefined; // a timer still pending must not kill whatever reuses the PID later
         watcher.close();
       }
       // Children of the killed manager end on their own schedule; let /proc settle on who is left.

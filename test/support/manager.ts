@@ -208,6 +208,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * SIGKILL for a crash point that fires on its own timer: the process may already be gone (the
+ * round ended, or it exited by itself), which is not the test's failure.
+ */
+export function killIfAlive(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 /** SIGKILLs every instance in the state dir (each runs in its own process group). */
 export function killAllInstances(stateDir: string): void {
   for (const instance of liveInstances(stateDir)) {
