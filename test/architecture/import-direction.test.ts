@@ -1,89 +1,60 @@
-// Reads every import in src/ and fails on a direction ARCHITECTURE.md §9 forbids, and on
-// reaching into another folder past its index.ts.
+// Reads every import in src/ and fails on a direction ARCHITECTURE.md §9 forbids, on reaching
+// into another folder past its index.ts, and on any cycle between files. The last tests plant a
+// small tree with each kind of fault and check that the same checker reports it.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { test } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { directionViolations, fileCycles, importEdges, indexViolations } from './imports.js';
 
 const src = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../src');
-
-/** Which top-level folders each folder may import from (besides itself). */
-const allowed: Record<string, readonly string[]> = {
-  spi: [],
-  api: ['spi'],
-  lib: ['spi'],
-  rpc: ['spi', 'lib'],
-  contract: ['spi', 'lib'],
-  group: ['spi', 'lib'],
-  store: ['spi', 'lib'],
-  leadership: ['spi', 'lib', 'rpc'],
-  plugins: ['spi', 'lib', 'rpc'],
-  manager: ['spi', 'api', 'lib', 'group', 'store', 'leadership', 'rpc'],
-  web: ['spi', 'api', 'lib', 'manager'],
-  cli: ['spi', 'api', 'lib', 'rpc', 'contract', 'group', 'store', 'leadership', 'plugins', 'manager', 'web'],
-};
-
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) sourceFiles(path, out);
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specifiers: string[] = [];
-  for (const match of text.matchAll(
-    /(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
-  )) {
-    const spec = match[1] ?? match[2];
-    if (spec?.startsWith('.')) specifiers.push(spec);
-  }
-  return specifiers;
-}
-
-/** `plugins/instance/process/x.ts` → unit `plugins/instance/process`; other folders → top level. */
-function unitOf(relPath: string): string {
-  const parts = relPath.split('/');
-  if (parts[0] === 'plugins') return parts.slice(0, 3).join('/');
-  return parts.length > 1 ? (parts[0] ?? '') : '';
-}
+const edges = importEdges(src);
 
 test('imports flow one way (ARCHITECTURE.md §9)', () => {
-  const violations: string[] = [];
-  for (const file of sourceFiles(src)) {
-    const from = relative(src, file);
-    const fromTop = from.split('/')[0] ?? '';
-    for (const spec of importsOf(file)) {
-      const target = relative(src, resolve(dirname(file), spec));
-      const toTop = target.split('/')[0] ?? '';
-      if (toTop === fromTop || target.startsWith('..')) continue;
-      if (!(allowed[fromTop] ?? []).includes(toTop)) violations.push(`${from} imports ${target}`);
-    }
-  }
-  assert.deepEqual(violations, []);
+  assert.deepEqual(directionViolations(edges), []);
 });
 
 test('other folders are reached only through their index.ts', () => {
-  const violations: string[] = [];
-  for (const file of sourceFiles(src)) {
-    const from = relative(src, file);
-    for (const spec of importsOf(file)) {
-      const target = relative(src, resolve(dirname(file), spec));
-      if (unitOf(target) === unitOf(from) || target.startsWith('..')) continue;
-      const targetUnit = unitOf(target);
-      if (target !== `${targetUnit}/index.js` && target !== `${targetUnit}/index.ts`) {
-        violations.push(`${from} imports ${target} (use ${targetUnit}/index.js)`);
-      }
-    }
-  }
-  assert.deepEqual(violations, []);
+  assert.deepEqual(indexViolations(edges), []);
 });
 
-test('the checker sees a forbidden import', () => {
-  // Guards the guard: the rule table must reject group → plugins.
-  assert.equal((allowed.group ?? []).includes('plugins'), false);
-  assert.equal(unitOf('plugins/instance/process/plugin.ts'), 'plugins/instance/process');
+const planted = mkdtempSync(join(tmpdir(), 'tend-imports-'));
+after(() => rmSync(planted, { recursive: true, force: true }));
+
+function plant(files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(planted, path)), { recursive: true });
+    writeFileSync(join(planted, path), text);
+  }
+}
+
+plant({
+  'spi/index.ts': 'export type Id = string;\n',
+  'group/index.ts': "export { plan } from './plan.js';\n",
+  // group may not import plugins (ARCHITECTURE.md §9), nor reach past lib's index.
+  'group/plan.ts':
+    "import { run } from '../plugins/instance/x/run.js';\nimport { q } from '../lib/queue.js';\nexport const plan = () => run(q);\n",
+  'lib/index.ts': "export { q } from './queue.js';\n",
+  'lib/queue.ts': "import { b } from './b.js';\nexport const q = b;\n",
+  'lib/b.ts': "import type { Q } from './c.js';\nexport const b: Q = 1;\n",
+  'lib/c.ts': "import { q } from './queue.js';\nexport type Q = typeof q;\n",
+  'plugins/instance/x/run.ts':
+    "import type { Id } from '../../../spi/index.js';\nexport const run = (x: unknown): Id => String(x);\n",
+});
+const plantedEdges = importEdges(planted);
+
+test('the checker sees a forbidden direction in a planted tree', () => {
+  assert.deepEqual(directionViolations(plantedEdges), ['group/plan.ts imports plugins/instance/x/run.ts']);
+});
+
+test('the checker sees a reach past index.ts in a planted tree', () => {
+  assert.deepEqual(indexViolations(plantedEdges), [
+    'group/plan.ts imports plugins/instance/x/run.ts (use plugins/instance/x/index.js)',
+    'group/plan.ts imports lib/queue.ts (use lib/index.js)',
+  ]);
+});
+
+test('the checker sees a file cycle (through a type-only import too) in a planted tree', () => {
+  assert.deepEqual(fileCycles(plantedEdges), [['lib/b.ts', 'lib/c.ts', 'lib/queue.ts']]);
 });
