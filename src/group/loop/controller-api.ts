@@ -4,6 +4,7 @@ import type {
   GroupEvent,
   GroupSpec,
   GroupStatus,
+  InstanceId,
   InstancePlugin,
   Intent,
   JsonValue,
@@ -97,6 +98,23 @@ export interface GroupController {
   status(): GroupStatus;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
-  /** Drains and destroys every instance of the group, then stops. */
+  /**
+   * Drains and destroys every instance of the group through the tick (the planner's
+   * `destroy-all` mode: journal intent, limiter, drain, events), then stops. Rejects with
+   * `unavailable` when repeated rounds fail.
+   */
   destroyAll(signal?: AbortSignal): Promise<void>;
+  /**
+   * Destroys exactly these instances through the tick (journal intent, limiter, drain, events).
+   * They are recorded in the journal first; then `recorded` runs (the manager commits the smaller
+   * size there), so neither a failed destroy nor a new leader can make the planner pick others.
+   * Resolves once none of them is left; rejects with `unavailable` after repeated failures, and
+   * then later ticks keep destroying those same instances.
+   */
+  destroyInstances(ids: readonly InstanceId[], options?: DestroyInstancesOptions): Promise<void>;
+}
+
+export interface DestroyInstancesOptions {
+  /** Runs once the instances are recorded in the journal, before any is destroyed. */
+  recorded?: () => Promise<void>;
 }

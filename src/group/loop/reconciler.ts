@@ -19,6 +19,8 @@ import { plan } from '../plan/plan.js';
 import {
   applyPlan,
   initialPlannerState,
+  keepVictims,
+  markVictims,
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
@@ -66,6 +68,8 @@ export interface TickResult {
   recovered?: boolean;
   /** Replacements are held back until then (ms since epoch): the loop looks again no later. */
   retryAt?: number;
+  /** How many instances the tick's describe found; undefined when it failed. */
+  observed?: number;
 }
 
 export type { Emit } from './emit.js';
@@ -76,6 +80,7 @@ export function createReconciler(o: ReconcilerOptions) {
   let state: PlannerState = initialPlannerState;
   let savedJson: string | undefined;
   let loaded = false;
+  let loading: Promise<void> | undefined;
   let observed: ObservedInstance[] = [];
   let described: InstanceDescription[] = [];
   let blind = false;
@@ -131,8 +136,16 @@ export function createReconciler(o: ReconcilerOptions) {
     savedJson = json;
   }
 
-  async function load(): Promise<void> {
-    if (loaded) return;
+  /** Reads the journal once; callers that come while it is read wait for the same read. */
+  function load(): Promise<void> {
+    loading ??= readJournal().catch((error: unknown) => {
+      loading = undefined; // the next tick tries again
+      throw error;
+    });
+    return loading;
+  }
+
+  async function readJournal(): Promise<void> {
     const raw = await o.journal.loadState();
     const parsed = parsePlannerState(raw);
     savedJson = raw === undefined ? undefined : JSON.stringify(parsed);
@@ -246,7 +259,11 @@ export function createReconciler(o: ReconcilerOptions) {
     judgeFailures(earlyExitVerdicts(seen.exits), now);
     judge([{ type: 'released', targetConfig, why: 'a new spec is the target' }], now);
 
-    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
+    // The operator's victims that no describe lists any more are done with.
+    const listed = new Set(answer.map((d) => d.id));
+    state = keepVictims(state, (id) => listed.has(id));
+    const mode = destroying ? 'destroy-all' : 'converge';
+    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits, mode });
     const planned = applyPlan(state, actions, now);
     state = planned.state;
     transitionEvents(actions, emit);
@@ -254,7 +271,8 @@ export function createReconciler(o: ReconcilerOptions) {
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
-    if (steps.length === 0) return { acted: false, failed: false, recovered, ...held() };
+    const count = { observed: observed.length };
+    if (steps.length === 0) return { acted: false, failed: false, recovered, ...count, ...held() };
 
     const outcome = await execute(executorContext(signal, spec), steps);
     errors.record(outcome);
@@ -265,8 +283,10 @@ export function createReconciler(o: ReconcilerOptions) {
       spec.id,
       outcome.provisioned.map(({ action }) => action),
     );
+    const destroyed = new Set(outcome.destroyed.map((d) => d.instanceId));
+    state = keepVictims(state, (id) => !destroyed.has(id));
     await persist();
-    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...held() };
+    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...count, ...held() };
   }
 
   function held(): { retryAt?: number } {
@@ -287,6 +307,14 @@ export function createReconciler(o: ReconcilerOptions) {
     setDestroying: (value: boolean) => {
       destroying = value;
     },
+    /** Records instances the operator named for destruction, in the journal before it resolves. */
+    async markVictims(ids: readonly InstanceId[]): Promise<void> {
+      await load();
+      change((s) => markVictims(s, ids));
+      await persist();
+    },
+    /** Victims not destroyed yet. */
+    victims: (): readonly InstanceId[] => state.victims ?? [],
     status: (): GroupStatus => {
       const spec = effectiveSpec();
       const lastError = errors.latest();
