@@ -29,6 +29,7 @@ export {
 export { type MemoryJournal, memoryJournal } from './loop/memory-journal.js';
 export { opKey, parseOpKey } from './plan/helpers.js';
 export { plan } from './plan/plan.js';
+export { type Rehearsal, type RehearsalInput, rehearse } from './plan/rehearse.js';
 export {
   applyTransitions,
   initialPlannerState,

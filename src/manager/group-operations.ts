@@ -27,6 +27,9 @@ export interface OperationsContext {
   defaultAuthor: string;
   /** The ceiling on a group's size or logical IDs. */
   maxGroupSize: number;
+  /** What a dry run's rehearsal plans with: the controllers' clock and cap on actions per tick. */
+  now: () => number;
+  maxActionsPerTick: number;
 }
 
 /** Validates every group of the document first; only then commits those that changed. */
@@ -233,12 +236,14 @@ function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {
 
 function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
   const entry = ctx.session.entry(c.spec.id);
-  if (entry === undefined) return previewGroupPlan(c.spec, c.config);
-  return previewGroupPlan(c.spec, c.config, {
+  const options = { now: ctx.now(), maxActionsPerTick: ctx.maxActionsPerTick };
+  if (entry === undefined) return previewGroupPlan(c.spec, c.config, undefined, options);
+  const current = {
     config: entry.config,
     desired: desiredCount(entry.spec.allocation),
     status: ctx.session.status(c.spec.id),
-  });
+  };
+  return previewGroupPlan(c.spec, c.config, current, options);
 }
 
 async function latestLive(ctx: OperationsContext, id: GroupId): Promise<SpecRevision> {

@@ -399,6 +399,8 @@ export class Manager {
         session,
         defaultAuthor: this.options.defaultAuthor,
         maxGroupSize: this.options.maxGroupSize,
+        now: () => this.options.clock.now(),
+        maxActionsPerTick: this.options.maxActionsPerTick,
       });
     } catch (error) {
       if (TendError.is(error, 'fenced')) session.fenced(error);
