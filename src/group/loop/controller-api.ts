@@ -12,6 +12,7 @@ import type {
 } from '../../spi/index.js';
 import type { Describer } from './describe-coalescer.js';
 import type { PluginLimiter } from './limiter.js';
+import type { ControllerObserver } from './observer.js';
 
 /**
  * What the controller persists through the manager. The manager binds it to a store, a group and
@@ -38,6 +39,8 @@ export interface GroupControllerOptions {
   /** Time between reconcile ticks when nothing else wakes the loop. */
   tickIntervalMs?: number;
   onEvent?: (event: GroupEvent) => void;
+  /** Told what the controller does as it does it (ticks, calls, outcomes): the manager's metrics. */
+  observer?: ControllerObserver;
   /**
    * An instance plugin refused a call as `fenced` (it saw a newer epoch): the term is over. The
    * manager ends the term, which aborts the signal given to `start`.

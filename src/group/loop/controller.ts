@@ -6,6 +6,7 @@ import type { GroupController, GroupControllerOptions } from './controller-api.j
 import { directDescriber } from './describe-coalescer.js';
 import { createLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
+import { guardObserver } from './observer.js';
 import { createReconciler, type TickResult } from './reconciler.js';
 
 /** Failed rounds (a tick that failed or destroyed nothing) before an operator's destroy gives up. */
@@ -45,6 +46,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     onEvent: options.onEvent ?? (() => {}),
     onRollback: options.onRollback ?? (() => {}),
+    observer: guardObserver(options.observer ?? {}, logger),
     ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
   });
   const lifecycle = createLifecycle();

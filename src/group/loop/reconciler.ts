@@ -37,6 +37,7 @@ import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
+import type { ControllerObserver } from './observer.js';
 import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { stabilityOf } from './stability.js';
 
@@ -57,6 +58,8 @@ export interface ReconcilerOptions {
   onEvent: (event: GroupEvent) => void;
   onRollback: (rollback: RollbackNotice) => void;
   onFenced?: (error: TendError) => void;
+  /** Told what the tick does: its start and end, its look, its calls and their outcome. */
+  observer: Required<ControllerObserver>;
 }
 
 export interface TickResult {
@@ -122,11 +125,13 @@ export function createReconciler(o: ReconcilerOptions) {
     const paced = pacing(before, state.breaker, paceFrom, o.random);
     if (paced !== undefined) judge([paced], now);
   };
+  const group = o.spec.id;
   const executorContext = (signal: AbortSignal, spec: GroupSpec): ExecutorContext => ({
     ...o,
     spec,
     signal,
     described: new Map(described.map((d) => [d.id, d])),
+    onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
   async function persist(): Promise<void> {
@@ -181,7 +186,7 @@ export function createReconciler(o: ReconcilerOptions) {
     for (const intent of await o.journal.listIntents()) {
       if (intent.groupId !== o.spec.id) continue;
       if (intent.operation === 'provision') {
-        const found = await callProvider(ctx, () =>
+        const found = await callProvider(ctx, 'describe', () =>
           o.instancePlugin.describeInstances(
             { [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key },
             { signal, epoch: o.epoch },
@@ -219,14 +224,34 @@ export function createReconciler(o: ReconcilerOptions) {
     }
   }
 
+  /** One tick, reported to the observer from start to end. */
   async function tick(signal: AbortSignal): Promise<TickResult> {
+    const started = performance.now();
+    o.observer.tickStarted({ group });
+    let result: TickResult = { acted: false, failed: true };
+    try {
+      result = await observeAndAct(signal);
+      return result;
+    } finally {
+      o.observer.tickEnded({
+        group,
+        acted: result.acted,
+        failed: result.failed,
+        ms: performance.now() - started,
+      });
+    }
+  }
+
+  async function observeAndAct(signal: AbortSignal): Promise<TickResult> {
     await load();
     const now = o.clock.now();
     const spec = effectiveSpec();
     const targetConfig = configHash(spec);
     lastTickAt = now;
+    const looking = performance.now();
     const answer = await describe(signal);
     if (answer instanceof TendError) {
+      o.observer.observed({ group, ms: performance.now() - looking });
       // Never act on a partial view: a failed describe means "I do not know", not "none".
       if (!blind) emit('blind', `describe failed: ${answer.message}`);
       blind = true;
@@ -236,6 +261,7 @@ export function createReconciler(o: ReconcilerOptions) {
     blind = false;
     described = answer;
     const health = await healthOf(o.flavorPlugin, answer, spec, signal);
+    o.observer.observed({ group, instances: answer.length, ms: performance.now() - looking });
     const seen = tracker.observe(answer, health, now, stabilityOf(spec));
     observed = seen.observed;
     for (const id of seen.vanished)
@@ -275,6 +301,13 @@ export function createReconciler(o: ReconcilerOptions) {
     if (steps.length === 0) return { acted: false, failed: false, recovered, ...count, ...held() };
 
     const outcome = await execute(executorContext(signal, spec), steps);
+    o.observer.outcome({
+      group,
+      created: outcome.provisioned.map(({ id }) => id),
+      destroyed: outcome.destroyed.map((d) => d.instanceId),
+      failedProvisions: outcome.failedProvisions.length,
+      failedDestroys: outcome.failedDestroys.length,
+    });
     errors.record(outcome);
     const verdicts = recordOutcome({ outcome, now, emit, tracker, logger: o.logger, steps, targetConfig });
     judgeFailures(verdicts, now, o.clock.now());
