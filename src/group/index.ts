@@ -4,6 +4,7 @@
 export { createGroupController } from './loop/controller.js';
 export type {
   ControllerJournal,
+  DestroyInstancesOptions,
   GroupController,
   GroupControllerOptions,
   RollbackNotice,
@@ -27,8 +28,16 @@ export {
   type PluginLimits,
 } from './loop/limiter.js';
 export { type MemoryJournal, memoryJournal } from './loop/memory-journal.js';
+export type {
+  CallReport,
+  ControllerObserver,
+  ObservedReport,
+  OutcomeReport,
+  TickReport,
+} from './loop/observer.js';
 export { opKey, parseOpKey } from './plan/helpers.js';
 export { plan } from './plan/plan.js';
+export { type Rehearsal, type RehearsalInput, rehearse } from './plan/rehearse.js';
 export {
   applyTransitions,
   initialPlannerState,

@@ -27,6 +27,9 @@ export interface OperationsContext {
   defaultAuthor: string;
   /** The ceiling on a group's size or logical IDs. */
   maxGroupSize: number;
+  /** What a dry run's rehearsal plans with: the controllers' clock and cap on actions per tick. */
+  now: () => number;
+  maxActionsPerTick: number;
 }
 
 /** Validates every group of the document first; only then commits those that changed. */
@@ -163,7 +166,9 @@ export async function removeGroup(
 
 /**
  * InfraKit's `Group.DestroyInstances`: these instances go and a sized group shrinks by as many.
- * The controller is held while this happens, so its own scale-in does not pick other instances.
+ * The controller records them in its journal first and only then is the smaller size committed,
+ * so its ticks destroy exactly these (drain, journal intent, limiter, events), even after a
+ * failed destroy or a new leader, and never pick other victims for the smaller size.
  */
 export async function destroyInstances(
   ctx: OperationsContext,
@@ -172,28 +177,20 @@ export async function destroyInstances(
   meta: CommitMeta,
 ): Promise<OkView> {
   const latest = await latestLive(ctx, id);
-  const entry = ctx.session.entry(id);
-  const controller = entry?.controller;
-  if (entry === undefined || controller === undefined) throw missing(id);
+  const controller = ctx.session.entry(id)?.controller;
+  if (controller === undefined) throw missing(id);
   const known = new Set(controller.status().instances.map((instance) => instance.id));
   const strangers = instances.filter((instance) => !known.has(instance));
   if (strangers.length > 0)
     throw new TendError('not_found', `group ${id} has no instance ${strangers.join(', ')}`);
-  const wasPaused = controller.status().paused;
-  controller.pause();
-  try {
-    const spec = specFromRevision(latest);
-    if ('size' in spec.allocation) {
+  const spec = specFromRevision(latest);
+  await controller.destroyInstances(instances, {
+    recorded: async () => {
+      if (!('size' in spec.allocation)) return;
       const size = Math.max(0, spec.allocation.size - instances.length);
       await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, 'destroy instances');
-    }
-    const plugin = await ctx.resolver.instance(entry.spec.instance.plugin);
-    for (const instance of instances) {
-      await plugin.destroy(instance, { reason: 'terminate' }, { signal: ctx.session.signal });
-    }
-  } finally {
-    if (!wasPaused) controller.resume();
-  }
+    },
+  });
   return { ok: true, id, message: `${instances.length} instance(s) of ${id} destroyed` };
 }
 
@@ -239,12 +236,14 @@ function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {
 
 function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
   const entry = ctx.session.entry(c.spec.id);
-  if (entry === undefined) return previewGroupPlan(c.spec, c.config);
-  return previewGroupPlan(c.spec, c.config, {
+  const options = { now: ctx.now(), maxActionsPerTick: ctx.maxActionsPerTick };
+  if (entry === undefined) return previewGroupPlan(c.spec, c.config, undefined, options);
+  const current = {
     config: entry.config,
     desired: desiredCount(entry.spec.allocation),
     status: ctx.session.status(c.spec.id),
-  });
+  };
+  return previewGroupPlan(c.spec, c.config, current, options);
 }
 
 async function latestLive(ctx: OperationsContext, id: GroupId): Promise<SpecRevision> {

@@ -14,6 +14,7 @@ import {
   type LeaderInfo,
   type Leadership,
   type LeaderTerm,
+  type PluginResolver,
   type SpecRevision,
   TendError,
   toTendError,
@@ -45,7 +46,7 @@ import {
 import { GroupWrites } from './group-writes.js';
 import { type ApiServer, startApiServer } from './http-server.js';
 import type { LogsSource } from './instance-logs.js';
-import { instrumentedControllers } from './instrumented-plugins.js';
+import { instrumentResolver, observedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
 import {
   type ManagerOptions,
@@ -77,6 +78,7 @@ export class Manager {
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
   private describersValue: PluginDescribers | undefined;
+  private countedResolverValue: PluginResolver | undefined;
   private readonly stopController = new AbortController();
   private current: ManagerState = 'initialized';
   private session: LeaderSession | undefined;
@@ -309,7 +311,7 @@ export class Manager {
   logsSource(): LogsSource {
     return {
       store: this.options.store,
-      resolver: this.options.resolver,
+      resolver: this.countedResolver,
       status: (id) => this.session?.status(id) ?? undefined,
       events: (query) => this.services.events.query(query),
     };
@@ -395,10 +397,12 @@ export class Manager {
     try {
       return await operation({
         store: this.options.store,
-        resolver: this.options.resolver,
+        resolver: this.countedResolver,
         session,
         defaultAuthor: this.options.defaultAuthor,
         maxGroupSize: this.options.maxGroupSize,
+        now: () => this.options.clock.now(),
+        maxActionsPerTick: this.options.maxActionsPerTick,
       });
     } catch (error) {
       if (TendError.is(error, 'fenced')) session.fenced(error);
@@ -428,6 +432,15 @@ export class Manager {
     return this.describersValue;
   }
 
+  /**
+   * The resolver for plugin calls made outside any controller (validation, logs), counted in
+   * `tend_provider_calls_total`; controllers report their own calls through their observer.
+   */
+  private get countedResolver(): PluginResolver {
+    this.countedResolverValue ??= instrumentResolver(this.options.resolver, this.services.metrics);
+    return this.countedResolverValue;
+  }
+
   private limiterFor(plugin: string): PluginLimiter {
     let limiter = this.limiters.get(plugin);
     if (limiter === undefined) {
@@ -455,7 +468,7 @@ export class Manager {
       term,
       store: this.options.store,
       resolver: this.options.resolver,
-      createController: instrumentedControllers(this.options.createController, this.services.metrics),
+      createController: observedControllers(this.options.createController, this.services.metrics),
       limiterFor: (plugin) => this.limiterFor(plugin),
       describerFor: (plugin, instancePlugin) => this.describers.for(plugin, instancePlugin),
       clock: this.options.clock,

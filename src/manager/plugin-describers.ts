@@ -6,7 +6,7 @@ import {
 } from '../group/index.js';
 import type { Clock } from '../lib/index.js';
 import type { InstancePlugin } from '../spi/index.js';
-import { instrumentInstancePlugin, TickTimer } from './instrumented-plugins.js';
+import { instrumentInstancePlugin } from './instrumented-plugins.js';
 import type { ManagerMetrics } from './metrics.js';
 
 export interface PluginDescribersOptions {
@@ -35,12 +35,8 @@ export class PluginDescribers {
     if (existing !== undefined && existing.plugin === plugin) return existing.coalescer;
     const { metrics, clock, windowMs } = this.options;
     // Counted like every other provider call (tend_provider_calls_total{method="describe"}), as
-    // the plugin sees it: one per merged call. No group's tick timer belongs to it.
-    const counted = instrumentInstancePlugin(
-      plugin,
-      { metrics, plugin: name, group: '' },
-      new TickTimer(() => {}),
-    );
+    // the plugin sees it: one per merged call.
+    const counted = instrumentInstancePlugin(plugin, { metrics, plugin: name });
     const coalescer = createDescribeCoalescer({
       plugin: counted,
       limiter: this.options.limiterFor(name),

@@ -4,6 +4,7 @@ import type {
   GroupEvent,
   GroupSpec,
   GroupStatus,
+  InstanceId,
   InstancePlugin,
   Intent,
   JsonValue,
@@ -11,6 +12,7 @@ import type {
 } from '../../spi/index.js';
 import type { Describer } from './describe-coalescer.js';
 import type { PluginLimiter } from './limiter.js';
+import type { ControllerObserver } from './observer.js';
 
 /**
  * What the controller persists through the manager. The manager binds it to a store, a group and
@@ -37,6 +39,8 @@ export interface GroupControllerOptions {
   /** Time between reconcile ticks when nothing else wakes the loop. */
   tickIntervalMs?: number;
   onEvent?: (event: GroupEvent) => void;
+  /** Told what the controller does as it does it (ticks, calls, outcomes): the manager's metrics. */
+  observer?: ControllerObserver;
   /**
    * An instance plugin refused a call as `fenced` (it saw a newer epoch): the term is over. The
    * manager ends the term, which aborts the signal given to `start`.
@@ -97,6 +101,23 @@ export interface GroupController {
   status(): GroupStatus;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
-  /** Drains and destroys every instance of the group, then stops. */
+  /**
+   * Drains and destroys every instance of the group through the tick (the planner's
+   * `destroy-all` mode: journal intent, limiter, drain, events), then stops. Rejects with
+   * `unavailable` when repeated rounds fail.
+   */
   destroyAll(signal?: AbortSignal): Promise<void>;
+  /**
+   * Destroys exactly these instances through the tick (journal intent, limiter, drain, events).
+   * They are recorded in the journal first; then `recorded` runs (the manager commits the smaller
+   * size there), so neither a failed destroy nor a new leader can make the planner pick others.
+   * Resolves once none of them is left; rejects with `unavailable` after repeated failures, and
+   * then later ticks keep destroying those same instances.
+   */
+  destroyInstances(ids: readonly InstanceId[], options?: DestroyInstancesOptions): Promise<void>;
+}
+
+export interface DestroyInstancesOptions {
+  /** Runs once the instances are recorded in the journal, before any is destroyed. */
+  recorded?: () => Promise<void>;
 }

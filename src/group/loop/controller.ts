@@ -1,14 +1,15 @@
 import { setMaxListeners } from 'node:events';
 import { createBackoff, createRandom, silentLogger, systemClock } from '../../lib/index.js';
-import { TAG_GROUP, TendError } from '../../spi/index.js';
+import { type InstanceId, TAG_GROUP, TendError } from '../../spi/index.js';
 import { defaultPlanLimits } from '../plan/types.js';
 import type { GroupController, GroupControllerOptions } from './controller-api.js';
 import { directDescriber } from './describe-coalescer.js';
-import { execute } from './executor.js';
 import { createLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
+import { guardObserver } from './observer.js';
 import { createReconciler, type TickResult } from './reconciler.js';
 
+/** Failed rounds (a tick that failed or destroyed nothing) before an operator's destroy gives up. */
 const DESTROY_ATTEMPTS = 10;
 
 /**
@@ -45,6 +46,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     onEvent: options.onEvent ?? (() => {}),
     onRollback: options.onRollback ?? (() => {}),
+    observer: guardObserver(options.observer ?? {}, logger),
     ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
   });
   const lifecycle = createLifecycle();
@@ -177,41 +179,46 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       if (signal !== undefined)
         signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
       try {
-        await destroyEverything();
+        // The planner's destroy-all mode: each tick destroys what its describe found.
+        await tickUntil(
+          (result) => result.observed === 0,
+          `could not destroy every instance of group ${options.spec.id}`,
+        );
       } finally {
         if (lifecycle.state !== 'stopped') lifecycle.to('stopped');
       }
     },
+    async destroyInstances(ids, destroyOptions = {}) {
+      await reconciler.markVictims(ids);
+      await destroyOptions.recorded?.();
+      const wanted = new Set<InstanceId>(ids);
+      await tickUntil(
+        () => !reconciler.victims().some((id) => wanted.has(id)),
+        `could not destroy ${ids.join(', ')} of group ${options.spec.id}; later ticks keep trying`,
+      );
+    },
   };
 
-  async function destroyEverything(): Promise<void> {
-    const wipe = createBackoff({ baseMs: 500, capMs: 10_000, random });
-    for (let attempt = 0; attempt < DESTROY_ATTEMPTS; attempt++) {
+  /**
+   * Runs ticks until `done`: at once after a tick that made progress (fewer instances than the
+   * round before, no failure), after a backoff otherwise, giving up after DESTROY_ATTEMPTS of those.
+   */
+  async function tickUntil(done: (result: TickResult) => boolean, failure: string): Promise<void> {
+    const wait = createBackoff({ baseMs: 500, capMs: 10_000, random });
+    let before = Number.POSITIVE_INFINITY;
+    for (let attempt = 0; attempt < DESTROY_ATTEMPTS; ) {
       internal.signal.throwIfAborted();
-      const found = await options.instancePlugin
-        .describeInstances(
-          { [TAG_GROUP]: options.spec.id },
-          { signal: internal.signal, epoch: options.epoch },
-        )
-        .catch(() => undefined);
-      if (found?.length === 0) return;
-      if (found !== undefined) {
-        const ctx = { ...reconciler.executorContext(internal.signal, reconciler.effectiveSpec()) };
-        ctx.described = new Map(found.map((d) => [d.id, d]));
-        const actions = found.map((d) => ({
-          type: 'destroy' as const,
-          instanceId: d.id,
-          reason: 'group-destroy' as const,
-        }));
-        const outcome = await execute(ctx, actions);
-        for (const d of outcome.destroyed)
-          reconciler.emit('destroyed', `destroyed ${d.instanceId} (group destroyed)`, {
-            instanceId: d.instanceId,
-          });
-        if (outcome.failedDestroys.length === 0) continue;
-      }
-      await clock.sleep(wipe.next(), internal.signal);
+      // A tick already running planned without what the caller just asked for: wait it out.
+      await current?.catch(() => {});
+      const result = await tickOnce();
+      if (done(result)) return;
+      const seen = result.observed ?? before;
+      const progress = !result.failed && seen < before;
+      before = seen;
+      if (progress) continue;
+      attempt += 1;
+      await clock.sleep(wait.next(), internal.signal);
     }
-    throw new TendError('unavailable', `could not destroy every instance of group ${options.spec.id}`);
+    throw new TendError('unavailable', failure);
   }
 }

@@ -19,6 +19,7 @@ import type { Action, DestroyAction, ProvisionAction } from '../plan/types.js';
 import type { ControllerJournal } from './controller-api.js';
 import { laneOf } from './lanes.js';
 import type { LimiterLane, PluginLimiter } from './limiter.js';
+import type { CallReport } from './observer.js';
 
 export interface ExecutorContext {
   /** The spec being converged to: the source of instance and flavor properties. */
@@ -36,6 +37,8 @@ export interface ExecutorContext {
   described: ReadonlyMap<InstanceId, InstanceDescription>;
   /** A plugin refused a call as `fenced`: a newer leader acts, so this term must stop. */
   onFenced?: (error: TendError) => void;
+  /** Told of every instance plugin call made through `callProvider` (the controller's observer). */
+  onCall?: (report: Omit<CallReport, 'group' | 'plugin'>) => void;
 }
 
 /** Which plugin failed, doing what: status names it (`docker provision failed: …`). */
@@ -155,6 +158,7 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
     return await at(ctx, spec.instance.plugin, 'provision', () =>
       callProvider(
         ctx,
+        'provision',
         () => ctx.instancePlugin.provision(final, { signal: ctx.signal, epoch: ctx.epoch }),
         laneOf(spec, action),
       ),
@@ -188,6 +192,7 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
     await at(ctx, ctx.spec.instance.plugin, 'destroy', () =>
       callProvider(
         ctx,
+        'destroy',
         () =>
           ctx.instancePlugin.destroy(
             action.instanceId,
@@ -202,13 +207,30 @@ async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<
   }
 }
 
-/** One provider call through the plugin's limiter; `throttled` backs off with full jitter. */
+/**
+ * One instance plugin call through the plugin's limiter; `throttled` backs off with full jitter.
+ * Each attempt is reported to `onCall`, timed without the limiter's wait.
+ */
 export function callProvider<T>(
   ctx: ExecutorContext,
+  method: CallReport['method'],
   call: () => Promise<T>,
   lane: LimiterLane = 'change',
 ): Promise<T> {
-  return limitedCall(ctx, call, lane);
+  const { onCall } = ctx;
+  if (onCall === undefined) return limitedCall(ctx, call, lane);
+  const reported = async () => {
+    const started = performance.now();
+    try {
+      const value = await call();
+      onCall({ method, ms: performance.now() - started });
+      return value;
+    } catch (error) {
+      onCall({ method, ms: performance.now() - started, error: toTendError(error) });
+      throw error;
+    }
+  };
+  return limitedCall(ctx, reported, lane);
 }
 
 /** `callProvider` for callers without a whole executor context (the describe coalescer). */

@@ -19,6 +19,8 @@ import { plan } from '../plan/plan.js';
 import {
   applyPlan,
   initialPlannerState,
+  keepVictims,
+  markVictims,
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
@@ -35,6 +37,7 @@ import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
+import type { ControllerObserver } from './observer.js';
 import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { stabilityOf } from './stability.js';
 
@@ -55,6 +58,8 @@ export interface ReconcilerOptions {
   onEvent: (event: GroupEvent) => void;
   onRollback: (rollback: RollbackNotice) => void;
   onFenced?: (error: TendError) => void;
+  /** Told what the tick does: its start and end, its look, its calls and their outcome. */
+  observer: Required<ControllerObserver>;
 }
 
 export interface TickResult {
@@ -66,6 +71,8 @@ export interface TickResult {
   recovered?: boolean;
   /** Replacements are held back until then (ms since epoch): the loop looks again no later. */
   retryAt?: number;
+  /** How many instances the tick's describe found; undefined when it failed. */
+  observed?: number;
 }
 
 export type { Emit } from './emit.js';
@@ -76,6 +83,7 @@ export function createReconciler(o: ReconcilerOptions) {
   let state: PlannerState = initialPlannerState;
   let savedJson: string | undefined;
   let loaded = false;
+  let loading: Promise<void> | undefined;
   let observed: ObservedInstance[] = [];
   let described: InstanceDescription[] = [];
   let blind = false;
@@ -117,11 +125,13 @@ export function createReconciler(o: ReconcilerOptions) {
     const paced = pacing(before, state.breaker, paceFrom, o.random);
     if (paced !== undefined) judge([paced], now);
   };
+  const group = o.spec.id;
   const executorContext = (signal: AbortSignal, spec: GroupSpec): ExecutorContext => ({
     ...o,
     spec,
     signal,
     described: new Map(described.map((d) => [d.id, d])),
+    onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
   async function persist(): Promise<void> {
@@ -131,8 +141,16 @@ export function createReconciler(o: ReconcilerOptions) {
     savedJson = json;
   }
 
-  async function load(): Promise<void> {
-    if (loaded) return;
+  /** Reads the journal once; callers that come while it is read wait for the same read. */
+  function load(): Promise<void> {
+    loading ??= readJournal().catch((error: unknown) => {
+      loading = undefined; // the next tick tries again
+      throw error;
+    });
+    return loading;
+  }
+
+  async function readJournal(): Promise<void> {
     const raw = await o.journal.loadState();
     const parsed = parsePlannerState(raw);
     savedJson = raw === undefined ? undefined : JSON.stringify(parsed);
@@ -168,7 +186,7 @@ export function createReconciler(o: ReconcilerOptions) {
     for (const intent of await o.journal.listIntents()) {
       if (intent.groupId !== o.spec.id) continue;
       if (intent.operation === 'provision') {
-        const found = await callProvider(ctx, () =>
+        const found = await callProvider(ctx, 'describe', () =>
           o.instancePlugin.describeInstances(
             { [TAG_GROUP]: o.spec.id, [TAG_OP]: intent.key },
             { signal, epoch: o.epoch },
@@ -206,14 +224,34 @@ export function createReconciler(o: ReconcilerOptions) {
     }
   }
 
+  /** One tick, reported to the observer from start to end. */
   async function tick(signal: AbortSignal): Promise<TickResult> {
+    const started = performance.now();
+    o.observer.tickStarted({ group });
+    let result: TickResult = { acted: false, failed: true };
+    try {
+      result = await observeAndAct(signal);
+      return result;
+    } finally {
+      o.observer.tickEnded({
+        group,
+        acted: result.acted,
+        failed: result.failed,
+        ms: performance.now() - started,
+      });
+    }
+  }
+
+  async function observeAndAct(signal: AbortSignal): Promise<TickResult> {
     await load();
     const now = o.clock.now();
     const spec = effectiveSpec();
     const targetConfig = configHash(spec);
     lastTickAt = now;
+    const looking = performance.now();
     const answer = await describe(signal);
     if (answer instanceof TendError) {
+      o.observer.observed({ group, ms: performance.now() - looking });
       // Never act on a partial view: a failed describe means "I do not know", not "none".
       if (!blind) emit('blind', `describe failed: ${answer.message}`);
       blind = true;
@@ -223,6 +261,7 @@ export function createReconciler(o: ReconcilerOptions) {
     blind = false;
     described = answer;
     const health = await healthOf(o.flavorPlugin, answer, spec, signal);
+    o.observer.observed({ group, instances: answer.length, ms: performance.now() - looking });
     const seen = tracker.observe(answer, health, now, stabilityOf(spec));
     observed = seen.observed;
     for (const id of seen.vanished)
@@ -246,7 +285,11 @@ export function createReconciler(o: ReconcilerOptions) {
     judgeFailures(earlyExitVerdicts(seen.exits), now);
     judge([{ type: 'released', targetConfig, why: 'a new spec is the target' }], now);
 
-    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits });
+    // The operator's victims that no describe lists any more are done with.
+    const listed = new Set(answer.map((d) => d.id));
+    state = keepVictims(state, (id) => listed.has(id));
+    const mode = destroying ? 'destroy-all' : 'converge';
+    const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits, mode });
     const planned = applyPlan(state, actions, now);
     state = planned.state;
     transitionEvents(actions, emit);
@@ -254,9 +297,17 @@ export function createReconciler(o: ReconcilerOptions) {
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
-    if (steps.length === 0) return { acted: false, failed: false, recovered, ...held() };
+    const count = { observed: observed.length };
+    if (steps.length === 0) return { acted: false, failed: false, recovered, ...count, ...held() };
 
     const outcome = await execute(executorContext(signal, spec), steps);
+    o.observer.outcome({
+      group,
+      created: outcome.provisioned.map(({ id }) => id),
+      destroyed: outcome.destroyed.map((d) => d.instanceId),
+      failedProvisions: outcome.failedProvisions.length,
+      failedDestroys: outcome.failedDestroys.length,
+    });
     errors.record(outcome);
     const verdicts = recordOutcome({ outcome, now, emit, tracker, logger: o.logger, steps, targetConfig });
     judgeFailures(verdicts, now, o.clock.now());
@@ -265,8 +316,10 @@ export function createReconciler(o: ReconcilerOptions) {
       spec.id,
       outcome.provisioned.map(({ action }) => action),
     );
+    const destroyed = new Set(outcome.destroyed.map((d) => d.instanceId));
+    state = keepVictims(state, (id) => !destroyed.has(id));
     await persist();
-    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...held() };
+    return { acted: true, failed: hasFailures(outcome, signal), recovered, ...count, ...held() };
   }
 
   function held(): { retryAt?: number } {
@@ -287,6 +340,14 @@ export function createReconciler(o: ReconcilerOptions) {
     setDestroying: (value: boolean) => {
       destroying = value;
     },
+    /** Records instances the operator named for destruction, in the journal before it resolves. */
+    async markVictims(ids: readonly InstanceId[]): Promise<void> {
+      await load();
+      change((s) => markVictims(s, ids));
+      await persist();
+    },
+    /** Victims not destroyed yet. */
+    victims: (): readonly InstanceId[] => state.victims ?? [],
     status: (): GroupStatus => {
       const spec = effectiveSpec();
       const lastError = errors.latest();

@@ -1,5 +1,6 @@
 import type { InstanceId, LogicalId } from '../../spi/index.js';
 import { effectiveSurge, generationIndex, healBudget, isReady, isUnhealthyLong, opKey } from './helpers.js';
+import { victimsOf, withoutVictims } from './modes.js';
 import type { DestroyAction, ObservedInstance, PlanInput, ProvisionAction } from './types.js';
 
 type Step = ProvisionAction | DestroyAction;
@@ -37,11 +38,19 @@ export function planLogical(input: PlanInput, ids: readonly LogicalId[]): Step[]
     steps.push(action);
   };
 
-  const members = groupMembers(input, ids, destroy);
+  // The operator's victims go first; a member left without an instance by that comes back once
+  // its victim's destroy succeeded (a pet's address or volume is free only then).
+  const victims = new Map<LogicalId | undefined, InstanceId>();
+  for (const victim of victimsOf(input)) {
+    destroy(victim, 'terminate');
+    victims.set(victim.logicalId, victim.id);
+  }
+  const members = groupMembers(withoutVictims(input), ids, destroy);
 
   // Missing members come back at once: nothing is taken down to do it.
   for (const member of members) {
-    if (member.current === undefined && member.old === undefined) provision(member.id, 'missing');
+    if (member.current === undefined && member.old === undefined)
+      provision(member.id, 'missing', victims.get(member.id));
   }
 
   // A finished surge step: the new member is ready (or its old twin is down anyway), so the twin leaves.

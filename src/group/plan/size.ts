@@ -10,6 +10,7 @@ import {
   rolloutOrder,
   scaleInOrder,
 } from './helpers.js';
+import { victimsOf } from './modes.js';
 import type { DestroyAction, ObservedInstance, PlanInput, ProvisionAction } from './types.js';
 
 /**
@@ -23,14 +24,17 @@ export function planSize(
   maxActions = Number.POSITIVE_INFINITY,
 ): Array<ProvisionAction | DestroyAction> {
   const { spec, targetConfig, observed, now } = input;
-  const current = observed.filter((i) => i.config === targetConfig);
-  const old = observed.filter((i) => i.config !== targetConfig);
   const destroys: DestroyAction[] = [];
   const gone = new Set<InstanceId>();
   const destroy = (instance: ObservedInstance, reason: DestroyAction['reason']) => {
     destroys.push({ type: 'destroy', instanceId: instance.id, reason });
     gone.add(instance.id);
   };
+  // The operator's victims go first; the rest is planned as if they were gone (their room is
+  // still taken until their destroy succeeds: see provisionsFor).
+  for (const victim of victimsOf(input)) destroy(victim, 'terminate');
+  const current = observed.filter((i) => i.config === targetConfig && !gone.has(i.id));
+  const old = observed.filter((i) => i.config !== targetConfig && !gone.has(i.id));
 
   // Heal: unhealthy past grace and `unhealthyAfter`, old config first, at most maxInFlight at once.
   const sick = [...old, ...current].filter((i) => isUnhealthyLong(i, spec, now));
@@ -95,8 +99,10 @@ function provisionsFor(
   const { spec, targetConfig, observed } = input;
   const live = observed.filter((i) => !gone.has(i.id));
   const currentLeft = live.filter((i) => i.config === targetConfig);
-  // Surge applies while any old-config instance was seen this tick, even if all of them go now.
-  const rolling = observed.some((i) => i.config !== targetConfig);
+  // Surge applies while any old-config instance was seen this tick, even if all of them go now
+  // (the operator's victims aside: they are not part of a rollout).
+  const victims = new Set(input.state.victims ?? []);
+  const rolling = observed.some((i) => i.config !== targetConfig && !victims.has(i.id));
   const cap = size + (rolling ? effectiveSurge(spec) : 0);
   const count = Math.min(size - currentLeft.length, cap - live.length, maxProvisions);
   if (count <= 0) return [];

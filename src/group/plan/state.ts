@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GroupSpec, JsonValue } from '../../spi/index.js';
+import type { GroupSpec, InstanceId, JsonValue } from '../../spi/index.js';
 import { type BreakerEvent, type BreakerVerdict, reduceBreaker } from '../breaker/breaker.js';
 import { configHash } from '../spec/index.js';
 import { parseOpKey } from './helpers.js';
@@ -126,6 +126,25 @@ function raiseGenerations(
   return generations === undefined ? state : { ...state, generations };
 }
 
+/** Adds instances the operator named for destruction (kept until none of them is observed). */
+export function markVictims(state: PlannerState, ids: readonly InstanceId[]): PlannerState {
+  const victims = [...new Set([...(state.victims ?? []), ...ids])];
+  return victims.length === (state.victims?.length ?? 0) ? state : { ...state, victims };
+}
+
+/**
+ * Keeps the victims `keep` says are still there: after a describe, those it lists; after the
+ * tick's calls, those not destroyed. Without any left the field goes (the mode is over).
+ */
+export function keepVictims(state: PlannerState, keep: (id: InstanceId) => boolean): PlannerState {
+  if (state.victims === undefined) return state;
+  const victims = state.victims.filter(keep);
+  if (victims.length === state.victims.length) return state;
+  if (victims.length > 0) return { ...state, victims };
+  const { victims: _done, ...rest } = state;
+  return rest;
+}
+
 /** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
 export function retarget(
   state: PlannerState,
@@ -176,6 +195,7 @@ const stateSchema = z.object({
     rejectedConfig: z.string().optional(),
   }),
   generations: z.record(z.string(), z.number().int()),
+  victims: z.array(z.string()).optional(),
 });
 
 /** Reads persisted state; anything unreadable starts fresh rather than blocking the group. */

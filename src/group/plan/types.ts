@@ -68,6 +68,13 @@ export interface PlannerState {
   breaker: BreakerState;
   /** Highest generation seen per slot (slot number or logical ID), so a replacement gets a fresh key. */
   generations: Readonly<Record<string, number>>;
+  /**
+   * Instances the operator named for destruction (destroy-these-instances), kept in the journal
+   * until none of them is observed any more. Every tick destroys exactly these first, paused or
+   * not, and plans everything else as if they were gone: a failed destroy is retried, never
+   * traded for another victim of the (already smaller) size.
+   */
+  victims?: readonly InstanceId[];
 }
 
 export interface PlanLimits {
@@ -90,6 +97,12 @@ export const defaultPlanLimits: PlanLimits = {
   maxActionsPerTick: DEFAULT_MAX_ACTIONS_PER_TICK,
 };
 
+/**
+ * `converge`: towards the spec (the normal tick). `destroy-all`: every observed instance goes
+ * (`tend destroy`), paused or not, breaker or not, and nothing is created.
+ */
+export type PlanMode = 'converge' | 'destroy-all';
+
 export interface PlanInput {
   /** The spec being converged to (while rolling back: the restored one). */
   spec: GroupSpec;
@@ -99,10 +112,15 @@ export interface PlanInput {
   now: number;
   state: PlannerState;
   limits?: PlanLimits;
+  /** Default `converge`. */
+  mode?: PlanMode;
 }
 
-/** `group-destroy`: the whole group goes (destroyAll); a failed drain does not stop it. */
-export type DestroyReason = 'heal' | 'scale-in' | 'rollout' | 'duplicate' | 'group-destroy';
+/**
+ * `group-destroy`: the whole group goes (destroy-all); `terminate`: the operator named the
+ * instance (destroy-these-instances, InfraKit's word for it). A failed drain stops neither.
+ */
+export type DestroyReason = 'heal' | 'scale-in' | 'rollout' | 'duplicate' | 'group-destroy' | 'terminate';
 export type ProvisionReason = 'missing' | 'heal' | 'rollout';
 
 export interface ProvisionAction {

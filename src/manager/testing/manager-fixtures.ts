@@ -56,6 +56,12 @@ export function fakeControllers(): {
       destroyAll: async () => {
         calls.push('destroyAll');
       },
+      // As the real one: the instances are recorded, the size is committed, then they go.
+      destroyInstances: async (ids, destroyOptions = {}) => {
+        calls.push(`destroyInstances:${ids.join(',')}`);
+        await destroyOptions.recorded?.();
+        for (const id of ids) await options.instancePlugin.destroy(id, { reason: 'terminate' }, {});
+      },
     };
     all.push(controller);
     return controller;
