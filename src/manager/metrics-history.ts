@@ -1,5 +1,7 @@
 import type { GroupStatus } from '../spi/index.js';
-import type { CallResult } from './metrics.js';
+
+/** How a provider call ended, as `tend_provider_calls_total` labels it. */
+export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
 
 /** One interval of the last hour, as the dashboard's charts draw it. */
 export interface MetricsPoint {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type GroupStatus, TendError } from '../spi/index.js';
-import { MetricsHistory } from './metrics-history.js';
+import { type CallResult, MetricsHistory } from './metrics-history.js';
 
 /** What the gauges read at scrape time: the leader's live view (empty on a standby). */
 export interface MetricsSnapshot {
@@ -9,7 +9,7 @@ export interface MetricsSnapshot {
   groups: readonly GroupStatus[];
 }
 
-export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
+export type { CallResult };
 
 /**
  * The manager's Prometheus metrics, in a registry of its own (two managers in one process, as in

@@ -1,6 +1,6 @@
 import { type Clock, type Random, systemClock } from '../../lib/index.js';
 import type { InstanceDescription, InstancePlugin, Tags } from '../../spi/index.js';
-import { limitedCall } from './executor.js';
+import { limitedCall } from './limited-call.js';
 import type { PluginLimiter } from './limiter.js';
 
 /** How a group controller describes its instances. */

@@ -1,4 +1,4 @@
-import { backoffDelay, type Clock, type Logger, type Random } from '../../lib/index.js';
+import type { Clock, Logger, Random } from '../../lib/index.js';
 import {
   type FlavorPlugin,
   type GroupSpec,
@@ -12,12 +12,13 @@ import {
   TAG_GROUP,
   TAG_LOGICAL,
   TAG_OP,
-  TendError,
+  type TendError,
   toTendError,
 } from '../../spi/index.js';
 import type { Action, DestroyAction, ProvisionAction } from '../plan/types.js';
 import type { ControllerJournal } from './controller-api.js';
 import { laneOf } from './lanes.js';
+import { limitedCall } from './limited-call.js';
 import type { LimiterLane, PluginLimiter } from './limiter.js';
 import type { CallReport } from './observer.js';
 
@@ -85,9 +86,6 @@ function failure(error: unknown): { error: TendError; site: CallSite } {
   if (error instanceof SiteFailure) return { error: error.error, site: error.site };
   return { error: toTendError(error), site: { plugin: 'journal', operation: 'write' } };
 }
-
-/** Throttled calls are retried in place a few times; anything else waits for the next tick. */
-const THROTTLE_RETRIES = 4;
 
 /**
  * Carries out one plan: every destroy first (drain, then destroy), then the provisions — a
@@ -231,26 +229,6 @@ export function callProvider<T>(
     }
   };
   return limitedCall(ctx, reported, lane);
-}
-
-/** `callProvider` for callers without a whole executor context (the describe coalescer). */
-export async function limitedCall<T>(
-  ctx: Pick<ExecutorContext, 'limiter' | 'clock' | 'random' | 'signal'>,
-  call: () => Promise<T>,
-  lane: LimiterLane,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await ctx.limiter.run(call, ctx.signal, lane);
-    } catch (error) {
-      if (ctx.signal.aborted) throw new TendError('not_leader', 'controller stopped', { cause: error });
-      if (!TendError.is(error, 'throttled') || attempt >= THROTTLE_RETRIES) throw error;
-      await ctx.clock.sleep(
-        backoffDelay(attempt, { baseMs: 200, capMs: 5_000, random: ctx.random }),
-        ctx.signal,
-      );
-    }
-  }
 }
 
 function intent(
