@@ -15,11 +15,11 @@ import {
   allocationFromWire,
   descriptionFromWire,
   descriptionToWire,
+  groupDescriptionToWire,
   healthToWire,
   indexFromWire,
   instanceSpecFromWire,
   instanceSpecToWire,
-  instanceStatusToWire,
   tagsFromWire,
 } from './codec.js';
 import type { JsonRpcDispatcher } from './json-rpc-dispatcher.js';
@@ -146,12 +146,7 @@ export function registerGroupMethods(dispatcher: JsonRpcDispatcher, group: Group
   });
   dispatcher.register('Group.DescribeGroup', async (raw) => {
     const description = await group.describeGroup(groupId(groupIdParams.parse(raw).ID));
-    return {
-      Description: {
-        Instances: description.instances.map(instanceStatusToWire),
-        Converged: description.converged,
-      },
-    };
+    return { Description: groupDescriptionToWire(description) };
   });
   dispatcher.register('Group.InspectGroups', async () => {
     const groups = await group.inspectGroups();
