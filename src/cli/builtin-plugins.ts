@@ -133,6 +133,25 @@ export class BuiltinPluginResolver implements PluginResolver {
     });
   }
 
+  /**
+   * Whether `name` is a plugin in the box (a configured section or built-in kind: instance; a
+   * built-in flavor: flavor), never a socket: `tend plugin serve` must not serve a socket as itself.
+   */
+  builtinKindOf(name: string): 'instance' | 'flavor' | undefined {
+    if (this.pluginConfig?.plugins.has(name) === true || this.kinds.has(name)) return 'instance';
+    if (Object.hasOwn(this.builtinFlavors, name)) return 'flavor';
+    return undefined;
+  }
+
+  /** Names of the plugins in the box, for an error that lists them. */
+  builtinNames(): { instance: string[]; flavor: string[] } {
+    const configured = [...(this.pluginConfig?.plugins.keys() ?? [])];
+    return {
+      instance: [...new Set([...configured, ...this.kinds.keys()])].sort(),
+      flavor: Object.keys(this.builtinFlavors).sort(),
+    };
+  }
+
   /** For `parseSpecDocument`'s `isKnownPlugin`: a built-in, or a socket in the plugin directory. */
   isKnown(kind: 'instance' | 'flavor', name: string): boolean {
     if (kind === 'instance' && (this.pluginConfig?.plugins.has(name) === true || this.kinds.has(name)))

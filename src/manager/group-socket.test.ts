@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../leadership/index.js';
-import { connectGroupPlugin, pluginSocketPath } from '../rpc/index.js';
+import { connectGroupPlugin, connectPlugin, pluginSocketPath } from '../rpc/index.js';
 import { groupId, instanceId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
@@ -42,6 +42,19 @@ async function startSocketManager(options: SocketManagerOptions): Promise<{ mana
   cleanups.push(() => manager.stop());
   manager.start();
   return { manager, dir };
+}
+
+/** A store holding one group, `web`, as a leader left it. */
+async function storeWithWeb(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.commit({
+    groupId: groupId('web'),
+    spec: { id: 'web', allocation: { size: 1 }, instance: { plugin: 'fake' }, flavor: { plugin: 'plain' } },
+    author: 'test',
+    reason: 'seed',
+    expectedRevision: 0,
+  });
+  return store;
 }
 
 test("InfraKit's Group.* on the manager's socket drives the same groups as the HTTP API", async () => {
@@ -86,14 +99,7 @@ test("InfraKit's Group.* on the manager's socket drives the same groups as the H
 });
 
 test("a standby's Group socket answers reads from the store and refuses writes with not_leader", async () => {
-  const store = new MemoryStore();
-  await store.commit({
-    groupId: groupId('web'),
-    spec: { id: 'web', allocation: { size: 1 }, instance: { plugin: 'fake' }, flavor: { plugin: 'plain' } },
-    author: 'test',
-    reason: 'seed',
-    expectedRevision: 0,
-  });
+  const store = await storeWithWeb();
   const { dir } = await startSocketManager({ name: 'm2', store, standby: true });
   const group = await connectGroupPlugin({ name: 'group', dir });
   cleanups.push(() => group.close());
@@ -132,4 +138,58 @@ test('a 20,000-call batch on the Group socket is refused whole, and the socket k
   const group = await connectGroupPlugin({ name: 'group', dir });
   cleanups.push(() => group.close());
   assert.deepEqual(await group.inspectGroups(), []);
+});
+
+test("the socket answers InfraKit's Manager.IsLeader and serves the groups as Metadata", async () => {
+  const { manager, dir } = await startSocketManager({ name: 'm4' });
+  for (let i = 0; i < 2000 && !manager.isLeader(); i++) await sleep(5);
+  const connected = await connectPlugin({ name: 'group', dir });
+  cleanups.push(async () => connected.client.close());
+  const call = (method: string, params: unknown) => connected.client.call(method, params);
+  assert.deepEqual(
+    connected.apis.map((api) => `${api.name}/${api.version}`),
+    ['Group/0.1.0', 'Manager/0.1.0', 'Metadata/0.1.0'],
+  );
+  assert.deepEqual(await call('Manager.IsLeader', {}), { Leader: true });
+  const properties = {
+    Allocation: { Size: 2 },
+    Instance: { Plugin: 'fake', Properties: { image: 'a' } },
+    Flavor: { Plugin: 'plain', Properties: {} },
+  };
+  await call('Group.CommitGroup', { Spec: { ID: 'web', Properties: properties }, Pretend: false });
+  assert.deepEqual(await call('Metadata.List', { Path: [] }), {
+    Nodes: ['configs', 'groups', 'leader', 'specs'],
+  });
+  assert.deepEqual(await call('Metadata.List', { Path: ['specs'] }), { Nodes: ['web'] });
+  assert.deepEqual(await call('Metadata.Get', { Path: ['specs', 'web', 'Properties', 'Allocation'] }), {
+    Value: { Size: 2 },
+  });
+  assert.deepEqual(await call('Metadata.Get', { Path: ['configs', 'Groups', 'web', 'Plugin'] }), {
+    Value: 'group',
+  });
+  assert.deepEqual(await call('Metadata.Get', { Path: ['leader'] }), { Value: true });
+  let described: { Value: { Instances?: unknown[]; Desired?: number; Observed?: number } | null } = {
+    Value: null,
+  };
+  for (let i = 0; i < 2000 && described.Value?.Observed !== 2; i++) {
+    described = (await call('Metadata.Get', { Path: ['groups', 'web'] })) as typeof described;
+    if (described.Value?.Observed !== 2) await sleep(5);
+  }
+  assert.equal(described.Value?.Desired, 2);
+  assert.equal(described.Value?.Instances?.length, 2);
+  assert.deepEqual(await call('Metadata.List', { Path: ['groups', 'web', 'Instances'] }), {
+    Nodes: ['[0]', '[1]'],
+  });
+  assert.deepEqual(await call('Metadata.List', { Path: ['specs', 'db'] }), { Nodes: null });
+});
+
+test("a standby's socket says it does not lead and describes no group", async () => {
+  const store = await storeWithWeb();
+  const { dir } = await startSocketManager({ name: 'm5', store, standby: true });
+  const connected = await connectPlugin({ name: 'group', dir });
+  cleanups.push(async () => connected.client.close());
+  assert.deepEqual(await connected.client.call('Manager.IsLeader', {}), { Leader: false });
+  assert.deepEqual(await connected.client.call('Metadata.List', { Path: ['specs'] }), { Nodes: ['web'] });
+  assert.deepEqual(await connected.client.call('Metadata.List', { Path: ['groups'] }), { Nodes: [] });
+  assert.deepEqual(await connected.client.call('Metadata.Get', { Path: ['leader'] }), { Value: false });
 });

@@ -5,6 +5,7 @@ import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.j
 import { TendError } from '../spi/index.js';
 import type { ApplyView, CommitMeta, GroupView, LeaderView, OkView } from './api-types.js';
 import type { AuditEntry } from './audit-log.js';
+import { groupSocketMetadata } from './group-socket-metadata.js';
 import { specFromRevision } from './spec-codec.js';
 
 /**
@@ -35,13 +36,18 @@ export interface GroupSocketOptions {
   logger: Logger;
 }
 
-/** Serves InfraKit's `Group.*` on a unix socket; returns the function that closes it. */
+/**
+ * Serves what InfraKit's manager served on its socket — `Group/0.1.0`, `Manager/0.1.0` and
+ * `Metadata/0.1.0` — on a unix socket; returns the function that closes it.
+ */
 export async function serveGroupSocket(options: GroupSocketOptions): Promise<() => Promise<void>> {
   const logger = options.logger.child({ component: 'group-socket' });
   const server = await servePlugin({
     dir: options.dir,
     name: options.name,
     group: groupPluginOf(options.manager, auditedBy(options.audit, logger)),
+    manager: { isLeader: async () => options.manager.isLeader() },
+    metadata: groupSocketMetadata(options.manager, options.name),
     logger,
   });
   return () => server.close({ signal: AbortSignal.timeout(5000) });

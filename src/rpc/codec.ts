@@ -156,6 +156,14 @@ export function instanceStatusToWire(status: InstanceStatus): WireObject {
   };
 }
 
+/** A group's InfraKit `Description`, as `Group.DescribeGroup` answers it and metadata shows it. */
+export function groupDescriptionToWire(description: {
+  instances: readonly InstanceStatus[];
+  converged: boolean;
+}): WireObject {
+  return { Instances: description.instances.map(instanceStatusToWire), Converged: description.converged };
+}
+
 export function instanceStatusFromWire(wire: z.infer<typeof wireGroupInstance>): InstanceStatus {
   const tags = tagsFromWire(wire.Tags);
   const status: InstanceStatus = {

@@ -7,13 +7,14 @@ import { handshakeResult } from './wire.js';
  * `InstanceLogs` is Tend's extension (docs/protocol.md): a plugin that announces it answers
  * `Instance.Logs`. InfraKit clients ignore an API name they do not know.
  */
-export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Metadata' | 'InstanceLogs';
+export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Manager' | 'Metadata' | 'InstanceLogs';
 
 /** The versions InfraKit v0.5 clients check for (ARCHITECTURE.md §3). */
 export const API_VERSIONS: Readonly<Record<PluginApiName, string>> = {
   Instance: '0.5.0',
   Flavor: '0.1.0',
   Group: '0.1.0',
+  Manager: '0.1.0',
   Metadata: '0.1.0',
   InstanceLogs: '0.1.0',
 };
@@ -24,6 +25,8 @@ export function hasApi(apis: readonly PluginApi[], wanted: PluginApiName): boole
 }
 
 export const HANDSHAKE_METHOD = 'Handshake.Implements';
+/** InfraKit v0.5's second handshake call: the types (`lookup/type` names) behind each API. */
+export const HANDSHAKE_TYPES_METHOD = 'Handshake.Types';
 
 export interface PluginApi {
   name: string;
@@ -35,6 +38,18 @@ export function implementsResult(apis: readonly PluginApiName[]): {
   APIs: Array<{ Name: string; Version: string }>;
 } {
   return { APIs: apis.map((name) => ({ Name: name, Version: API_VERSIONS[name] })) };
+}
+
+/**
+ * The wire form of a `Handshake.Types` answer: for each API as `Name/Version`, the types served
+ * (`"."` for a plugin that serves one, untyped).
+ */
+export function typesResult(types: ReadonlyMap<PluginApiName, readonly string[]>): {
+  Types: Record<string, string[]>;
+} {
+  const out: Record<string, string[]> = {};
+  for (const [name, names] of types) out[`${name}/${API_VERSIONS[name]}`] = [...names];
+  return { Types: out };
 }
 
 /** Asks a plugin what it implements. */

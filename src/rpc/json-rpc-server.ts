@@ -17,6 +17,11 @@ export interface JsonRpcServerOptions {
   maxBodyBytes?: number;
   /** A client that has not sent its whole body by then is cut off. Default 10 s. */
   bodyTimeoutMs?: number;
+  /**
+   * Documents answered to `GET` at their paths (InfraKit's `/info/api.json`), computed per
+   * request. Every other `GET` is answered 405.
+   */
+  getRoutes?: Readonly<Record<string, () => unknown>>;
   logger?: Logger;
 }
 
@@ -60,6 +65,7 @@ export async function serveJsonRpc(options: JsonRpcServerOptions): Promise<JsonR
       signal: controller.signal,
       logger,
       isClosing: () => state.closing,
+      getRoutes: options.getRoutes ?? {},
     });
   });
   // Our own body timer replaces Node's request timeout, whose checks run only every 30 s.
@@ -132,12 +138,20 @@ interface RequestContext {
   signal: AbortSignal;
   logger: Logger;
   isClosing: () => boolean;
+  getRoutes: Readonly<Record<string, () => unknown>>;
 }
 
 function handleRequest(ctx: RequestContext): void {
   const { req, res, maxBodyBytes } = ctx;
+  const route = req.method === 'GET' ? getRoute(ctx.getRoutes, req.url) : undefined;
+  if (route !== undefined) {
+    reply(res, 200, JSON.stringify(route()));
+    req.resume();
+    return;
+  }
   if (req.method !== 'POST') {
-    reply(res, 405, invalidRequest(`only POST is served, got ${req.method ?? '?'}`), { Allow: 'POST' });
+    const allow = Object.keys(ctx.getRoutes).length > 0 ? 'GET, POST' : 'POST';
+    reply(res, 405, invalidRequest(`only POST is served, got ${req.method ?? '?'}`), { Allow: allow });
     req.resume();
     return;
   }
@@ -186,6 +200,14 @@ function handleRequest(ctx: RequestContext): void {
       },
     );
   });
+}
+
+function getRoute(
+  routes: Readonly<Record<string, () => unknown>>,
+  url: string | undefined,
+): (() => unknown) | undefined {
+  const path = (url ?? '').split('?')[0] ?? '';
+  return Object.hasOwn(routes, path) ? routes[path] : undefined;
 }
 
 /** Answers an unreadable body and closes the connection: what remains of it cannot be trusted. */

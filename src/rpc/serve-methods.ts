@@ -7,17 +7,19 @@ import {
   groupId,
   type InstancePlugin,
   instanceId,
+  type ManagerPlugin,
+  type MetadataPlugin,
   TendError,
 } from '../spi/index.js';
 import {
   allocationFromWire,
   descriptionFromWire,
   descriptionToWire,
+  groupDescriptionToWire,
   healthToWire,
   indexFromWire,
   instanceSpecFromWire,
   instanceSpecToWire,
-  instanceStatusToWire,
   tagsFromWire,
 } from './codec.js';
 import type { JsonRpcDispatcher } from './json-rpc-dispatcher.js';
@@ -35,6 +37,7 @@ import {
   instanceLogsParams,
   instanceProvisionParams,
   instanceValidateParams,
+  metadataPathParams,
 } from './wire.js';
 
 /** Picks the implementation for a request's `Type` (absent when the plugin serves one type). */
@@ -143,12 +146,7 @@ export function registerGroupMethods(dispatcher: JsonRpcDispatcher, group: Group
   });
   dispatcher.register('Group.DescribeGroup', async (raw) => {
     const description = await group.describeGroup(groupId(groupIdParams.parse(raw).ID));
-    return {
-      Description: {
-        Instances: description.instances.map(instanceStatusToWire),
-        Converged: description.converged,
-      },
-    };
+    return { Description: groupDescriptionToWire(description) };
   });
   dispatcher.register('Group.InspectGroups', async () => {
     const groups = await group.inspectGroups();
@@ -166,5 +164,24 @@ export function registerGroupMethods(dispatcher: JsonRpcDispatcher, group: Group
     const p = groupSetSizeParams.parse(raw);
     await group.setSize(groupId(p.ID), p.Size);
     return { OK: true };
+  });
+}
+
+/** InfraKit's `Manager/0.1.0`: `{"Leader": true}` only when this manager leads for certain. */
+export function registerManagerMethods(dispatcher: JsonRpcDispatcher, manager: ManagerPlugin): void {
+  dispatcher.register('Manager.IsLeader', async () => ({ Leader: await manager.isLeader() }));
+}
+
+/** InfraKit's `Metadata/0.1.0`: an absent node answers `null`, as InfraKit's does, not an error. */
+export function registerMetadataMethods(dispatcher: JsonRpcDispatcher, metadata: MetadataPlugin): void {
+  dispatcher.register('Metadata.List', async (raw) => {
+    const path = metadataPathParams.parse(raw).Path ?? [];
+    return { Nodes: (await metadata.list(path)) ?? null };
+  });
+  dispatcher.register('Metadata.Get', async (raw) => {
+    const path = metadataPathParams.parse(raw).Path ?? [];
+    // InfraKit answers an empty path with no value rather than the whole tree.
+    if (path.length === 0) return { Value: null };
+    return { Value: (await metadata.get(path)) ?? null };
   });
 }

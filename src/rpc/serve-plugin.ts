@@ -1,15 +1,31 @@
 import { basename } from 'node:path';
 import type { Logger } from '../lib/index.js';
 import { silentLogger } from '../lib/index.js';
-import { type FlavorPlugin, type GroupPlugin, type InstancePlugin, TendError } from '../spi/index.js';
-import { HANDSHAKE_METHOD, implementsResult, type PluginApiName } from './handshake.js';
+import {
+  type FlavorPlugin,
+  type GroupPlugin,
+  type InstancePlugin,
+  type ManagerPlugin,
+  type MetadataPlugin,
+  TendError,
+} from '../spi/index.js';
+import {
+  HANDSHAKE_METHOD,
+  HANDSHAKE_TYPES_METHOD,
+  implementsResult,
+  type PluginApiName,
+  typesResult,
+} from './handshake.js';
 import { JsonRpcDispatcher } from './json-rpc-dispatcher.js';
 import { type JsonRpcServer, serveJsonRpc } from './json-rpc-server.js';
 import { ensurePluginDir, pluginSocketPath } from './plugin-dir.js';
+import { PLUGIN_FUNCTIONS_PATH, PLUGIN_INFO_PATH, pluginInfo } from './plugin-info.js';
 import {
   registerFlavorMethods,
   registerGroupMethods,
   registerInstanceMethods,
+  registerManagerMethods,
+  registerMetadataMethods,
   type TypePicker,
 } from './serve-methods.js';
 
@@ -21,6 +37,10 @@ export type ServePluginOptions = PluginLocation & {
   instance?: InstancePlugin | Readonly<Record<string, InstancePlugin>>;
   flavor?: FlavorPlugin | Readonly<Record<string, FlavorPlugin>>;
   group?: GroupPlugin;
+  /** InfraKit's `Manager/0.1.0` (a manager's `group` socket). */
+  manager?: ManagerPlugin;
+  /** InfraKit's `Metadata/0.1.0`: a read-only tree browsed by path. */
+  metadata?: MetadataPlugin;
   logger?: Logger;
   maxBodyBytes?: number;
   bodyTimeoutMs?: number;
@@ -28,7 +48,8 @@ export type ServePluginOptions = PluginLocation & {
 
 /**
  * Serves spi plugins over the plugin protocol, so a plugin author writes only the interface.
- * The handshake announces exactly the APIs given.
+ * The handshake announces exactly the APIs given; `Handshake.Types` names the types behind each,
+ * and `GET /info/api.json` describes them, as InfraKit's plugins do.
  */
 export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcServer> {
   let socketPath: string;
@@ -41,32 +62,45 @@ export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcS
   const name = 'name' in options ? options.name : basename(socketPath);
   const logger = (options.logger ?? silentLogger).child({ plugin: name });
   const dispatcher = new JsonRpcDispatcher({ logger });
-  const apis: PluginApiName[] = [];
+  const types = new Map<PluginApiName, readonly string[]>();
   if (options.instance !== undefined) {
-    apis.push('Instance');
-    if (offersLogs(options.instance)) apis.push('InstanceLogs');
+    types.set('Instance', typeNames(options.instance, isInstancePlugin));
+    if (offersLogs(options.instance)) types.set('InstanceLogs', ['.']);
     registerInstanceMethods(dispatcher, picker(name, 'instance', options.instance, isInstancePlugin));
   }
   if (options.flavor !== undefined) {
-    apis.push('Flavor');
+    types.set('Flavor', typeNames(options.flavor, isFlavorPlugin));
     registerFlavorMethods(dispatcher, picker(name, 'flavor', options.flavor, isFlavorPlugin));
   }
   if (options.group !== undefined) {
-    apis.push('Group');
+    types.set('Group', ['.']);
     registerGroupMethods(dispatcher, options.group);
   }
+  if (options.manager !== undefined) {
+    types.set('Manager', ['.']);
+    registerManagerMethods(dispatcher, options.manager);
+  }
+  if (options.metadata !== undefined) {
+    types.set('Metadata', ['.']);
+    registerMetadataMethods(dispatcher, options.metadata);
+  }
+  const apis = [...types.keys()];
   if (apis.length === 0) {
     throw new TendError(
       'invalid_spec',
-      `plugin ${name}: servePlugin needs an instance, flavor or group plugin`,
+      `plugin ${name}: servePlugin needs an instance, flavor, group, manager or metadata plugin`,
     );
   }
   const answer = implementsResult(apis);
+  const typesAnswer = typesResult(types);
   dispatcher.register(HANDSHAKE_METHOD, async () => answer);
+  dispatcher.register(HANDSHAKE_TYPES_METHOD, async () => typesAnswer);
+  const info = pluginInfo(apis, dispatcher.methods());
   return serveJsonRpc({
     socketPath,
     dispatcher,
     logger,
+    getRoutes: { [PLUGIN_INFO_PATH]: () => info, [PLUGIN_FUNCTIONS_PATH]: () => ({}) },
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
   });
@@ -76,6 +110,14 @@ export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcS
 function offersLogs(served: InstancePlugin | Readonly<Record<string, InstancePlugin>>): boolean {
   const plugins = isInstancePlugin(served) ? [served] : Object.values(served);
   return plugins.some((plugin) => typeof plugin.logs === 'function');
+}
+
+/** `["."]` for one plugin, as InfraKit says of an untyped object; else the type names, sorted. */
+function typeNames<P>(
+  served: P | Readonly<Record<string, P>>,
+  isPlugin: (value: unknown) => value is P,
+): string[] {
+  return isPlugin(served) ? ['.'] : Object.keys(served as Readonly<Record<string, P>>).sort();
 }
 
 function isInstancePlugin(value: unknown): value is InstancePlugin {

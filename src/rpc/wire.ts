@@ -154,6 +154,8 @@ export const wireGroupInstance = wireInstanceDescription.extend({
   CreatedAt: z.number().nullish(),
 });
 export const groupIdParams = z.object({ ID: z.string() });
+/** InfraKit's `types.Path` is a list of strings; Go sends `null` for an empty one. */
+export const metadataPathParams = z.object({ Path: z.array(z.string()).nullish() });
 export const groupCommitParams = z.object({
   Spec: z.object({ ID: z.string(), Properties: wireJson.nullish() }),
   Pretend: z.boolean().nullish(),

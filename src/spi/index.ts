@@ -5,6 +5,7 @@ export * from './flavor.js';
 export * from './group.js';
 export * from './instance.js';
 export * from './leadership.js';
+export * from './metadata.js';
 export * from './resolver.js';
 export * from './store.js';
 export * from './tags.js';

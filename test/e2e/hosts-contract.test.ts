@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, test } from 'node:test';
 import { createHostsPlugin } from '../../src/plugins/instance/hosts/index.js';
-import { runInstancePluginContract } from '../support/contract/plugin-contract.js';
+import { destroyAllAndClose, runInstancePluginContract } from '../support/contract/plugin-contract.js';
 import { poolConfig, writePoolFile } from '../support/hosts-pool.js';
 import { runCli } from '../support/manager.js';
 import { type NetnsHosts, netnsSkipReason, startNetnsHosts } from '../support/netns-hosts.js';
@@ -31,15 +31,7 @@ if (skip !== undefined) {
         config: poolConfig(await lab, { resetScript: 'echo reset' }),
         stateDir: join(stateRoot, 'state'),
       });
-      return {
-        plugin,
-        cleanup: async () => {
-          for (const found of await plugin.describeInstances({})) {
-            await plugin.destroy(found.id, { reason: 'terminate' });
-          }
-          await plugin.close();
-        },
-      };
+      return { plugin, cleanup: () => destroyAllAndClose(plugin) };
     },
     {
       // A host's Init runs to its end (daemons background themselves); provision waits for it.

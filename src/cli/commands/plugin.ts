@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   type ContractCheckResult,
   type InstanceContractOptions,
@@ -21,6 +21,7 @@ import { type JsonValue, TendError } from '../../spi/index.js';
 import { BuiltinPluginResolver } from '../builtin-plugins.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { loadPluginConfig } from '../plugin-config/index.js';
+import type { PluginServeOptions } from './plugin-serve.js';
 import { tendHome } from './up-backends.js';
 
 /** A plugin that does not answer its handshake within this is listed as "not answering". */
@@ -86,6 +87,29 @@ export function registerPluginCommands(program: Command): void {
         ['NAME', 'SOCKET', 'APIS'],
         rows.map((r) => [r.name, r.socketPath, r.answering ? apiText(r.apis) : 'not answering']),
       );
+    });
+
+  plugin
+    .command('serve')
+    .description(
+      "run a built-in instance plugin or flavor as a standalone plugin on a socket of the plugin directory, in InfraKit's wire shapes",
+    )
+    .argument(
+      '<name>',
+      'a built-in (process, docker, simulator, vanilla, …) or a name --plugin-config configures',
+    )
+    .option('--name <socket>', 'socket name in the plugin directory (default: NAME)')
+    .option('--plugin-config <file>', 'named built-in instance plugins with their own config')
+    .option('--state-dir <dir>', 'state of the process plugin (default: $TEND_HOME/process)')
+    .addOption(
+      new Option('--log-level <level>', 'JSON logs on stderr')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .action(async (name: string, options: PluginServeOptions) => {
+      // Loaded only here: `plugin ls` and `verify` need none of the built-in plugins' code.
+      const { servePluginCommand } = await import('./plugin-serve.js');
+      await servePluginCommand(name, options);
     });
 
   plugin

@@ -50,3 +50,18 @@ export function runFlavorPluginContract(
 ): void {
   registerChecks(`flavor plugin contract: ${name}`, flavorChecks(options), create);
 }
+
+/** A contract cleanup: destroys every instance the plugin still describes, then closes it. */
+export async function destroyAllAndClose(plugin: InstancePlugin): Promise<void> {
+  for (const found of await plugin.describeInstances({})) {
+    await plugin.destroy(found.id, { reason: 'terminate' });
+  }
+  await plugin.close?.();
+}
+
+/** The instance contract's options for the `process` plugin, in process or over a socket. */
+export const PROCESS_CONTRACT_OPTIONS: InstanceContractOptions = {
+  init: 'exec sleep 300',
+  properties: { env: { TEND_CONTRACT: '1' } },
+  invalidProperties: { env: { TEND_CONTRACT: 1 }, bogus: true },
+};

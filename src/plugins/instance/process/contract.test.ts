@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInstancePluginContract } from '../../../../test/support/contract/plugin-contract.js';
+import {
+  destroyAllAndClose,
+  PROCESS_CONTRACT_OPTIONS,
+  runInstancePluginContract,
+} from '../../../../test/support/contract/plugin-contract.js';
 import { createProcessPlugin } from './index.js';
 
 runInstancePluginContract(
@@ -16,17 +20,10 @@ runInstancePluginContract(
     return {
       plugin,
       cleanup: async () => {
-        for (const found of await plugin.describeInstances({})) {
-          await plugin.destroy(found.id, { reason: 'terminate' });
-        }
-        await plugin.close();
+        await destroyAllAndClose(plugin);
         await rm(root, { recursive: true, force: true });
       },
     };
   },
-  {
-    init: 'exec sleep 300',
-    properties: { env: { TEND_CONTRACT: '1' } },
-    invalidProperties: { env: { TEND_CONTRACT: 1 }, bogus: true },
-  },
+  PROCESS_CONTRACT_OPTIONS,
 );
