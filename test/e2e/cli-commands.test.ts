@@ -85,6 +85,24 @@ test('errors say what went wrong and exit 1', async () => {
   assert.equal(invalid.code, 1);
   assert.match(invalid.stderr, /^tend: .*groups\[0\]\.allocation\.size/);
 
+  const typo = join(workspace.dir, 'typo.yaml');
+  await writeFile(typo, spec('hi').replace('plugin: vanilla', 'plugin: vanila'));
+  const misspelled = await runCli(['plan', '-f', typo], env);
+  assert.equal(misspelled.code, 1);
+  assert.match(
+    misspelled.stderr,
+    /^tend: group cli: flavor\.plugin: unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm; and /,
+  );
+
+  const unitless = join(workspace.dir, 'unitless.yaml');
+  await writeFile(unitless, spec('hi').replace('unhealthyAfter: 2s', 'unhealthyAfter: 10'));
+  const bare = await runCli(['apply', '-f', unitless], env);
+  assert.equal(bare.code, 1);
+  assert.match(
+    bare.stderr,
+    /groups\[0\]\.health\.unhealthyAfter: a duration needs a unit: write "10s" or "10ms"/,
+  );
+
   const missing = await runCli(['-o', 'json', 'describe', 'nope'], env);
   assert.equal(missing.code, 1);
   assert.deepEqual(JSON.parse(missing.stdout), { error: { message: 'no group nope', kind: 'not_found' } });
