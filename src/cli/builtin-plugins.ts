@@ -190,14 +190,14 @@ export class BuiltinPluginResolver implements PluginResolver {
 
 /** `unknown flavor plugin "vanila" (did you mean "vanilla"?); built in: vanilla, combo, …; <why not a socket>`. */
 export function unknownPluginMessage(
-  kind: 'instance' | 'flavor',
+  kind: 'instance' | 'flavor' | undefined,
   name: string,
   builtins: readonly string[],
   socketProblem: string,
 ): string {
   const close = closestName(name, builtins);
   const hint = close === undefined ? '' : ` (did you mean ${close}?)`;
-  return `unknown ${kind} plugin ${JSON.stringify(name)}${hint}; built in: ${builtins.join(', ')}; and ${socketProblem}`;
+  return `unknown ${kind === undefined ? '' : `${kind} `}plugin ${JSON.stringify(name)}${hint}; built in: ${builtins.join(', ')}; and ${socketProblem}`;
 }
 
 /** One creation per name; a failed one is forgotten so a later call can try again. */

@@ -1,10 +1,19 @@
 // The `tend` CLI against a real manager process: every command once, in table and JSON form,
 // plus the errors a user meets first (bad spec, unknown group, no manager running).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { e2eWorkspace, eventually, liveInstances, ManagerProcess, runCli } from '../support/manager.js';
+import { parse } from 'yaml';
+import {
+  cliEntry,
+  e2eWorkspace,
+  eventually,
+  liveInstances,
+  ManagerProcess,
+  runCli,
+} from '../support/manager.js';
 
 const spec = (greeting: string, size = 2) => `
 groups:
@@ -31,6 +40,22 @@ before(async () => {
 after(async () => {
   await workspace.cleanup();
 });
+
+/** Runs a `--watch` command until it has drawn `count` frames, then sends it Ctrl-C (SIGINT). */
+function watchFrames(args: string[], count: number): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if ((stdout.match(/^leader: /gm) ?? []).length >= count) child.kill('SIGINT');
+    });
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+}
 
 async function tend(...args: string[]) {
   const result = await runCli(args, env);
@@ -59,6 +84,17 @@ test('apply, plan, status, describe, scale, rollout, history, destroy', { timeou
   const status = JSON.parse(await tend('--output', 'json', 'status'));
   assert.equal(status.groups[0].id, 'cli');
   assert.match(await tend('describe', 'cli'), /INSTANCE\s+LOGICAL\s+HEALTH/);
+  const yamlStatus = parse(await tend('-o', 'yaml', 'status'));
+  assert.equal(yamlStatus.groups[0].id, 'cli');
+  assert.match(await tend('-o', 'wide', 'status'), /CONFIGS\s+BREAKER\s+LAST TICK\n/);
+  assert.match(await tend('-o', 'wide', 'describe', 'cli'), /tend\.group=cli/);
+  assert.equal(parse(await tend('-o', 'yaml', 'describe', 'cli')).id, 'cli');
+  assert.equal(parse(await tend('-o', 'yaml', 'history', 'cli')).revisions.length, 1);
+  assert.ok(Array.isArray(JSON.parse(await tend('-o', 'json', 'events', '--group', 'cli')).events));
+  assert.match(await tend('events', '--group', 'cli'), /^TIME\s+TYPE\s+GROUP\/INSTANCE\s+MESSAGE\n/);
+  const frames = await watchFrames(['status', '--watch', '0.2'], 2);
+  assert.equal(frames.code, 0, 'Ctrl-C ends --watch cleanly');
+  assert.ok((frames.stdout.match(/^leader: /gm) ?? []).length >= 2, frames.stdout);
 
   await tend('apply', '-f', v2);
   assert.match(await tend('rollout', 'status', 'cli'), /cli: /);
