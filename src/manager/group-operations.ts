@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   configHash,
+  diffDocuments,
   invalidSpec,
   type RollbackNotice,
   sizeLimitMessage,
@@ -240,11 +241,12 @@ function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {
 function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
   const entry = ctx.session.entry(c.spec.id);
   if (entry === undefined) return previewGroupPlan(c.spec, c.config);
-  return previewGroupPlan(c.spec, c.config, {
+  const preview = previewGroupPlan(c.spec, c.config, {
     config: entry.config,
     desired: desiredCount(entry.spec.allocation),
     status: ctx.session.status(c.spec.id),
   });
+  return { ...preview, fields: diffDocuments(specToDocument(entry.spec), c.document) };
 }
 
 async function latestLive(ctx: OperationsContext, id: GroupId): Promise<SpecRevision> {

@@ -78,6 +78,13 @@ test('apply, plan, status, describe, scale, rollout, history, destroy', { timeou
   assert.match(plan, /rolling update of 2 instance\(s\)/);
   const planJson = JSON.parse(await tend('-o', 'json', 'plan', '-f', v2));
   assert.equal(planJson.dryRun, true);
+  assert.match(
+    plan,
+    /^ {2}instance\.properties\.env\.GREETING: "hello" → "bonjour"\n {2}create 2, destroy 2/m,
+  );
+  assert.deepEqual(planJson.plan[0].fields, [
+    { path: 'instance.properties.env.GREETING', from: 'hello', to: 'bonjour' },
+  ]);
   assert.equal((await manager.client.history('cli')).revisions.length, 1, 'plan commits nothing');
 
   assert.match(await tend('status'), /cli\s+2\s+2\s+2\s+\S+\s+converged/);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
-import { type GroupStatus, TendError } from '../../spi/index.js';
+import { type GroupStatus, type JsonValue, TendError } from '../../spi/index.js';
 import { isStructured, printData, printLine, show } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
@@ -126,6 +126,9 @@ function printPlan(plan: GroupPlanPreview): void {
   printLine(
     `${plan.id}: ${head} (config ${shortConfig(plan.config)}, ${plan.observed} running, ${plan.desired} wanted)`,
   );
+  for (const field of plan.fields ?? []) {
+    printLine(`  ${field.path}: ${valueText(field.from)} → ${valueText(field.to)}`);
+  }
   printLine(`  create ${plan.creates}, destroy ${plan.destroys}`);
   if (plan.rollout !== undefined) {
     const r = plan.rollout;
@@ -134,6 +137,13 @@ function printPlan(plan: GroupPlanPreview): void {
         `${r.batches.length} step(s) of ${r.batches.join(', ')}`,
     );
   }
+}
+
+/** A spec value in one line: JSON, cut at 80 characters; `(none)` for a field that is not there. */
+export function valueText(value: JsonValue | undefined): string {
+  if (value === undefined) return '(none)';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 export async function readSpec(file: string): Promise<string> {
