@@ -255,8 +255,8 @@ const LOGICAL_IDS_ONLY = new Set(['etcd', 'zookeeper']);
 
 /**
  * The contract against a plugin in the box, in this process, or undefined when `name` is none.
- * An instance plugin gets a scratch state directory, so the instances the checks make are never
- * seen by a manager running beside it (the process plugin reaps what no state file names).
+ * An instance plugin gets a scratch state directory, so the checks' instances, state files, logs
+ * and epoch fence never mix with those of a manager running beside it.
  */
 async function verifyBuiltin(
   name: string,
