@@ -28,6 +28,8 @@ export interface ManagerClientOptions {
   token?: string;
   /** Per-request timeout for reads; writes (destroy drains instances) wait as long as they take. */
   readTimeoutMs?: number;
+  /** PEM certificate(s) to trust for an https manager, e.g. its self-signed certificate. */
+  ca?: string;
 }
 
 /** Talks to a manager's HTTP API; errors come back as `TendError`s with the server's kind. */
@@ -35,10 +37,12 @@ export class ManagerClient {
   readonly url: string;
   private readonly token: string | undefined;
   private readonly readTimeoutMs: number;
+  private readonly ca: string | undefined;
 
   constructor(options: ManagerClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
+    this.ca = options.ca;
     this.readTimeoutMs = options.readTimeoutMs ?? 15_000;
   }
 
@@ -220,6 +224,7 @@ export class ManagerClient {
         headers,
         ...(body === undefined ? {} : { body }),
         ...(signal === undefined ? {} : { signal }),
+        ...(this.ca === undefined ? {} : { ca: this.ca }),
       });
     } catch (error) {
       if (error instanceof TendError) throw error;
@@ -228,6 +233,14 @@ export class ManagerClient {
         throw new TendError(
           'unavailable',
           `${this.url} did not answer TLS: the manager there serves plain http? (try ${this.url.replace(/^https:/, 'http:')})`,
+          { cause: error },
+        );
+      }
+      const untrusted = untrustedCertificate(error);
+      if (untrusted !== undefined) {
+        throw new TendError(
+          'unavailable',
+          `${this.url}: its TLS certificate is not trusted (${untrusted}); pass --ca FILE with the manager's certificate or its CA`,
           { cause: error },
         );
       }
@@ -281,6 +294,21 @@ function eventParams(
   if (options.group !== undefined) params.set('group', options.group);
   if (options.instance !== undefined) params.set('instance', options.instance);
   return params.toString();
+}
+
+/** Node's codes for a certificate chain it could not verify (self-signed, unknown CA, wrong name). */
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+]);
+
+function untrustedCertificate(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNTRUSTED.has(code) ? code : undefined;
 }
 
 /** OpenSSL's answer when an https client meets a plain-http server. */

@@ -10,11 +10,13 @@ export interface HttpExchange {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** PEM certificates to trust for https, instead of the system's (a self-signed manager). */
+  ca?: string;
 }
 
 /** Resolves with the response once its head has arrived; the body is the caller's to read. */
 export async function sendRequest(exchange: HttpExchange): Promise<IncomingMessage> {
-  const { method, url, headers, body, signal } = exchange;
+  const { method, url, headers, body, signal, ca } = exchange;
   const transport = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const request = transport.request(url, {
@@ -22,6 +24,7 @@ export async function sendRequest(exchange: HttpExchange): Promise<IncomingMessa
       headers:
         body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       ...(signal === undefined ? {} : { signal }),
+      ...(ca === undefined || url.protocol !== 'https:' ? {} : { ca }),
     });
     request.once('response', resolve);
     request.once('error', (error) => {

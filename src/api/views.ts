@@ -1,6 +1,13 @@
 // The manager's HTTP API as its clients see it: the shapes of its answers and of the metadata a
 // write carries. No dependencies, so the CLI can talk to a manager without loading the manager.
-import type { GroupEvent, GroupStatus, JsonValue, LeaderInfo, SpecRevision } from '../spi/index.js';
+import type {
+  FieldChange,
+  GroupEvent,
+  GroupStatus,
+  JsonValue,
+  LeaderInfo,
+  SpecRevision,
+} from '../spi/index.js';
 
 export type ManagerRole = 'leader' | 'standby';
 
@@ -48,6 +55,8 @@ export interface GroupPlanPreview {
   creates: number;
   destroys: number;
   rollout?: RolloutPreview;
+  /** For a group that exists: the spec's fields that would change, leaf by leaf. */
+  fields?: FieldChange[];
 }
 
 export interface AppliedGroup {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { PluginLimits } from '../group/index.js';
-import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
+import { type Clock, closestName, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import { createComboFlavor } from '../plugins/flavor/combo/index.js';
 import { createVanillaFlavor } from '../plugins/flavor/vanilla/index.js';
 import { connectFlavorPlugin, connectInstancePlugin, parsePluginName } from '../rpc/index.js';
@@ -90,8 +90,40 @@ export class BuiltinPluginResolver implements PluginResolver {
           `the ${name} plugin needs configuration (${result.issues.map((i) => i.message).join('; ')}): add a section with kind: ${name} to the file given to tend up --plugin-config`,
         );
       }
-      return connectInstancePlugin({ name, dir: this.options.pluginDir });
+      return this.unknownIfMissing('instance', name, () =>
+        connectInstancePlugin({ name, dir: this.options.pluginDir }),
+      );
     });
+  }
+
+  /** The names served in the box (configured sections first), for listings and suggestions. */
+  builtinNames(kind: 'instance' | 'flavor'): string[] {
+    if (kind === 'flavor') return Object.keys(this.builtinFlavors);
+    return [...new Set([...(this.pluginConfig?.plugins.keys() ?? []), ...this.kinds.keys()])];
+  }
+
+  /**
+   * A name that is neither built in nor a socket is most often a typo (`vanila`): the error says
+   * which built-in it is close to and lists them all, beside where the socket was looked for.
+   */
+  private async unknownIfMissing<P>(
+    kind: 'instance' | 'flavor',
+    name: string,
+    connect: () => Promise<P>,
+  ): Promise<P> {
+    try {
+      return await connect();
+    } catch (error) {
+      if (!TendError.is(error, 'not_found')) throw error;
+      throw new TendError(
+        'not_found',
+        unknownPluginMessage(kind, name, this.builtinNames(kind), error.message),
+        {
+          cause: error,
+          details: error.details,
+        },
+      );
+    }
   }
 
   /**
@@ -129,7 +161,9 @@ export class BuiltinPluginResolver implements PluginResolver {
     return cached(this.flavors, name, () => {
       const builtin = this.builtinFlavors[name];
       if (builtin !== undefined && Object.hasOwn(this.builtinFlavors, name)) return builtin();
-      return connectFlavorPlugin({ name, dir: this.options.pluginDir });
+      return this.unknownIfMissing('flavor', name, () =>
+        connectFlavorPlugin({ name, dir: this.options.pluginDir }),
+      );
     });
   }
 
@@ -141,15 +175,6 @@ export class BuiltinPluginResolver implements PluginResolver {
     if (this.pluginConfig?.plugins.has(name) === true || this.kinds.has(name)) return 'instance';
     if (Object.hasOwn(this.builtinFlavors, name)) return 'flavor';
     return undefined;
-  }
-
-  /** Names of the plugins in the box, for an error that lists them. */
-  builtinNames(): { instance: string[]; flavor: string[] } {
-    const configured = [...(this.pluginConfig?.plugins.keys() ?? [])];
-    return {
-      instance: [...new Set([...configured, ...this.kinds.keys()])].sort(),
-      flavor: Object.keys(this.builtinFlavors).sort(),
-    };
   }
 
   /** For `parseSpecDocument`'s `isKnownPlugin`: a built-in, or a socket in the plugin directory. */
@@ -171,6 +196,18 @@ export class BuiltinPluginResolver implements PluginResolver {
     this.flavors.clear();
     await Promise.allSettled(plugins.map((p) => (p.status === 'fulfilled' ? p.value.close?.() : undefined)));
   }
+}
+
+/** `unknown flavor plugin "vanila" (did you mean "vanilla"?); built in: vanilla, combo, …; <why not a socket>`. */
+export function unknownPluginMessage(
+  kind: 'instance' | 'flavor' | undefined,
+  name: string,
+  builtins: readonly string[],
+  socketProblem: string,
+): string {
+  const close = closestName(name, builtins);
+  const hint = close === undefined ? '' : ` (did you mean ${close}?)`;
+  return `unknown ${kind === undefined ? '' : `${kind} `}plugin ${JSON.stringify(name)}${hint}; built in: ${builtins.join(', ')}; and ${socketProblem}`;
 }
 
 /** One creation per name; a failed one is forgotten so a later call can try again. */

@@ -1,30 +1,11 @@
 // CLI conventions of #12 that need no manager: --version, one error style with exit codes,
 // --manager checked, colours only where wanted, logs' prefixes and --since.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { colourEnabled, paint } from './colour.js';
 import { managerUrl, tokenPlaces } from './commands/connection.js';
 import { PrefixPrinter, parseSince } from './commands/logs.js';
-
-const entry = new URL('./main.ts', import.meta.url).pathname;
-
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-      env: { ...process.env, TEND_MANAGER: '', TEND_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli as cli } from './testing/run-cli.js';
 
 test('tend --version prints the package version; a usage error is `tend: …` with exit 2', async () => {
   const version = await cli(['--version']);

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { OUTPUT_FORMATS, toYaml } from './output.js';
 
 /** Exit codes (README, CLI reference): 0 done, 1 failed or refused, 2 the command line is wrong. */
 const EXIT_FAILED = 1;
@@ -12,7 +13,11 @@ const EXIT_USAGE = 2;
 const program = new Command('tend')
   .description('Tend keeps groups of instances equal to their declared spec.')
   .version(version(), '-V, --version', 'print the version')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .addOption(
+    new Option('-o, --output <format>', 'output format (wide: more columns)')
+      .choices(OUTPUT_FORMATS)
+      .default('table'),
+  )
   // One style for every error: `tend: …`, commander's own (unknown option, missing argument) too.
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'tend: ')) })
   .exitOverride()
@@ -28,8 +33,11 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
   } else {
     const message = await explain(error);
-    if (program.opts().output === 'json') {
-      process.stdout.write(`${JSON.stringify({ error: { message, kind: errorKind(error) } })}\n`);
+    const output = program.opts().output;
+    if (output === 'json' || output === 'yaml') {
+      const body = { error: { message, kind: errorKind(error) } };
+      if (output === 'json') process.stdout.write(`${JSON.stringify(body)}\n`);
+      else process.stdout.write(await toYaml(body));
     } else {
       console.error(`tend: ${message}`);
     }
@@ -47,7 +55,9 @@ async function explain(error: unknown): Promise<string> {
   const status = (error as { details?: { status?: unknown } } | null)?.details?.status;
   if (status !== 401) return message;
   const { tokenLookup, tokenPlaces } = await import('./commands/connection.js');
-  return tokenLookup.found ? message : `${message}; the CLI found none in ${tokenPlaces()}`;
+  return tokenLookup.found
+    ? message
+    : `${message}; the CLI found none in ${tokenLookup.places || tokenPlaces()}`;
 }
 
 function version(): string {

@@ -2,6 +2,7 @@
 export * from './atomic-file.js';
 export * from './backoff.js';
 export * from './clock.js';
+export * from './did-you-mean.js';
 export * from './duration.js';
 export * from './epoch-fence.js';
 export * from './etcd-client.js';

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   configHash,
+  diffDocuments,
   invalidSpec,
   type RollbackNotice,
   sizeLimitMessage,
@@ -243,7 +244,8 @@ function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
     desired: desiredCount(entry.spec.allocation),
     status: ctx.session.status(c.spec.id),
   };
-  return previewGroupPlan(c.spec, c.config, current, options);
+  const preview = previewGroupPlan(c.spec, c.config, current, options);
+  return { ...preview, fields: diffDocuments(specToDocument(entry.spec), c.document) };
 }
 
 async function latestLive(ctx: OperationsContext, id: GroupId): Promise<SpecRevision> {

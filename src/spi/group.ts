@@ -92,6 +92,13 @@ export interface GroupStatus {
   lastTickAt?: number;
 }
 
+/** One field that differs between two spec documents (`tend plan`); `from` or `to` is absent when the field is. */
+export interface FieldChange {
+  path: string;
+  from?: JsonValue;
+  to?: JsonValue;
+}
+
 /** InfraKit's `Group.*` service, as the manager serves it on the `group` socket. */
 export interface GroupPlugin {
   commitGroup(spec: { id: string; properties: JsonValue }, pretend: boolean): Promise<string>;

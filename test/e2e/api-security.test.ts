@@ -309,6 +309,18 @@ test('listening beyond loopback without TLS is refused; with TLS it serves https
       req.end();
     });
     assert.equal(status, 200);
+
+    // The CLI: a self-signed manager is refused with a hint, and trusted with --ca.
+    const cli = ['status', '--manager', `https://localhost:${port}`, '--token', secure.localToken];
+    const untrusted = await runCli(cli, { TEND_HOME: workspace.dir, TEND_CA: '' });
+    assert.equal(untrusted.code, 1);
+    assert.match(
+      untrusted.stderr,
+      /its TLS certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); pass --ca FILE/,
+    );
+    const trusted = await runCli([...cli, '--ca', cert], { TEND_HOME: workspace.dir });
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.match(trusted.stdout, /this manager: tls /);
   } finally {
     await secure.stop();
   }

@@ -1,10 +1,19 @@
 // The `tend` CLI against a real manager process: every command once, in table and JSON form,
 // plus the errors a user meets first (bad spec, unknown group, no manager running).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { e2eWorkspace, eventually, liveInstances, ManagerProcess, runCli } from '../support/manager.js';
+import { parse } from 'yaml';
+import {
+  cliEntry,
+  e2eWorkspace,
+  eventually,
+  liveInstances,
+  ManagerProcess,
+  runCli,
+} from '../support/manager.js';
 
 const spec = (greeting: string, size = 2) => `
 groups:
@@ -32,6 +41,22 @@ after(async () => {
   await workspace.cleanup();
 });
 
+/** Runs a `--watch` command until it has drawn `count` frames, then sends it Ctrl-C (SIGINT). */
+function watchFrames(args: string[], count: number): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if ((stdout.match(/^leader: /gm) ?? []).length >= count) child.kill('SIGINT');
+    });
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+}
+
 async function tend(...args: string[]) {
   const result = await runCli(args, env);
   assert.equal(result.code, 0, `tend ${args.join(' ')}: ${result.stderr}`);
@@ -53,12 +78,30 @@ test('apply, plan, status, describe, scale, rollout, history, destroy', { timeou
   assert.match(plan, /rolling update of 2 instance\(s\)/);
   const planJson = JSON.parse(await tend('-o', 'json', 'plan', '-f', v2));
   assert.equal(planJson.dryRun, true);
+  assert.match(
+    plan,
+    /^ {2}instance\.properties\.env\.GREETING: "hello" → "bonjour"\n {2}create 2, destroy 2/m,
+  );
+  assert.deepEqual(planJson.plan[0].fields, [
+    { path: 'instance.properties.env.GREETING', from: 'hello', to: 'bonjour' },
+  ]);
   assert.equal((await manager.client.history('cli')).revisions.length, 1, 'plan commits nothing');
 
   assert.match(await tend('status'), /cli\s+2\s+2\s+2\s+\S+\s+converged/);
   const status = JSON.parse(await tend('--output', 'json', 'status'));
   assert.equal(status.groups[0].id, 'cli');
   assert.match(await tend('describe', 'cli'), /INSTANCE\s+LOGICAL\s+HEALTH/);
+  const yamlStatus = parse(await tend('-o', 'yaml', 'status'));
+  assert.equal(yamlStatus.groups[0].id, 'cli');
+  assert.match(await tend('-o', 'wide', 'status'), /CONFIGS\s+BREAKER\s+LAST TICK\n/);
+  assert.match(await tend('-o', 'wide', 'describe', 'cli'), /tend\.group=cli/);
+  assert.equal(parse(await tend('-o', 'yaml', 'describe', 'cli')).id, 'cli');
+  assert.equal(parse(await tend('-o', 'yaml', 'history', 'cli')).revisions.length, 1);
+  assert.ok(Array.isArray(JSON.parse(await tend('-o', 'json', 'events', '--group', 'cli')).events));
+  assert.match(await tend('events', '--group', 'cli'), /^TIME\s+TYPE\s+GROUP\/INSTANCE\s+MESSAGE\n/);
+  const frames = await watchFrames(['status', '--watch', '0.2'], 2);
+  assert.equal(frames.code, 0, 'Ctrl-C ends --watch cleanly');
+  assert.ok((frames.stdout.match(/^leader: /gm) ?? []).length >= 2, frames.stdout);
 
   await tend('apply', '-f', v2);
   assert.match(await tend('rollout', 'status', 'cli'), /cli: /);
@@ -84,6 +127,24 @@ test('errors say what went wrong and exit 1', async () => {
   const invalid = await runCli(['apply', '-f', bad], env);
   assert.equal(invalid.code, 1);
   assert.match(invalid.stderr, /^tend: .*groups\[0\]\.allocation\.size/);
+
+  const typo = join(workspace.dir, 'typo.yaml');
+  await writeFile(typo, spec('hi').replace('plugin: vanilla', 'plugin: vanila'));
+  const misspelled = await runCli(['plan', '-f', typo], env);
+  assert.equal(misspelled.code, 1);
+  assert.match(
+    misspelled.stderr,
+    /^tend: group cli: flavor\.plugin: unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm; and /,
+  );
+
+  const unitless = join(workspace.dir, 'unitless.yaml');
+  await writeFile(unitless, spec('hi').replace('unhealthyAfter: 2s', 'unhealthyAfter: 10'));
+  const bare = await runCli(['apply', '-f', unitless], env);
+  assert.equal(bare.code, 1);
+  assert.match(
+    bare.stderr,
+    /groups\[0\]\.health\.unhealthyAfter: a duration needs a unit: write "10s" or "10ms"/,
+  );
 
   const missing = await runCli(['-o', 'json', 'describe', 'nope'], env);
   assert.equal(missing.code, 1);

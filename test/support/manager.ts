@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../../src/manager/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const cliEntry = join(root, 'src/cli/main.ts');
+export const cliEntry = join(root, 'src/cli/main.ts');
 
 export interface ManagerProcessOptions {
   name: string;

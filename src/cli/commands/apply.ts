@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
-import { type GroupStatus, TendError } from '../../spi/index.js';
-import { printJson, printLine } from '../output.js';
+import { type GroupStatus, type JsonValue, TendError } from '../../spi/index.js';
+import { isStructured, printData, printLine, show } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
 import { isConverged, shortConfig } from './render.js';
@@ -23,11 +23,21 @@ export function registerApplyCommands(program: Command): void {
       .requiredOption('-f, --file <file>', 'spec file (YAML or JSON); - reads stdin')
       .option('--no-wait', 'return once committed, without following progress')
       .option('--timeout <duration>', 'how long to follow progress (e.g. 90s, 10m)', '10m')
-      .option('--reason <text>', 'recorded in history'),
+      .option('--reason <text>', 'recorded in history')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  tend apply -f examples/process-group.yaml        # commit, then follow until converged
+  tend apply -f spec.yaml --no-wait --reason "bigger boxes"
+  cat spec.yaml | tend apply -f -                  # from stdin
+  tend plan -f spec.yaml                           # first: what would change, field by field`,
+      ),
   ).action(async (options: ApplyOptions, command: Command) => {
     const client = clientFor(command);
     const document = await readSpec(options.file);
-    const json = outputOf(command) === 'json';
+    const format = outputOf(command);
+    const json = isStructured(format);
     const author = cliAuthor();
     const result = await client.apply(document, {
       ...(author === undefined ? {} : { author }),
@@ -35,7 +45,7 @@ export function registerApplyCommands(program: Command): void {
     });
     if (!json) printApplied(result);
     if (!options.wait) {
-      if (json) printJson(result);
+      if (isStructured(format)) await printData(result, format);
       return;
     }
     const configs = new Map(result.groups.map((g) => [g.id, g.config]));
@@ -47,7 +57,8 @@ export function registerApplyCommands(program: Command): void {
       print: json ? () => {} : (line) => printLine(line),
       until: (groups) => convergedOrFailed(groups, configs),
     });
-    if (json) printJson({ ...result, groups: result.groups, status: (await client.status()).groups });
+    if (isStructured(format))
+      await printData({ ...result, groups: result.groups, status: (await client.status()).groups }, format);
     if (verdict === 'done') {
       if (!json) printLine('converged');
       return;
@@ -63,11 +74,19 @@ export function registerApplyCommands(program: Command): void {
     program
       .command('plan')
       .description('show what applying a spec file would change, without changing anything')
-      .requiredOption('-f, --file <file>', 'spec file (YAML or JSON); - reads stdin'),
+      .requiredOption('-f, --file <file>', 'spec file (YAML or JSON); - reads stdin')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  tend plan -f spec.yaml              # each group: the fields that change, creates, destroys, batches
+  tend -o json plan -f spec.yaml      # the same as one JSON document (a viewer token suffices)`,
+      ),
   ).action(async (options: { file: string }, command: Command) => {
     const result = await clientFor(command).plan(await readSpec(options.file));
-    if (outputOf(command) === 'json') printJson(result);
-    else for (const plan of result.plan ?? []) printPlan(plan);
+    await show(outputOf(command), result, () => {
+      for (const plan of result.plan ?? []) printPlan(plan);
+    });
   });
 }
 
@@ -107,6 +126,9 @@ function printPlan(plan: GroupPlanPreview): void {
   printLine(
     `${plan.id}: ${head} (config ${shortConfig(plan.config)}, ${plan.observed} running, ${plan.desired} wanted)`,
   );
+  for (const field of plan.fields ?? []) {
+    printLine(`  ${field.path}: ${valueText(field.from)} → ${valueText(field.to)}`);
+  }
   printLine(`  create ${plan.creates}, destroy ${plan.destroys}`);
   if (plan.rollout !== undefined) {
     const r = plan.rollout;
@@ -115,6 +137,13 @@ function printPlan(plan: GroupPlanPreview): void {
         `${r.batches.length} step(s) of ${r.batches.join(', ')}`,
     );
   }
+}
+
+/** A spec value in one line: JSON, cut at 80 characters; `(none)` for a field that is not there. */
+export function valueText(value: JsonValue | undefined): string {
+  if (value === undefined) return '(none)';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 export async function readSpec(file: string): Promise<string> {

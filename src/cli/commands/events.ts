@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { ManagerClient, SequencedEvent } from '../../api/index.js';
 import { toTendError } from '../../spi/index.js';
-import { printLine } from '../output.js';
+import { isStructured, type OutputFormat, printData, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { parseCount } from './flags.js';
 
@@ -21,10 +21,18 @@ export function registerEventsCommand(program: Command): void {
       .option('--group <group>', 'only this group')
       .option('--instance <id>', 'only this instance')
       .option('-f, --follow', 'keep printing new events (server-sent events)', false)
-      .option('--limit <n>', 'how many past events to show', '50'),
+      .option('--limit <n>', 'how many past events to show', '50')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  tend events --group hello           # a group's events, with who applied, scaled, undid, destroyed
+  tend events -f                      # and keep following
+  tend -o wide events --limit 200     # with sequence numbers and authors`,
+      ),
   ).action(async (options: EventsOptions, command: Command) => {
     const client = clientFor(command);
-    const json = outputOf(command) === 'json';
+    const format = outputOf(command);
     const filter = {
       ...(options.group === undefined ? {} : { group: options.group }),
       ...(options.instance === undefined ? {} : { instance: options.instance }),
@@ -33,9 +41,16 @@ export function registerEventsCommand(program: Command): void {
     const { events } = await client.events(0, limit, filter);
     // No events and no such group is a typo, not silence (a destroyed group keeps its events).
     if (events.length === 0 && options.group !== undefined) await client.group(options.group);
-    for (const event of events) printEvent(event, json);
+    // One look is one document, as every other command prints; a follow is a stream of records.
+    if (!options.follow && isStructured(format)) {
+      await printData({ events }, format);
+      return;
+    }
+    if (!isStructured(format)) printLine(eventRow(format === 'wide', HEADER));
+    const print = await eventPrinter(format);
+    for (const event of events) print(event);
     if (!options.follow) return;
-    await follow(client, filter, events.at(-1)?.seq ?? 0, json);
+    await follow(client, filter, events.at(-1)?.seq ?? 0, print);
   });
 }
 
@@ -44,7 +59,7 @@ async function follow(
   client: ManagerClient,
   filter: { group?: string; instance?: string },
   after: number,
-  json: boolean,
+  print: (event: SequencedEvent) => void,
 ): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -60,7 +75,7 @@ async function follow(
           signal: stop.signal,
           onEvent: (event) => {
             cursor = Math.max(cursor, event.seq);
-            printEvent(event, json);
+            print(event);
           },
         });
       } catch (error) {
@@ -75,12 +90,34 @@ async function follow(
   }
 }
 
-function printEvent(event: SequencedEvent, json: boolean): void {
-  if (json) {
-    printLine(JSON.stringify(event)); // one object per line, for `jq` in a pipe
-    return;
+const HEADER = {
+  time: 'TIME',
+  type: 'TYPE',
+  where: 'GROUP/INSTANCE',
+  message: 'MESSAGE',
+  seq: 'SEQ',
+  by: 'BY',
+};
+
+/** How one event is printed in `format`; made once, so a follow prints in arrival order. */
+async function eventPrinter(format: OutputFormat): Promise<(event: SequencedEvent) => void> {
+  if (format === 'json') return (event) => printLine(JSON.stringify(event)); // one per line, for `jq`
+  if (format === 'yaml') {
+    const { stringify } = await import('yaml');
+    return (event) => process.stdout.write(`---\n${stringify(event)}`);
   }
-  const at = new Date(event.at).toISOString().replace('T', ' ').slice(0, 19);
-  const where = [event.groupId || '-', event.instanceId].filter((p) => p !== undefined).join('/');
-  printLine(`${at}  ${event.type.padEnd(16)}  ${where}  ${event.message}`);
+  return (event) => {
+    const at = new Date(event.at).toISOString().replace('T', ' ').slice(0, 19);
+    const where = [event.groupId || '-', event.instanceId].filter((p) => p !== undefined).join('/');
+    const by = typeof event.data?.author === 'string' ? event.data.author : '-';
+    const cells = { time: at, type: event.type, where, message: event.message, seq: String(event.seq), by };
+    printLine(eventRow(format === 'wide', cells));
+  };
+}
+
+/** Fixed widths, since a stream cannot be measured first; wide adds the sequence number and author. */
+function eventRow(wide: boolean, cells: typeof HEADER): string {
+  const seq = wide ? `${cells.seq.padStart(6)}  ` : '';
+  const by = wide ? `${cells.by.padEnd(12)}  ` : '';
+  return `${seq}${cells.time.padEnd(19)}  ${cells.type.padEnd(16)}  ${by}${cells.where}  ${cells.message}`;
 }

@@ -5,6 +5,8 @@ type Register = (program: Command) => void;
 interface CommandModule {
   /** The top-level command names the module registers. */
   names: readonly string[];
+  /** Of its names, those that need every other command registered too (completion lists them). */
+  needsAll?: readonly string[];
   load: () => Promise<Register>;
 }
 
@@ -25,6 +27,12 @@ const modules: readonly CommandModule[] = [
   { names: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
   { names: ['logs'], load: async () => (await import('./logs.js')).registerLogsCommand },
   { names: ['top'], load: async () => (await import('./top.js')).registerTopCommand },
+  { names: ['context'], load: async () => (await import('./context.js')).registerContextCommands },
+  {
+    names: ['completion', '__complete'],
+    needsAll: ['completion'],
+    load: async () => (await import('./completion.js')).registerCompletionCommand,
+  },
 ];
 
 /** Options of the program itself that take a value, so the command word is found after them. */
@@ -37,7 +45,8 @@ const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-o', '--output']);
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const word = commandWord(args);
   const wanted = modules.filter((m) => word !== undefined && m.names.includes(word));
-  const chosen = wanted.length > 0 ? wanted : modules;
+  const all = word !== undefined && wanted.some((m) => m.needsAll?.includes(word) === true);
+  const chosen = wanted.length > 0 && !all ? wanted : modules;
   const registers = await Promise.all(chosen.map((m) => m.load()));
   for (const register of registers) register(program);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ManagerClient } from '../../api/index.js';
 import { TendError, toTendError } from '../../spi/index.js';
 import { colourAt, colourEnabled, paint } from '../colour.js';
-import { printJson } from '../output.js';
+import { isStructured, printData } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { parseCount, parseDuration } from './flags.js';
 
@@ -50,22 +50,21 @@ Examples:
     const target = await resolveTarget(client, name);
     const instances =
       target.instance !== undefined ? [target.instance] : await instancesOf(client, target.group);
-    const json = outputOf(command) === 'json';
+    const format = outputOf(command);
     const prefixed = options.prefix !== false && target.instance === undefined;
     if (!options.follow) {
       const answers = await Promise.all(instances.map((id) => client.logs(target.group, id, query)));
-      if (json) {
-        printJson({
-          group: target.group,
-          instances: answers.map((a) => ({ instance: a.instance, text: a.text })),
-        });
+      if (isStructured(format)) {
+        const instances = answers.map((a) => ({ instance: a.instance, text: a.text }));
+        await printData({ group: target.group, instances }, format);
         return;
       }
       const printer = new PrefixPrinter(prefixed);
       for (const answer of answers) printer.write(answer.instance, answer.text, true);
       return;
     }
-    if (json) throw new TendError('invalid_spec', '--follow prints text; -o json is for one look');
+    if (isStructured(format))
+      throw new TendError('invalid_spec', `--follow prints text; -o ${format} is for one look`);
     await follow(client, target, instances, query, new PrefixPrinter(prefixed));
   });
 }

@@ -37,10 +37,9 @@ export async function servePluginCommand(name: string, options: PluginServeOptio
   try {
     const kind = resolver.builtinKindOf(name);
     if (kind === undefined) {
-      const names = resolver.builtinNames();
       throw new TendError(
         'invalid_spec',
-        `no built-in plugin ${name}: instance plugins ${names.instance.join(', ')}; flavors ${names.flavor.join(', ')}`,
+        `no built-in plugin ${name}: instance plugins ${resolver.builtinNames('instance').join(', ')}; flavors ${resolver.builtinNames('flavor').join(', ')}`,
       );
     }
     const served =

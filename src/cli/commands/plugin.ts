@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
@@ -18,19 +20,15 @@ import {
   requireApi,
 } from '../../rpc/index.js';
 import { type JsonValue, TendError } from '../../spi/index.js';
-import { BuiltinPluginResolver } from '../builtin-plugins.js';
-import { printJson, printLine, printTable } from '../output.js';
+import { BuiltinPluginResolver, unknownPluginMessage } from '../builtin-plugins.js';
+import { printLine, printTable, show } from '../output.js';
 import { loadPluginConfig } from '../plugin-config/index.js';
+import { outputOf } from './connection.js';
 import type { PluginServeOptions } from './plugin-serve.js';
 import { tendHome } from './up-backends.js';
 
 /** A plugin that does not answer its handshake within this is listed as "not answering". */
 const LS_HANDSHAKE_TIMEOUT_MS = 2_000;
-
-function outputOf(command: Command): string {
-  const { output } = command.optsWithGlobals<{ output?: string }>();
-  return output ?? 'table';
-}
 
 function apiText(apis: readonly PluginApi[]): string {
   return apis.map((api) => `${api.name}/${api.version}`).join(', ') || '(none)';
@@ -47,13 +45,17 @@ function parseJsonOption(flag: string, text: string | undefined): JsonValue | un
 }
 
 export function registerPluginCommands(program: Command): void {
-  const plugin = program.command('plugin').description('list and check plugins in the plugin directory');
+  const plugin = program.command('plugin').description('list and check built-in plugins and plugin sockets');
 
   plugin
     .command('ls')
-    .description('list plugin sockets and what each one implements')
+    .description('list the built-in plugins, the plugin sockets and what each one implements')
     .action(async (_options: unknown, command: Command) => {
       const dir = pluginDir();
+      const names = namesOnly();
+      const builtins = (['instance', 'flavor'] as const).flatMap((type) =>
+        names.builtinNames(type).map((name) => ({ name, type })),
+      );
       const rows = await Promise.all(
         (await listPlugins(dir)).map(async (entry) => {
           const client = new JsonRpcClient({
@@ -75,18 +77,16 @@ export function registerPluginCommands(program: Command): void {
           }
         }),
       );
-      if (outputOf(command) === 'json') {
-        printJson({ dir, plugins: rows });
-        return;
-      }
-      if (rows.length === 0) {
-        printLine(`no plugins in ${dir}`);
-        return;
-      }
-      printTable(
-        ['NAME', 'SOCKET', 'APIS'],
-        rows.map((r) => [r.name, r.socketPath, r.answering ? apiText(r.apis) : 'not answering']),
-      );
+      await show(outputOf(command), { dir, builtins, plugins: rows }, () => {
+        printTable(
+          ['NAME', 'WHERE', 'APIS'],
+          [
+            ...builtins.map((b) => [b.name, 'built in', b.type === 'instance' ? 'Instance' : 'Flavor']),
+            ...rows.map((r) => [r.name, r.socketPath, r.answering ? apiText(r.apis) : 'not answering']),
+          ],
+        );
+        if (rows.length === 0) printLine(`(no plugin sockets in ${dir})`);
+      });
     });
 
   plugin
@@ -115,9 +115,9 @@ export function registerPluginCommands(program: Command): void {
   plugin
     .command('verify')
     .description(
-      'run the plugin contract suite against a plugin socket, a plugin of --plugin-config, or the built-in ec2 plugin',
+      'run the plugin contract suite against a built-in plugin, a plugin of --plugin-config, or a plugin socket',
     )
-    .argument('<name>', 'plugin name, NAME or NAME/TYPE; `ec2` checks the built-in EC2 plugin')
+    .argument('<name>', 'plugin name, NAME or NAME/TYPE (`tend plugin ls` lists them)')
     .option(
       '--plugin-config <file>',
       'check the built-in plugin this file configures under NAME (e.g. hosts)',
@@ -128,6 +128,16 @@ export function registerPluginCommands(program: Command): void {
     .option('--region <region>', 'ec2: AWS region (default: the SDK chain, AWS_REGION)')
     .option('--endpoint <url>', 'ec2: EC2 endpoint (default: the SDK chain, AWS_ENDPOINT_URL_EC2)')
     .option('--profile <name>', 'ec2: profile of the shared AWS config files (default: AWS_PROFILE)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tend plugin verify vanilla                       # a built-in flavor
+  tend plugin verify process                       # a built-in instance plugin (in a scratch state dir)
+  tend plugin verify etcd --properties '{"members":{"a":{"peerPort":2380,"clientPort":2379}}}'
+  tend plugin verify my-cloud                      # a plugin socket in the plugin directory
+  tend plugin verify ec2 --properties '{"imageId":"ami-…","instanceType":"t3.micro"}'   # costs money on AWS`,
+    )
     .action(async (name: string, options: VerifyOptions, command: Command) => {
       const properties = parseJsonOption('--properties', options.properties);
       const invalidProperties = parseJsonOption('--invalid-properties', options.invalidProperties);
@@ -141,27 +151,29 @@ export function registerPluginCommands(program: Command): void {
           ? await verifyConfigured(name, options.pluginConfig, contract)
           : name === 'ec2'
             ? await verifyBuiltinEc2(options, contract)
-            : await verifySocket(name, properties, contract);
+            : ((await verifyBuiltin(name, contract)) ?? (await verifySocket(name, properties, contract)));
       const failed = report.results.filter((r) => !r.ok).length;
-      if (outputOf(command) === 'json') {
-        printJson({ plugin: name, ...report.where, ok: failed === 0, checks: report.results });
-      } else {
-        printLine(report.heading);
-        printTable(
-          ['CHECK', 'RESULT', 'MS', 'ERROR'],
-          report.results.map((r) => [
-            r.name,
-            r.skipped === true ? 'skip' : r.ok ? 'pass' : 'FAIL',
-            r.durationMs.toFixed(1),
-            r.error ?? '',
-          ]),
-        );
-        printLine(
-          failed === 0
-            ? `all ${report.results.length} checks passed`
-            : `${failed} of ${report.results.length} checks failed`,
-        );
-      }
+      await show(
+        outputOf(command),
+        { plugin: name, ...report.where, ok: failed === 0, checks: report.results },
+        () => {
+          printLine(report.heading);
+          printTable(
+            ['CHECK', 'RESULT', 'MS', 'ERROR'],
+            report.results.map((r) => [
+              r.name,
+              r.skipped === true ? 'skip' : r.ok ? 'pass' : 'FAIL',
+              r.durationMs.toFixed(1),
+              r.error ?? '',
+            ]),
+          );
+          printLine(
+            failed === 0
+              ? `all ${report.results.length} checks passed`
+              : `${failed} of ${report.results.length} checks failed`,
+          );
+        },
+      );
       // Not a throw: the table is the report; the exit status tells scripts it failed.
       if (failed > 0) process.exitCode = 1;
     });
@@ -257,12 +269,65 @@ async function verifyConfigured(
   }
 }
 
+/** A resolver asked only for the names it serves (it creates nothing until a plugin is asked for). */
+function namesOnly(): BuiltinPluginResolver {
+  return new BuiltinPluginResolver({ stateDir: join(tendHome(), 'process'), pluginDir: pluginDir() });
+}
+
+/** Ensemble flavors need member names: their contract runs with logical IDs only. */
+const LOGICAL_IDS_ONLY = new Set(['etcd', 'zookeeper']);
+
+/**
+ * The contract against a plugin in the box, in this process, or undefined when `name` is none.
+ * An instance plugin gets a scratch state directory, so the checks' instances, state files, logs
+ * and epoch fence never mix with those of a manager running beside it.
+ */
+async function verifyBuiltin(
+  name: string,
+  contract: InstanceContractOptions,
+): Promise<VerifyReport | undefined> {
+  const probe = namesOnly();
+  const type = probe.builtinNames('instance').includes(name)
+    ? 'instance'
+    : probe.builtinNames('flavor').includes(name)
+      ? 'flavor'
+      : undefined;
+  if (type === undefined) return undefined;
+  const scratch = await mkdtemp(join(tmpdir(), `tend-verify-${name}-`));
+  const resolver = new BuiltinPluginResolver({ stateDir: join(scratch, 'process'), pluginDir: pluginDir() });
+  try {
+    const results =
+      type === 'instance'
+        ? await verifyInstancePlugin(await resolver.instance(name), contract)
+        : await verifyFlavorPlugin(await resolver.flavor(name), {
+            ...(contract.properties === undefined ? {} : { properties: contract.properties }),
+            ...(LOGICAL_IDS_ONLY.has(name) ? { allocations: 'logical-ids-only' as const } : {}),
+          });
+    return {
+      heading: `built-in ${type} plugin ${name}`,
+      where: { builtin: true, type },
+      results: results.map((c) => ({ ...c, name: `${type}: ${c.name}` })),
+    };
+  } finally {
+    await resolver.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 async function verifySocket(
   name: string,
   properties: JsonValue | undefined,
   contract: InstanceContractOptions,
 ): Promise<VerifyReport> {
-  const connected = await connectPlugin({ name });
+  const connected = await connectPlugin({ name }).catch((error: unknown) => {
+    if (!TendError.is(error, 'not_found')) throw error;
+    const probe = new BuiltinPluginResolver({
+      stateDir: join(tendHome(), 'process'),
+      pluginDir: pluginDir(),
+    });
+    const builtins = [...probe.builtinNames('instance'), ...probe.builtinNames('flavor')];
+    throw new TendError('not_found', unknownPluginMessage(undefined, name, builtins, error.message));
+  });
   const results: ContractCheckResult[] = [];
   try {
     const served = connected.apis.filter((api) => api.name === 'Instance' || api.name === 'Flavor');

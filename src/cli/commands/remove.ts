@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { printJson, printLine } from '../output.js';
+import { printLine, show } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 
 export function registerRemoveCommands(program: Command): void {
@@ -14,8 +14,7 @@ export function registerRemoveCommands(program: Command): void {
       ...(author === undefined ? {} : { author }),
       reason: `tend destroy ${group}`,
     });
-    if (outputOf(command) === 'json') printJson(result);
-    else printLine(result.message);
+    await show(outputOf(command), result, () => printLine(result.message));
   });
 
   withManager(
@@ -26,7 +25,6 @@ export function registerRemoveCommands(program: Command): void {
       ...(author === undefined ? {} : { author }),
       reason: `tend free ${group}`,
     });
-    if (outputOf(command) === 'json') printJson(result);
-    else printLine(result.message);
+    await show(outputOf(command), result, () => printLine(result.message));
   });
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { GroupView, ManagerClient } from '../../api/index.js';
 import type { GroupStatus } from '../../spi/index.js';
-import { printJson, printLine } from '../output.js';
+import { isStructured, type OutputFormat, printData, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
 import { phaseText, shortConfig } from './render.js';
@@ -29,9 +29,9 @@ export function registerRolloutStatusCommand(rollout: Command): void {
       .option('--no-wait', 'look once and exit (1 if failed or rolled back)')
       .option('--timeout <duration>', 'give up (exit 1) after this long, e.g. 10m'),
   ).action(async (group: string, options: RolloutStatusOptions, command: Command) => {
-    const json = outputOf(command) === 'json';
+    const format = outputOf(command);
     const deadline = options.timeout === undefined ? undefined : Date.now() + parseDuration(options.timeout);
-    const verdict = await follow(clientFor(command), group, { wait: options.wait, json, deadline });
+    const verdict = await follow(clientFor(command), group, { wait: options.wait, format, deadline });
     if (verdict !== 'done' && verdict !== 'progressing' && verdict !== 'paused') process.exitCode = 1;
   });
 }
@@ -39,7 +39,7 @@ export function registerRolloutStatusCommand(rollout: Command): void {
 async function follow(
   client: ManagerClient,
   group: string,
-  how: { wait: boolean; json: boolean; deadline: number | undefined },
+  how: { wait: boolean; format: OutputFormat; deadline: number | undefined },
 ): Promise<RolloutVerdict> {
   let startedFor: string | undefined;
   let lastLine = '';
@@ -49,9 +49,14 @@ async function follow(
     startedFor ??= view.status?.rollout?.toConfig ?? view.status?.config;
     const finished = verdict === 'done' || verdict === 'failed' || verdict === 'rolled-back';
     const timedOut = how.deadline !== undefined && Date.now() >= how.deadline;
-    if (how.json) {
+    if (isStructured(how.format)) {
       if (finished || !how.wait || timedOut) {
-        printJson({ id: group, verdict: timedOut && !finished ? 'timeout' : verdict, status: view.status });
+        const result = {
+          id: group,
+          verdict: timedOut && !finished ? 'timeout' : verdict,
+          status: view.status,
+        };
+        await printData(result, how.format);
         return timedOut && !finished ? 'unknown' : verdict;
       }
     } else {

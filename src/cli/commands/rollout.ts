@@ -1,10 +1,20 @@
 import type { Command } from 'commander';
-import { printJson, printLine } from '../output.js';
+import { printLine, show } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 import { registerRolloutStatusCommand } from './rollout-status.js';
 
 export function registerRolloutCommands(program: Command): void {
-  const rollout = program.command('rollout').description("watch and steer a group's rolling update");
+  const rollout = program
+    .command('rollout')
+    .description("watch and steer a group's rolling update")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tend rollout status hello          # follow to the end: exit 0 done, 1 failed or rolled back
+  tend rollout pause hello           # stop acting; instances keep running
+  tend rollout undo hello            # re-commit the previous revision`,
+    );
 
   registerRolloutStatusCommand(rollout);
 
@@ -21,8 +31,7 @@ export function registerRolloutCommands(program: Command): void {
           ...(author === undefined ? {} : { author }),
           reason: `tend rollout ${action} ${group}`,
         });
-        if (outputOf(command) === 'json') printJson(result);
-        else printLine(result.message);
+        await show(outputOf(command), result, () => printLine(result.message));
       },
     );
   }

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type Role, roles } from '../../api/index.js';
-import { printJson, printLine, printTable } from '../output.js';
+import { printLine, printTable, show } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 
 export function registerTokenCommands(program: Command): void {
@@ -14,23 +14,21 @@ export function registerTokenCommands(program: Command): void {
       .addOption(new Option('--role <role>', 'what the token may do').choices(roles).default('viewer')),
   ).action(async (name: string, options: { role: Role }, command: Command) => {
     const created = await clientFor(command).createToken(name, options.role);
-    if (outputOf(command) === 'json') {
-      printJson(created);
-      return;
-    }
-    printLine(`token ${created.name} (${created.role}) created; keep it now, it is not shown again:`);
-    printLine(created.token);
+    await show(outputOf(command), created, () => {
+      printLine(`token ${created.name} (${created.role}) created; keep it now, it is not shown again:`);
+      printLine(created.token);
+    });
   });
 
   withManager(token.command('ls').description('list tokens (names and roles, never secrets)')).action(
     async (_options: unknown, command: Command) => {
       const { tokens } = await clientFor(command).tokens();
-      if (outputOf(command) === 'json') printJson({ tokens });
-      else
+      await show(outputOf(command), { tokens }, () =>
         printTable(
           ['NAME', 'ROLE', 'CREATED'],
           tokens.map((t) => [t.name, t.role, t.createdAt]),
-        );
+        ),
+      );
     },
   );
 
@@ -41,7 +39,6 @@ export function registerTokenCommands(program: Command): void {
       .argument('<name>'),
   ).action(async (name: string, _options: unknown, command: Command) => {
     const result = await clientFor(command).revokeToken(name);
-    if (outputOf(command) === 'json') printJson(result);
-    else printLine(result.message);
+    await show(outputOf(command), result, () => printLine(result.message));
   });
 }

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { ManagerClient, StatusView } from '../../api/index.js';
 import type { GroupStatus } from '../../spi/index.js';
 import { toTendError } from '../../spi/index.js';
-import { formatTable, printLine } from '../output.js';
+import { formatTable, printData, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
+import { draw } from './redraw.js';
 import { leaderText, phaseText, shortConfig } from './render.js';
 
 export function registerTopCommand(program: Command): void {
@@ -12,14 +13,26 @@ export function registerTopCommand(program: Command): void {
     program
       .command('top')
       .description('a live view of groups and rollouts (redrawn in place on a terminal)')
-      .option('--once', 'print one frame and exit', false),
+      .option('--once', 'print one frame and exit', false)
+      .addHelpText(
+        'after',
+        `
+Keys: q (or Ctrl-C) quits.
+
+Examples:
+  tend top                    # live, redrawn in place
+  tend top --once             # one frame, e.g. for a script or a pipe
+  tend -o json top            # one JSON status per line as it changes`,
+      ),
   ).action(async (options: { once: boolean }, command: Command) => {
     const client = clientFor(command);
-    const json = outputOf(command) === 'json';
+    const format = outputOf(command);
     const show = (status: StatusView) => {
-      if (json) printLine(JSON.stringify(status));
+      if (format === 'json') printLine(JSON.stringify(status));
+      else if (format === 'yaml') void printData(status, 'yaml');
       else draw(frame(status), process.stdout.isTTY === true);
     };
+    if (format === 'yaml') await import('yaml'); // loaded before the first frame, so frames keep their order
     if (options.once) {
       show(await client.status());
       return;
@@ -28,11 +41,12 @@ export function registerTopCommand(program: Command): void {
   });
 }
 
-/** Follows the status stream until Ctrl-C; reconnects after a second when it breaks. */
+/** Follows the status stream until Ctrl-C or `q`; reconnects after a second when it breaks. */
 async function live(client: ManagerClient, show: (status: StatusView) => void): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
+  const keys = quitOnKey(process.stdin, () => stop.abort());
   try {
     while (!stop.signal.aborted) {
       try {
@@ -45,13 +59,41 @@ async function live(client: ManagerClient, show: (status: StatusView) => void): 
     }
   } finally {
     process.off('SIGINT', onSignal);
+    keys.release();
   }
 }
 
-function draw(lines: readonly string[], tty: boolean): void {
-  // On a terminal: home the cursor, clear, redraw. In a pipe, frames follow one another.
-  if (tty) printLine(`\x1b[H\x1b[2J${lines.join('\n')}`);
-  else for (const line of [...lines, '']) printLine(line);
+/** Keys that end `top`: q, Q, and Ctrl-C (in raw mode the terminal sends it as a byte, not SIGINT). */
+const QUIT_KEYS = new Set(['q', 'Q', '\u0003']);
+
+export interface KeyInput {
+  isTTY?: boolean;
+  setRawMode?: (raw: boolean) => unknown;
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
+/**
+ * Reads single keys from a terminal (raw mode) and calls `quit` on q or Ctrl-C. Not a terminal
+ * (a pipe, a service): nothing is read, so stdin is left alone. `release` restores the terminal.
+ */
+export function quitOnKey(input: KeyInput, quit: () => void): { release: () => void } {
+  if (input.isTTY !== true || input.setRawMode === undefined) return { release: () => {} };
+  const onData = (chunk: Buffer | string) => {
+    if ([...chunk.toString()].some((key) => QUIT_KEYS.has(key))) quit();
+  };
+  input.setRawMode(true);
+  input.on('data', onData);
+  input.resume();
+  return {
+    release: () => {
+      input.off('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+    },
+  };
 }
 
 export function frame(status: StatusView, now = Date.now()): string[] {

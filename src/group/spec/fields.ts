@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_HINT, parseDuration } from '../../lib/index.js';
+import { closestName, parseDuration } from '../../lib/index.js';
 import type { JsonValue } from '../../spi/index.js';
 import { describeValue, expectedGot } from './problems.js';
 
@@ -26,23 +26,9 @@ export function strictObject<S extends Shape>(shape: S, what = 'a map') {
 }
 
 function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  const close = closestName(key, known);
   if (close !== undefined) return `unknown key (did you mean "${close}"?)`;
   return `unknown key (expected one of: ${known.join(', ')})`;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
 
 export function wholeNumber(min: number) {
@@ -51,18 +37,41 @@ export function wholeNumber(min: number) {
   return z.number({ error }).int({ error }).min(min, { error });
 }
 
+/** What a spec's duration looks like; unlike a flag, a spec's duration needs its unit. */
+export const SPEC_DURATION_HINT = 'a duration like "500ms", "30s", "10m" or "1h"';
+
+/**
+ * A duration in a spec: `500ms`, `30s`, `1h30m`, or a bare `0`. Any other bare number is refused:
+ * `unhealthyAfter: 10` was once read as 10 ms, which nobody who wrote it meant.
+ */
 export function duration() {
   return z
     .unknown()
     .transform((input, ctx) => {
-      const ms = parseDuration(input);
+      const bare = bareNumber(input);
+      if (bare !== undefined && bare !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          input,
+          message: `a duration needs a unit: write "${bare}s" or "${bare}ms" (or m, h), not a bare ${bare}`,
+        });
+        return z.NEVER;
+      }
+      const ms = bare === 0 ? 0 : parseDuration(input);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', input, message: expectedGot(DURATION_HINT, input) });
+        ctx.addIssue({ code: 'custom', input, message: expectedGot(SPEC_DURATION_HINT, input) });
         return z.NEVER;
       }
       return ms;
     })
     .optional();
+}
+
+/** A whole number ≥ 0 written without a unit (`10`, or `"10"` quoted), else undefined. */
+function bareNumber(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isSafeInteger(input) && input >= 0 ? input : undefined;
+  if (typeof input === 'string' && /^\s*\d{1,15}\s*$/.test(input)) return Number(input);
+  return undefined;
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {

@@ -20,5 +20,6 @@ export {
   type SpecProblem,
 } from './problems.js';
 export { DEFAULTS as SPEC_DEFAULTS, type IsKnownPlugin, type TendGroupInput } from './schema.js';
+export { diffDocuments } from './spec-diff.js';
 export { specToDocument } from './spec-to-document.js';
 export { decodeYamlDocument } from './yaml-document.js';

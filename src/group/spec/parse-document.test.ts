@@ -81,13 +81,13 @@ describe('parseSpecDocument: valid documents', () => {
     assert.deepEqual(spec?.scaleIn, { order: 'unhealthy-first' });
   });
 
-  test('accepts JSON, a single group at top level, and numbers of milliseconds', () => {
+  test('accepts JSON and a single group at top level', () => {
     const json = JSON.stringify({
       id: 'one',
       allocation: { size: 0 },
       instance: { plugin: 'flavor-zk/member' },
       flavor: { plugin: 'vanilla', properties: null },
-      health: { grace: 1500 },
+      health: { grace: '1500ms' },
     });
     const [spec] = parseSpecDocument(json);
     assert.equal(spec?.id, 'one');
@@ -194,9 +194,23 @@ describe('parseSpecDocument: exact messages', () => {
       name: 'bad durations',
       text: doc(group({ health: '{ grace: 3 0s, unhealthyAfter: -5 }', update: '{ timeout: 0 }' })),
       expected: [
-        'groups[0].health.grace: expected a duration like "500ms", "30s", "10m", "1h" or a whole number of milliseconds, got "3 0s"',
-        'groups[0].health.unhealthyAfter: expected a duration like "500ms", "30s", "10m", "1h" or a whole number of milliseconds, got -5',
+        'groups[0].health.grace: expected a duration like "500ms", "30s", "10m" or "1h", got "3 0s"',
+        'groups[0].health.unhealthyAfter: expected a duration like "500ms", "30s", "10m" or "1h", got -5',
         'groups[0].update.timeout: expected a duration above 0, got 0',
+      ],
+    },
+    {
+      name: 'durations without a unit (once silently milliseconds)',
+      text: doc(
+        group({
+          health: '{ grace: 0, unhealthyAfter: 10 }',
+          update: '{ healthyFor: "500", timeout: 1.5 }',
+        }),
+      ),
+      expected: [
+        'groups[0].health.unhealthyAfter: a duration needs a unit: write "10s" or "10ms" (or m, h), not a bare 10',
+        'groups[0].update.healthyFor: a duration needs a unit: write "500s" or "500ms" (or m, h), not a bare 500',
+        'groups[0].update.timeout: expected a duration like "500ms", "30s", "10m" or "1h", got 1.5',
       ],
     },
     {
