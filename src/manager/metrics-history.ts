@@ -1,4 +1,4 @@
-import type { GroupStatus } from '../spi/index.js';
+import type { GroupSummary } from '../spi/index.js';
 import type { CallResult } from './metrics.js';
 
 /** One interval of the last hour, as the dashboard's charts draw it. */
@@ -25,7 +25,7 @@ export interface MetricsHistoryView {
 
 export interface MetricsHistoryOptions {
   /** The leader's groups (empty on a standby). */
-  groups: () => readonly GroupStatus[];
+  groups: () => readonly GroupSummary[];
   now?: () => number;
   intervalMs?: number;
   capacity?: number;
@@ -46,7 +46,7 @@ export const MAX_GROUPS_PER_POINT = 100;
 export class MetricsHistory {
   readonly intervalMs: number;
   readonly capacity: number;
-  private readonly groups: () => readonly GroupStatus[];
+  private readonly groups: () => readonly GroupSummary[];
   private readonly now: () => number;
   private readonly ring: MetricsPoint[] = [];
   private calls = emptyCalls();

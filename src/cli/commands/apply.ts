@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
-import { type GroupStatus, TendError } from '../../spi/index.js';
+import { type GroupSummary, TendError } from '../../spi/index.js';
 import { printJson, printLine } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
@@ -72,7 +72,7 @@ export function registerApplyCommands(program: Command): void {
 }
 
 function convergedOrFailed(
-  groups: readonly GroupStatus[],
+  groups: readonly GroupSummary[],
   configs: ReadonlyMap<string, string>,
 ): WatchVerdict {
   for (const group of groups) {

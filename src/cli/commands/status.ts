@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { GroupView, StatusView } from '../../api/index.js';
+import type { InstanceStatus } from '../../spi/index.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { ageText, leaderText, locationText, phaseText, shortConfig, tagsText } from './render.js';
@@ -16,9 +17,13 @@ export function registerStatusCommands(program: Command): void {
   withManager(
     program.command('describe').description("show a group's spec and instances").argument('<group>'),
   ).action(async (group: string, _options: unknown, command: Command) => {
-    const view = await clientFor(command).group(group);
-    if (outputOf(command) === 'json') printJson(view);
-    else await printGroup(view);
+    const client = clientFor(command);
+    const view = await client.group(group);
+    // The instances come in pages (`GET /v1/groups/:id/instances`); describe shows them all.
+    const instances = view.status === null ? [] : await client.allInstances(group);
+    if (outputOf(command) === 'json')
+      printJson(view.status === null ? view : { ...view, status: { ...view.status, instances } });
+    else await printGroup(view, instances);
   });
 }
 
@@ -44,7 +49,7 @@ export function printStatus(status: StatusView): void {
   );
 }
 
-async function printGroup(view: GroupView): Promise<void> {
+async function printGroup(view: GroupView, instances: readonly InstanceStatus[]): Promise<void> {
   const { revision, status } = view;
   printLine(`group:     ${view.id}`);
   printLine(`revision:  ${revision.revision} by ${revision.author} at ${revision.at} (${revision.reason})`);
@@ -72,7 +77,7 @@ async function printGroup(view: GroupView): Promise<void> {
   const now = Date.now();
   printTable(
     ['INSTANCE', 'LOGICAL', 'HEALTH', 'CONFIG', 'AGE', 'WHERE', 'TAGS'],
-    status.instances.map((i) => [
+    instances.map((i) => [
       i.id,
       i.logicalId ?? '-',
       i.health,

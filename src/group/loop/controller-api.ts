@@ -4,6 +4,7 @@ import type {
   GroupEvent,
   GroupSpec,
   GroupStatus,
+  GroupSummary,
   InstancePlugin,
   Intent,
   JsonValue,
@@ -95,6 +96,8 @@ export interface GroupController {
   pause(): void;
   resume(): void;
   status(): GroupStatus;
+  /** `status()` without the instances: what a fleet-wide status lists, whatever the group's size. */
+  summary(): GroupSummary;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
   /** Drains and destroys every instance of the group, then stops. */
