@@ -72,7 +72,7 @@ try {
   await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
 
   const status = async (id: string): Promise<GroupStatus | undefined> =>
-    (await manager.client.group(id)).status ?? undefined;
+    (await manager.client.groupStatus(id)) ?? undefined;
   const hostOf = (instanceId: string): NetnsHost | undefined =>
     lab.hosts.find((h) => instanceId.startsWith(`${h.name}-`));
   const healthy = (id: string, size: number) =>

@@ -11,7 +11,7 @@
 //   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
 //     event) and a silent loss (found by the next describe); median of BENCH_HEALS each.
 // Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
-// Run: npm run bench -- scale   (node --cpu-prof --import tsx bench/scale.ts for a profile)
+// Run: npm run bench -- scale   (BENCH_PROFILE=DIR: a CPU profile of each steady-state window)
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { StaticLeadership } from '../src/leadership/index.js';
@@ -153,6 +153,27 @@ async function heal(
   }
 }
 
+/**
+ * With BENCH_PROFILE=DIR, a CPU profile of the steady-state window only (the converge would
+ * drown it), written to DIR/scale-GxS.cpuprofile for Chrome's or VS Code's profiler.
+ */
+async function startProfile(label: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_PROFILE;
+  if (dir === undefined) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${dir}/scale-${label}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+    progress(`${label}: steady-state profile in ${dir}/scale-${label}.cpuprofile`);
+  };
+}
+
 async function runSize(groups: number, size: number): Promise<SizeResult> {
   const instances = groups * size;
   const sim = createSimulatorPlugin({
@@ -203,7 +224,9 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     delay.enable();
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
+    const stopProfile = await startProfile(`${groups}x${size}`);
     await sleep(steadySeconds * 1000);
+    await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
     const seconds = (performance.now() - wallBefore) / 1000;
     delay.disable();

@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { type GroupId, isTendErrorKind, TendError, toTendError } from '../spi/index.js';
+import {
+  type GroupId,
+  type GroupStatus,
+  type InstanceStatus,
+  isTendErrorKind,
+  TendError,
+  toTendError,
+} from '../spi/index.js';
 import { readEventStream, type StreamHandlers } from './event-stream-reader.js';
 import { readBody, sendRequest } from './http-request.js';
 import type {
@@ -10,6 +17,7 @@ import type {
   EventsView,
   GroupView,
   HistoryView,
+  InstancePage,
   LeaderView,
   OkView,
   Principal,
@@ -56,6 +64,37 @@ export class ManagerClient {
 
   group(id: string): Promise<GroupView> {
     return this.get(`/v1/groups/${encodeURIComponent(id)}`);
+  }
+
+  /** One page of a group's instances (`GET /v1/groups/:id/instances`), in ID order. */
+  instances(id: string, page: { limit?: number; cursor?: string } = {}): Promise<InstancePage> {
+    const params = new URLSearchParams();
+    if (page.limit !== undefined) params.set('limit', String(page.limit));
+    if (page.cursor !== undefined) params.set('cursor', page.cursor);
+    const query = params.toString() === '' ? '' : `?${params}`;
+    return this.get(`/v1/groups/${encodeURIComponent(id)}/instances${query}`);
+  }
+
+  /** Every instance of a group, page after page (1,000 a page). */
+  async allInstances(id: string): Promise<InstanceStatus[]> {
+    const all: InstanceStatus[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.instances(id, { limit: 1_000, ...(cursor === undefined ? {} : { cursor }) });
+      all.push(...page.instances);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /**
+   * A group's live summary with every instance (two reads or more: the summary, then the pages,
+   * so the counts and the list may differ by what changed between them); null without a leader.
+   */
+  async groupStatus(id: string): Promise<GroupStatus | null> {
+    const { status } = await this.group(id);
+    if (status === null) return null;
+    return { ...status, instances: await this.allInstances(id) };
   }
 
   history(id: string): Promise<HistoryView> {

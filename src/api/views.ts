@@ -3,7 +3,8 @@
 import type {
   FieldChange,
   GroupEvent,
-  GroupStatus,
+  GroupSummary,
+  InstanceStatus,
   JsonValue,
   LeaderInfo,
   SpecRevision,
@@ -25,16 +26,30 @@ export interface LeaderView {
   leader: LeaderInfo | null;
 }
 
+/** Every group's summary (counts, phase, rollout, breaker): no instances, at most 512 bytes a group. */
 export interface StatusView extends LeaderView {
-  groups: GroupStatus[];
+  groups: GroupSummary[];
 }
 
 export interface GroupView {
   id: string;
   /** The latest committed revision (what the user declared). */
   revision: SpecRevision;
-  /** Live status from the leader; null when no leader could be asked. */
-  status: GroupStatus | null;
+  /** Live summary from the leader; null when no leader could be asked. Instances: `InstancePage`. */
+  status: GroupSummary | null;
+}
+
+/**
+ * `GET /v1/groups/:id/instances?limit&cursor`: a group's instances in ID order, a page at a time.
+ * `next` is present while more follow: pass it as `cursor`. On a manager with no live status of
+ * the group (a standby without a leader) the page is empty.
+ */
+export interface InstancePage {
+  id: string;
+  /** How many instances the group has now. */
+  total: number;
+  instances: InstanceStatus[];
+  next?: string;
 }
 
 export interface RolloutPreview {

@@ -1,4 +1,4 @@
-// Small shared building blocks: clock, logger, backoff, token bucket. No project imports.
+// Small shared building blocks: clock, logger, backoff, token bucket, queues. No project imports.
 export * from './atomic-file.js';
 export * from './backoff.js';
 export * from './clock.js';
@@ -8,6 +8,7 @@ export * from './epoch-fence.js';
 export * from './etcd-client.js';
 export * from './file-lock.js';
 export * from './keyed-serial.js';
+export * from './linked-queue.js';
 export * from './logger.js';
 export * from './map-limited.js';
 export * from './random.js';

@@ -1,8 +1,15 @@
 import { z } from 'zod';
+import type { GroupView } from '../api/index.js';
+import type { GroupStatus } from '../spi/index.js';
 
 // The manager's HTTP API on the server side: request bodies, validated with zod (the trust
 // boundary). The answers' shapes live in api/, shared with `ManagerClient`.
 export type * from '../api/index.js';
+
+/** `Manager.group()` in process: the spec and the live status with every instance. */
+export interface GroupDetail extends GroupView {
+  status: GroupStatus | null;
+}
 
 const author = z.string().min(1).max(200).optional();
 const reason = z.string().max(2000).optional();

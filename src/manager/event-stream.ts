@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/index.js';
 import type { EventLog } from './event-log.js';
 import type { EventQuery, SequencedEvent } from './event-ring.js';
+import { SseWriter } from './sse-writer.js';
 
-/** A slow reader holding this much unsent data is dropped rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 export type StatusListener = (json: string) => void;
@@ -73,7 +72,8 @@ export interface StreamOptions {
 
 /**
  * `GET /v1/events/stream`: `event: group-event` (the GroupEvent JSON, `id` = its seq, so a
- * reconnecting EventSource resumes with `Last-Event-ID`) and `event: status` (the full status).
+ * reconnecting EventSource resumes with `Last-Event-ID`) and `event: status` (every group's
+ * summary, as `GET /v1/status`). A reader is dropped only when it stops reading (sse-writer.ts).
  */
 export function serveEventStream(
   request: IncomingMessage,
@@ -94,22 +94,22 @@ export function serveEventStream(
     (options.query.instance === undefined || event.instanceId === options.query.instance);
 
   let closed = false;
-  const send = (chunk: string) => {
-    if (closed) return;
-    if (response.writableLength > MAX_BUFFERED_BYTES) {
-      finish();
-      return;
-    }
-    response.write(chunk);
-  };
+  let unsubscribeEvents = () => {};
+  let unsubscribeStatus = () => {};
+  const writer = new SseWriter({ sink: response, onStalled: () => finish() });
   const sendEvent = (event: SequencedEvent) => {
-    if (matches(event)) send(`id: ${event.seq}\nevent: group-event\ndata: ${JSON.stringify(event)}\n\n`);
+    if (!closed && matches(event))
+      writer.event(`id: ${event.seq}\nevent: group-event\ndata: ${JSON.stringify(event)}\n\n`);
   };
   if (after !== undefined)
     for (const event of options.events.query({ ...options.query, after })) sendEvent(event);
-  const unsubscribeEvents = options.events.subscribe(sendEvent);
-  const unsubscribeStatus = options.status.subscribe((json) => send(`event: status\ndata: ${json}\n\n`));
-  const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
+  unsubscribeEvents = options.events.subscribe(sendEvent);
+  unsubscribeStatus = options.status.subscribe((json) => {
+    if (!closed) writer.status(`event: status\ndata: ${json}\n\n`);
+  });
+  const heartbeat = setInterval(() => {
+    if (!closed) writer.event(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
   heartbeat.unref();
 
   function finish(): void {

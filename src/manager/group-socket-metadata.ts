@@ -8,13 +8,13 @@ import {
   type MetadataPlugin,
   TendError,
 } from '../spi/index.js';
-import type { GroupView } from './api-types.js';
+import type { GroupDetail } from './api-types.js';
 
 /** What the metadata reads of the manager (a part of the group socket's `GroupSocketManager`). */
 export interface MetadataSourceManager {
   isLeader(): boolean;
   specs(): Promise<GroupSpec[]>;
-  group(id: GroupId): Promise<GroupView>;
+  group(id: GroupId): Promise<GroupDetail>;
 }
 
 /**

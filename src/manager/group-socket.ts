@@ -3,7 +3,7 @@ import type { Logger } from '../lib/index.js';
 import { servePlugin } from '../rpc/index.js';
 import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.js';
 import { TendError } from '../spi/index.js';
-import type { ApplyView, CommitMeta, GroupView, LeaderView, OkView } from './api-types.js';
+import type { ApplyView, CommitMeta, GroupDetail, LeaderView, OkView } from './api-types.js';
 import type { AuditEntry } from './audit-log.js';
 import { groupSocketMetadata } from './group-socket-metadata.js';
 import { specFromRevision } from './spec-codec.js';
@@ -19,7 +19,7 @@ export interface GroupSocketManager {
   leaderView(): Promise<LeaderView>;
   /** The declared specs of every live group, sorted by ID. */
   specs(): Promise<GroupSpec[]>;
-  group(id: GroupId): Promise<GroupView>;
+  group(id: GroupId): Promise<GroupDetail>;
   apply(document: string, meta: CommitMeta & { dryRun?: boolean | undefined }): Promise<ApplyView>;
   scale(id: GroupId, size: number, meta: CommitMeta): Promise<OkView>;
   freeGroup(id: GroupId, meta: CommitMeta): Promise<OkView>;

@@ -11,7 +11,7 @@ import { intParam, matchRoute, type Route } from './http-routes.js';
 import type { ApiServerOptions } from './http-server.js';
 import type { Manager } from './manager.js';
 import { isLoopbackHost } from './manager-options.js';
-import { type CachedBody, etagMatches } from './read-cache.js';
+import { type CachedBody, etagMatches, FLEET } from './read-cache.js';
 import type { Principal } from './token-store.js';
 
 export interface HandlerContext {
@@ -84,22 +84,25 @@ export async function handleRequest(
     }
     const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
     if (forwarded !== undefined) {
-      if (audit !== undefined) ctx.manager.services.reads.invalidate();
+      if (audit !== undefined) ctx.manager.services.reads.invalidate(params.id);
       // The leader executed it and wrote the audit line; writing one here too would count it twice.
       sendRaw(response, forwarded.status, forwarded.body);
       return;
     }
     const routeRequest = { params, query: url.searchParams, body, principal };
     if (route.cacheKey !== undefined) {
-      const cached = await ctx.manager.services.reads.get(route.cacheKey(params), () =>
-        route.handle(ctx.manager, routeRequest),
+      const cached = await ctx.manager.services.reads.get(
+        route.cacheKey(params),
+        () => route.handle(ctx.manager, routeRequest),
+        route.cacheScope?.(params) ?? FLEET,
       );
       sendCached(request, response, cached);
       return;
     }
     const result = await route.handle(ctx.manager, routeRequest);
     if (audit !== undefined) {
-      ctx.manager.services.reads.invalidate();
+      // A write to one group drops that group's answers (and status); any other write, all.
+      ctx.manager.services.reads.invalidate(params.id);
       audit.result = result;
       await recordAudit(ctx, audit, undefined);
     }
@@ -108,7 +111,7 @@ export async function handleRequest(
     const { status, body, headers } = errorResponse(error);
     if (audit !== undefined) {
       // A write that failed half way may still have changed something.
-      ctx.manager.services.reads.invalidate();
+      ctx.manager.services.reads.invalidate(audit.params.id);
       await recordAudit(ctx, audit, body.error.kind);
     }
     if (response.headersSent) {

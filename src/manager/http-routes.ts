@@ -1,4 +1,4 @@
-import { groupId, instanceId } from '../spi/index.js';
+import { groupId, instanceId, TendError } from '../spi/index.js';
 import { actionBody, applyBody, destroyInstancesBody, scaleBody } from './api-types.js';
 import { adminRoutes } from './http-admin-routes.js';
 import type { Manager } from './manager.js';
@@ -35,6 +35,8 @@ export interface Route {
    * the path parameters: not on the caller, not on the query string.
    */
   cacheKey?: (params: Readonly<Record<string, string>>) => string;
+  /** The group a cached answer reads (dropped when that group changes); default: all of them. */
+  cacheScope?: (params: Readonly<Record<string, string>>) => string;
   handle(manager: Manager, request: RouteRequest): Promise<unknown>;
 }
 
@@ -84,7 +86,19 @@ export const routes: readonly Route[] = [
     access: 'viewer',
     placement: 'prefer-leader',
     cacheKey: (params) => `group:${params.id ?? ''}`,
-    handle: (m, r) => m.group(id(r)),
+    cacheScope: (params) => params.id ?? '',
+    handle: (m, r) => m.groupView(id(r)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/groups/:id/instances',
+    access: 'viewer',
+    placement: 'prefer-leader',
+    handle: (m, r) =>
+      m.instances(id(r), {
+        limit: strictIntParam(r.query, 'limit'),
+        cursor: r.query.get('cursor') ?? undefined,
+      }),
   },
   {
     method: 'GET',
@@ -148,6 +162,15 @@ export function intParam(query: URLSearchParams, name: string): number | undefin
   const raw = query.get(name);
   if (raw === null || !/^\d{1,9}$/.test(raw)) return undefined;
   return Number(raw);
+}
+
+/** Like `intParam`, but a value that is there and not a number is refused rather than ignored. */
+function strictIntParam(query: URLSearchParams, name: string): number | undefined {
+  const value = intParam(query, name);
+  if (value === undefined && query.get(name) !== null) {
+    throw new TendError('invalid_spec', `${name}: expected a whole number, got ${query.get(name)}`);
+  }
+  return value;
 }
 
 /** A path parameter must be a plain name: no separators, no dot segments, nothing to traverse. */

@@ -13,10 +13,12 @@ import {
   type GroupId,
   type GroupSpec,
   type GroupStatus,
+  type GroupSummary,
   type InstancePlugin,
   type LeaderTerm,
   type PluginResolver,
   type SpecRevision,
+  summaryOf,
   TendError,
   toTendError,
 } from '../spi/index.js';
@@ -206,9 +208,22 @@ export class LeaderSession {
     return entry.controller?.status() ?? placeholderStatus(entry);
   }
 
-  statuses(): GroupStatus[] {
-    const running = [...this.groups.keys()].flatMap((id) => this.status(id) ?? []);
-    return [...running, ...this.damaged.statuses()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  summary(id: GroupId): GroupSummary | undefined {
+    const entry = this.groups.get(id);
+    if (entry === undefined) {
+      const damaged = this.damaged.status(id);
+      return damaged === undefined ? undefined : summaryOf(damaged);
+    }
+    return entry.controller?.summary() ?? summaryOf(placeholderStatus(entry));
+  }
+
+  /** Every group's summary, sorted by ID: no instance is copied, whatever the groups' sizes. */
+  summaries(): GroupSummary[] {
+    const running = [...this.groups.values()].map(
+      (entry) => entry.controller?.summary() ?? summaryOf(placeholderStatus(entry)),
+    );
+    const damaged = this.damaged.statuses().map(summaryOf);
+    return [...running, ...damaged].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Stops every controller at once and waits for their in-flight actions to settle. */

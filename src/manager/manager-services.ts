@@ -39,8 +39,9 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
     capacity: options.eventCapacity,
     logger: options.logger,
   });
-  // Every group event (created, replaced, rollout step, leader change) changes what a read shows.
-  events.subscribe(() => reads.invalidate());
+  // A group's event (created, replaced, rollout step) changes what reads of that group and the
+  // status show; a leader change (no group) changes every answer.
+  events.subscribe((event) => reads.invalidate(event.groupId === '' ? undefined : event.groupId));
   const metrics = new ManagerMetrics(options.snapshot);
   metrics.history.start();
   return {

@@ -220,3 +220,47 @@ test('the API refuses oversized bodies, bad JSON and wrong methods with JSON err
   assert.equal(traversal.status, 400);
   assert.equal(((await traversal.json()) as { error: { kind: string } }).error.kind, 'invalid_spec');
 });
+
+test('status lists summaries without instances; the instances come in pages', async () => {
+  const { client, manager } = await leaderManager();
+  await client.apply(sampleSpec('web', 5));
+  const status = await client.status();
+  const web = status.groups.find((g) => g.id === 'web');
+  assert.equal(web?.observed, 5);
+  assert.equal('instances' in (web ?? {}), false, 'no instance list in the status');
+  const view = await client.group('web');
+  assert.equal('instances' in (view.status ?? {}), false, 'nor in the group view');
+  const first = await client.instances('web', { limit: 2 });
+  assert.equal(first.total, 5);
+  assert.deepEqual(
+    first.instances.map((i) => i.id),
+    ['web-0', 'web-1'],
+  );
+  assert.ok(first.next !== undefined);
+  const all = await client.allInstances('web');
+  assert.deepEqual(
+    all.map((i) => i.id),
+    ['web-0', 'web-1', 'web-2', 'web-3', 'web-4'],
+  );
+  assert.equal((await client.groupStatus('web'))?.instances.length, 5);
+  await rejectsKind(client.instances('nope'), 'not_found');
+  await rejectsKind(client.instances('web', { limit: 0 }), 'invalid_spec');
+  await rejectsKind(client.instances('web', { cursor: '!!' }), 'invalid_spec');
+  const raw = await fetch(`${client.url}/v1/groups/web/instances?limit=ten`, {
+    headers: { authorization: `Bearer ${manager.localToken}` },
+  });
+  assert.equal(raw.status, 400);
+});
+
+test("a group's write drops that group's cached answers and the status, not the others'", async () => {
+  const { client, manager } = await leaderManager();
+  await client.apply(`${sampleSpec('a', 1)}${sampleSpec('b', 1).replace('groups:', '')}`);
+  const reads = manager.services.reads;
+  await client.group('a');
+  await client.group('b');
+  await client.status();
+  assert.equal(reads.size, 3);
+  await client.scale('a', 2);
+  assert.equal(reads.size, 1, "only b's answer is left");
+  assert.equal((await client.group('a')).status?.desired, 2);
+});

@@ -16,14 +16,17 @@ import {
   type LeaderTerm,
   type PluginResolver,
   type SpecRevision,
+  summaryOf,
   TendError,
   toTendError,
 } from '../spi/index.js';
 import type {
   ApplyView,
   CommitMeta,
+  GroupDetail,
   GroupView,
   HistoryView,
+  InstancePage,
   LeaderView,
   ManagerSelf,
   OkView,
@@ -59,6 +62,7 @@ import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
 import { specFromRevision } from './spec-codec.js';
 import { standbyStatus } from './standby-view.js';
+import { boundSummary, type PageQuery, pageInstances } from './status-summary.js';
 
 /** `GET /v1/status` answers within a second whatever etcd does: its backend reads get this long. */
 const STATUS_WAIT_MS = 250;
@@ -245,7 +249,11 @@ export class Manager {
     const leader = this.leaderInfoWithin(STATUS_WAIT_MS);
     const session = this.session;
     if (session !== undefined) {
-      return { self: this.self(), leader: (await leader) ?? null, groups: session.statuses() };
+      return {
+        self: this.self(),
+        leader: (await leader) ?? null,
+        groups: session.summaries().map(boundSummary),
+      };
     }
     // A standby reads the store; a store that does not answer in time (etcd paused) gets the
     // groups as last read, each saying so, rather than a status that hangs with it. Both reads
@@ -265,7 +273,8 @@ export class Manager {
         lastError: g.lastError === undefined ? note : `${g.lastError} (${note})`,
       }));
     });
-    return { self: this.self(), leader: (await leader) ?? null, groups: await groups };
+    const summaries = (await groups).map((g) => boundSummary(summaryOf(g)));
+    return { self: this.self(), leader: (await leader) ?? null, groups: summaries };
   }
 
   /**
@@ -289,11 +298,30 @@ export class Manager {
     });
   }
 
-  async group(id: GroupId): Promise<GroupView> {
+  /** A group's spec and live status with every instance, in process (the group socket, tests). */
+  async group(id: GroupId): Promise<GroupDetail> {
+    const revision = await this.latest(id);
+    return { id, revision, status: this.session?.status(id) ?? null };
+  }
+
+  /** `GET /v1/groups/:id`: the spec and the live summary; the instances come in pages. */
+  async groupView(id: GroupId): Promise<GroupView> {
+    const revision = await this.latest(id);
+    const summary = this.session?.summary(id);
+    return { id, revision, status: summary === undefined ? null : boundSummary(summary) };
+  }
+
+  /** `GET /v1/groups/:id/instances`: one page of the group's live instances, in ID order. */
+  async instances(id: GroupId, query: PageQuery): Promise<InstancePage> {
+    await this.latest(id);
+    return pageInstances(id, this.session?.status(id)?.instances ?? [], query);
+  }
+
+  private async latest(id: GroupId): Promise<SpecRevision> {
     const revision = await this.options.store.latest(id);
     if (revision === undefined || revision.deleted === true)
       throw new TendError('not_found', `no group ${id}`);
-    return { id, revision, status: this.session?.status(id) ?? null };
+    return revision;
   }
 
   async history(id: GroupId): Promise<HistoryView> {
@@ -380,7 +408,8 @@ export class Manager {
       try {
         return await this.leading(operation);
       } finally {
-        this.services.reads.invalidate(); // reads after this write must see it
+        // Reads after this write must see it: its groups' answers and the status are dropped.
+        for (const group of groups) this.services.reads.invalidate(group);
       }
     });
   }
@@ -458,7 +487,7 @@ export class Manager {
   private metricsSnapshot() {
     const session = this.session;
     const leading = session !== undefined && !session.signal.aborted;
-    return { leading, epoch: leading ? session.epoch : 0, groups: leading ? session.statuses() : [] };
+    return { leading, epoch: leading ? session.epoch : 0, groups: leading ? session.summaries() : [] };
   }
 
   /** One leader term; resolves true if it ended without an error of ours. */

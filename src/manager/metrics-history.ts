@@ -1,4 +1,4 @@
-import type { GroupStatus } from '../spi/index.js';
+import type { GroupSummary } from '../spi/index.js';
 
 /** How a provider call ended, as `tend_provider_calls_total` labels it. */
 export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
@@ -27,7 +27,7 @@ export interface MetricsHistoryView {
 
 export interface MetricsHistoryOptions {
   /** The leader's groups (empty on a standby). */
-  groups: () => readonly GroupStatus[];
+  groups: () => readonly GroupSummary[];
   now?: () => number;
   intervalMs?: number;
   capacity?: number;
@@ -48,7 +48,7 @@ export const MAX_GROUPS_PER_POINT = 100;
 export class MetricsHistory {
   readonly intervalMs: number;
   readonly capacity: number;
-  private readonly groups: () => readonly GroupStatus[];
+  private readonly groups: () => readonly GroupSummary[];
   private readonly now: () => number;
   private readonly ring: MetricsPoint[] = [];
   private calls = emptyCalls();

@@ -1,12 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { type GroupStatus, TendError } from '../spi/index.js';
+import { type GroupSummary, TendError } from '../spi/index.js';
 import { type CallResult, MetricsHistory } from './metrics-history.js';
 
 /** What the gauges read at scrape time: the leader's live view (empty on a standby). */
 export interface MetricsSnapshot {
   leading: boolean;
   epoch: number;
-  groups: readonly GroupStatus[];
+  groups: readonly GroupSummary[];
 }
 
 export type { CallResult };
@@ -30,7 +30,7 @@ export class ManagerMetrics {
   constructor(snapshot: () => MetricsSnapshot, options: { now?: () => number } = {}) {
     const registers = [this.registry];
     this.history = new MetricsHistory({ groups: () => snapshot().groups, ...options });
-    const perGroup = (name: string, help: string, value: (g: GroupStatus) => number | undefined) =>
+    const perGroup = (name: string, help: string, value: (g: GroupSummary) => number | undefined) =>
       new Gauge({
         name,
         help,

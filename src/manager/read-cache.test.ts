@@ -48,3 +48,35 @@ test('If-None-Match matches the tag, its weak form, a list containing it, or *',
   assert.equal(etagMatches('"abd"', tag), false);
   for (const header of ['"abc"', 'W/"abc"', '"x", "abc"', '*']) assert.equal(etagMatches(header, tag), true);
 });
+
+test("a group's change drops its answers and the fleet-wide ones, not the other groups'", async () => {
+  const cache = new ReadCache({ now: () => 0 });
+  const c = counter();
+  await cache.get('status', c.compute);
+  await cache.get('group:a', c.compute, 'a');
+  await cache.get('group:b', c.compute, 'b');
+  assert.equal(c.calls, 3);
+  cache.invalidate('a');
+  await cache.get('group:b', c.compute, 'b');
+  assert.equal(c.calls, 3, "b's answer is kept");
+  await cache.get('group:a', c.compute, 'a');
+  await cache.get('status', c.compute);
+  assert.equal(c.calls, 5, "a's answer and the status are computed again");
+  cache.invalidate();
+  await cache.get('group:b', c.compute, 'b');
+  assert.equal(c.calls, 6, 'without a group, everything goes');
+});
+
+test('past its key limit the cache drops its oldest answers one by one, not all of them', async () => {
+  const cache = new ReadCache({ now: () => 0 });
+  const c = counter();
+  for (let i = 0; i < 5_000; i++) await cache.get(`group:g${i}`, c.compute, `g${i}`);
+  assert.equal(cache.size, 4_096);
+  await cache.get('group:g4999', c.compute, 'g4999');
+  assert.equal(c.calls, 5_000, 'the newest answers are still there');
+  await cache.get('group:g0', c.compute, 'g0');
+  assert.equal(c.calls, 5_001, 'the oldest one went');
+  assert.equal(cache.size, 4_096);
+  cache.invalidate('g4999');
+  assert.equal(cache.size, 4_095);
+});

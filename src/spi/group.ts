@@ -76,7 +76,8 @@ export interface RolloutStatus {
   reason?: string;
 }
 
-export interface GroupStatus {
+/** A group's state without its instances: what `GET /v1/status` lists, whatever the group's size. */
+export interface GroupSummary {
   id: GroupId;
   phase: GroupPhase;
   desired: number;
@@ -84,7 +85,6 @@ export interface GroupStatus {
   healthy: number;
   config: string;
   byConfig: Readonly<Record<string, number>>;
-  instances: readonly InstanceStatus[];
   rollout?: RolloutStatus;
   breaker: { open: boolean; consecutiveFailures: number; reason?: string };
   paused: boolean;
@@ -97,6 +97,17 @@ export interface FieldChange {
   path: string;
   from?: JsonValue;
   to?: JsonValue;
+}
+
+/** A group's state with every instance (in process; over HTTP the instances come in pages). */
+export interface GroupStatus extends GroupSummary {
+  instances: readonly InstanceStatus[];
+}
+
+/** `status` without its instances. */
+export function summaryOf(status: GroupStatus): GroupSummary {
+  const { instances: _instances, ...summary } = status;
+  return summary;
 }
 
 /** InfraKit's `Group.*` service, as the manager serves it on the `group` socket. */

@@ -102,7 +102,9 @@ class FakeApi {
   private status() {
     const self = { name: 'fake-1', role: this.role, address: 'http://fake' };
     const leader = this.role === 'leader' ? { name: 'fake-1', epoch: 7 } : null;
-    return { self, leader, groups: [this.group] };
+    // As the manager answers: summaries, the instances in pages (GET /v1/groups/:id/instances).
+    const { instances: _instances, ...summary } = this.group;
+    return { self, leader, groups: [summary] };
   }
 
   /** A status message on every open stream, as the manager's status feed sends on a change. */
@@ -146,6 +148,10 @@ class FakeApi {
       if (url.pathname === '/v1/status') return send(res, 200, this.status());
       if (url.pathname === '/v1/events') return send(res, 200, { events: this.events });
       if (url.pathname === '/v1/groups/web/history') return send(res, 200, this.history);
+      if (url.pathname === '/v1/groups/web/instances') {
+        const { instances } = this.group;
+        return send(res, 200, { id: 'web', total: instances.length, instances });
+      }
       if (url.pathname === '/v1/metrics/history') return send(res, 200, this.metrics());
       if (url.pathname === '/v1/groups/web/instances/i-1/logs') {
         // The manager's format: JSON {text}, or with follow=1 server-sent `event: log` {text} pieces.

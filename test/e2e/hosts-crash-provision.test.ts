@@ -105,7 +105,7 @@ describe('kill -9 of the manager during hosts provisions', { skip }, () => {
   };
 
   async function converged(manager: ManagerProcess): Promise<boolean> {
-    const s = (await manager.client.group('workers')).status;
+    const s = await manager.client.groupStatus('workers');
     return s?.phase === 'converged' && s.healthy === size && s.instances.length === size;
   }
 
@@ -173,7 +173,7 @@ describe('kill -9 of the manager during hosts provisions', { skip }, () => {
     const status = await eventually(
       'the group to converge',
       async () => {
-        const s = (await manager.client.group('workers')).status;
+        const s = await manager.client.groupStatus('workers');
         if (s?.phase !== 'converged' || s.healthy !== size || s.instances.length !== size) return undefined;
         // The stale claims of killed provisions are released by the manager, not at once.
         const claims = await claimsOnHosts();

@@ -59,7 +59,7 @@ describe('hosts group through tend apply', { skip }, () => {
   });
 
   const status = async (): Promise<GroupStatus | undefined> =>
-    (await manager.client.group('workers')).status ?? undefined;
+    (await manager.client.groupStatus('workers')) ?? undefined;
   const hostOf = (id: string): NetnsHost => {
     const host = lab.hosts.find((h) => id.startsWith(`${h.name}-`));
     assert.ok(host !== undefined, `${id} names a pool host`);

@@ -56,7 +56,7 @@ describe('hosts: a logical-ID group pinned to named hosts', { skip }, () => {
     eventually(
       what,
       async () => {
-        const s = (await manager.client.group('pets')).status;
+        const s = await manager.client.groupStatus('pets');
         return s !== null && s.phase === 'converged' && s.healthy === 3 && extra(s) ? s : undefined;
       },
       { attempts: 1800 },

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ErrorBody, LeaderView, StatusView } from '../../src/manager/index.js';
+import type { ErrorBody, InstancePage, LeaderView, StatusView } from '../../src/manager/index.js';
 import { type EtcdCluster, etcdSkip, startEtcdCluster } from '../support/etcd.js';
 import {
   e2eWorkspace,
@@ -150,7 +150,9 @@ describe('a manager whose etcd goes away', { skip: etcdSkip(), timeout: 240_000 
     const group = status.body.groups.find((g) => g.id === GROUP);
     if (group?.phase !== 'converged' || group.healthy !== SIZE || group.observed !== SIZE) return undefined;
     const live = liveInstances(workspace?.stateDir ?? '', GROUP);
-    const tracked = new Set<string>(group.instances.map((i) => i.id));
+    const page = await get<InstancePage>(`/v1/groups/${GROUP}/instances?limit=1000`);
+    if (page.status !== 200 || !('instances' in page.body)) return undefined;
+    const tracked = new Set<string>(page.body.instances.map((i) => i.id));
     return live.length === SIZE && live.every((i) => tracked.has(i.id)) ? status.body : undefined;
   }
 

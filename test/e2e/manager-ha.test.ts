@@ -75,7 +75,7 @@ async function settled(cluster: Cluster, config: string): Promise<true | undefin
   if (group === undefined || group.phase !== 'converged' || group.config !== config) return undefined;
   if (group.healthy !== SIZE || group.observed !== SIZE) return undefined;
   const live = liveInstances(cluster.stateDir, GROUP);
-  const tracked = new Set<string>(group.instances.map((i) => i.id));
+  const tracked = new Set<string>((await leader.client.allInstances(GROUP)).map((i) => i.id));
   if (live.length !== SIZE || !live.every((i) => tracked.has(i.id))) return undefined;
   return true;
 }

@@ -40,7 +40,8 @@ after(async () => {
 });
 
 async function groupStatus(): Promise<GroupStatus | undefined> {
-  return (await manager.client.status()).groups.find((g) => g.id === 'workers');
+  if (!(await manager.client.status()).groups.some((g) => g.id === 'workers')) return undefined;
+  return (await manager.client.groupStatus('workers')) ?? undefined;
 }
 
 async function converged(config?: string, size = 5): Promise<GroupStatus | undefined> {

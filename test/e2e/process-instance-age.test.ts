@@ -28,7 +28,8 @@ after(async () => {
 });
 
 async function ages(manager: ManagerProcess): Promise<Map<string, number | undefined> | undefined> {
-  const group = (await manager.client.status()).groups.find((g) => g.id === 'aging');
+  const found = (await manager.client.status()).groups.some((g) => g.id === 'aging');
+  const group = found ? await manager.client.groupStatus('aging') : undefined;
   if (group?.phase !== 'converged' || group.instances.length !== 2) return undefined;
   return new Map(group.instances.map((i) => [i.id, i.createdAt]));
 }

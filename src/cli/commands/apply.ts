@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ApplyView, GroupPlanPreview } from '../../api/index.js';
-import { type GroupStatus, type JsonValue, TendError } from '../../spi/index.js';
+import { type GroupSummary, type JsonValue, TendError } from '../../spi/index.js';
 import { isStructured, printData, printLine, show } from '../output.js';
 import { cliAuthor, clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
@@ -91,7 +91,7 @@ Examples:
 }
 
 function convergedOrFailed(
-  groups: readonly GroupStatus[],
+  groups: readonly GroupSummary[],
   configs: ReadonlyMap<string, string>,
 ): WatchVerdict {
   for (const group of groups) {

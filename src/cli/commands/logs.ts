@@ -87,8 +87,10 @@ export function parseSince(text: string, now = Date.now()): number {
 async function resolveTarget(client: ManagerClient, name: string): Promise<Target> {
   const status = await client.status();
   if (status.groups.some((g) => g.id === name)) return { group: name };
-  const owner = status.groups.find((g) => g.instances.some((i) => i.id === name));
-  if (owner !== undefined) return { group: owner.id, instance: name };
+  // The status has no instances: look through each group's pages, stopping at the owner.
+  for (const group of status.groups) {
+    if ((await instancesOf(client, group.id)).includes(name)) return { group: group.id, instance: name };
+  }
   const { events } = await client.events(0, 1, { instance: name });
   const group = events[0]?.groupId;
   if (group !== undefined && group !== '') return { group, instance: name };
@@ -105,8 +107,7 @@ async function resolveTarget(client: ManagerClient, name: string): Promise<Targe
 }
 
 async function instancesOf(client: ManagerClient, group: string): Promise<string[]> {
-  const view = await client.group(group);
-  return (view.status?.instances ?? []).map((i) => i.id);
+  return (await client.allInstances(group)).map((i) => i.id);
 }
 
 async function follow(

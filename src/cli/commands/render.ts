@@ -1,4 +1,4 @@
-import type { GroupStatus, InstanceLocation, LeaderInfo, Tags } from '../../spi/index.js';
+import type { GroupSummary, InstanceLocation, LeaderInfo, Tags } from '../../spi/index.js';
 
 /** Config hashes are long; people recognise the first few characters, as with git. */
 export function shortConfig(config: string): string {
@@ -6,7 +6,7 @@ export function shortConfig(config: string): string {
 }
 
 /** One line per group: `hello  3/3 healthy  config abc123  converged`. */
-export function groupLine(status: GroupStatus, idWidth = status.id.length): string {
+export function groupLine(status: GroupSummary, idWidth = status.id.length): string {
   const parts = [
     status.id.padEnd(idWidth),
     `${status.healthy}/${status.desired} healthy`,
@@ -18,7 +18,7 @@ export function groupLine(status: GroupStatus, idWidth = status.id.length): stri
   return parts.join('  ');
 }
 
-export function phaseText(status: GroupStatus): string {
+export function phaseText(status: GroupSummary): string {
   const rollout = status.rollout;
   if (status.phase === 'rolling' && rollout !== undefined) {
     return `rolling ${rollout.updated}/${rollout.total} to ${shortConfig(rollout.toConfig)}`;
@@ -44,7 +44,7 @@ export function ageText(createdAt: number | undefined, now: number): string {
 }
 
 /** True once the group runs its latest config at the declared size, all healthy. */
-export function isConverged(status: GroupStatus, config?: string): boolean {
+export function isConverged(status: GroupSummary, config?: string): boolean {
   return (
     status.phase === 'converged' &&
     (config === undefined || status.config === config) &&

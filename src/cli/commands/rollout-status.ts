@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { GroupView, ManagerClient } from '../../api/index.js';
-import type { GroupStatus } from '../../spi/index.js';
+import type { GroupSummary } from '../../spi/index.js';
 import { isStructured, type OutputFormat, printData, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { parseDuration } from './flags.js';
@@ -79,7 +79,7 @@ async function follow(
  * `startedFor` is the config the rollout aimed at when we started watching: a later rollout back
  * to an older config is a rollback, even after it finished.
  */
-export function verdictOf(status: GroupStatus | null, startedFor?: string): RolloutVerdict {
+export function verdictOf(status: GroupSummary | null, startedFor?: string): RolloutVerdict {
   if (status === null) return 'unknown';
   const r = status.rollout;
   if (r?.state === 'failed') return 'failed';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { GroupView, StatusView } from '../../api/index.js';
-import type { GroupStatus } from '../../spi/index.js';
+import type { GroupSummary, InstanceStatus } from '../../spi/index.js';
 import { isStructured, printLine, printTable, show } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
 import { redrawEvery, watchInterval } from './redraw.js';
@@ -47,7 +47,10 @@ Examples:
     const client = clientFor(command);
     await everyOrOnce(command, options, async () => {
       const view = await client.group(group);
-      await show(outputOf(command), view, (wide) => printGroup(view, wide));
+      // The instances come in pages (`GET /v1/groups/:id/instances`); describe shows them all.
+      const instances = view.status === null ? [] : await client.allInstances(group);
+      const whole = view.status === null ? view : { ...view, status: { ...view.status, instances } };
+      await show(outputOf(command), whole, (wide) => printGroup(view, instances, wide));
     });
   });
 }
@@ -98,7 +101,7 @@ export function printStatus(status: StatusView, wide = false): void {
 const WIDE_STATUS = ['CONFIGS', 'BREAKER', 'LAST TICK'];
 
 /** `-o wide`: the running configs with counts, the breaker's failures, how long ago it ticked. */
-function wideStatusCells(g: GroupStatus, now: number): string[] {
+function wideStatusCells(g: GroupSummary, now: number): string[] {
   const configs = Object.entries(g.byConfig)
     .map(([config, count]) => `${shortConfig(config)}×${count}`)
     .join(',');
@@ -106,7 +109,11 @@ function wideStatusCells(g: GroupStatus, now: number): string[] {
   return [configs || '-', breaker, g.lastTickAt === undefined ? '-' : `${ageText(g.lastTickAt, now)} ago`];
 }
 
-async function printGroup(view: GroupView, wide: boolean): Promise<void> {
+async function printGroup(
+  view: GroupView,
+  instances: readonly InstanceStatus[],
+  wide: boolean,
+): Promise<void> {
   const { revision, status } = view;
   printLine(`group:     ${view.id}`);
   printLine(`revision:  ${revision.revision} by ${revision.author} at ${revision.at} (${revision.reason})`);
@@ -135,7 +142,7 @@ async function printGroup(view: GroupView, wide: boolean): Promise<void> {
   // Wide: the whole config hash and every tag, Tend's own bookkeeping ones too.
   printTable(
     ['INSTANCE', 'LOGICAL', 'HEALTH', 'CONFIG', 'AGE', 'WHERE', 'TAGS'],
-    status.instances.map((i) => [
+    instances.map((i) => [
       i.id,
       i.logicalId ?? '-',
       i.health,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { ManagerClient, StatusView } from '../../api/index.js';
-import type { GroupStatus } from '../../spi/index.js';
+import type { GroupSummary } from '../../spi/index.js';
 import { toTendError } from '../../spi/index.js';
 import { formatTable, printData, printLine } from '../output.js';
 import { clientFor, outputOf, withManager } from './connection.js';
@@ -114,7 +114,7 @@ export function frame(status: StatusView, now = Date.now()): string[] {
   ];
 }
 
-function rolloutBar(group: GroupStatus): string {
+function rolloutBar(group: GroupSummary): string {
   const r = group.rollout;
   if (r === undefined || r.state === 'done') return '-';
   const width = 20;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ManagerClient } from '../../api/index.js';
-import { type GroupStatus, toTendError } from '../../spi/index.js';
+import { type GroupSummary, toTendError } from '../../spi/index.js';
 import { groupLine } from './render.js';
 
 export type WatchVerdict = 'done' | { failed: string } | undefined;
@@ -12,7 +12,7 @@ export interface WatchOptions {
   /** Only these groups; all when absent. */
   groups?: readonly string[];
   /** Decides when watching ends; never, when absent. */
-  until?: (statuses: readonly GroupStatus[]) => WatchVerdict;
+  until?: (statuses: readonly GroupSummary[]) => WatchVerdict;
   /** Also print the manager's events as they happen. */
   events?: boolean;
   /** Only events from this time on (ms since the epoch): `tend up` shows its own, not the log's past. */

@@ -4,6 +4,7 @@ import type {
   GroupEvent,
   GroupSpec,
   GroupStatus,
+  GroupSummary,
   InstanceId,
   InstancePlugin,
   Intent,
@@ -99,6 +100,8 @@ export interface GroupController {
   pause(): void;
   resume(): void;
   status(): GroupStatus;
+  /** `status()` without the instances: what a fleet-wide status lists, whatever the group's size. */
+  summary(): GroupSummary;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import type {
   GroupPhase,
   GroupSpec,
   GroupStatus,
+  GroupSummary,
   InstanceDescription,
   InstanceStatus,
   RolloutStatus,
@@ -23,12 +24,10 @@ export interface StatusInput {
   lastTickAt?: number;
 }
 
+/** The group's status with each instance (tags, location): O(instances) in time and bytes. */
 export function buildStatus(input: StatusInput): GroupStatus {
-  const { spec, targetConfig, observed, state, now } = input;
-  const byConfig: Record<string, number> = {};
-  for (const i of observed) byConfig[i.config] = (byConfig[i.config] ?? 0) + 1;
   const described = new Map(input.described.map((d) => [d.id, d]));
-  const instances = observed.map((i): InstanceStatus => {
+  const instances = input.observed.map((i): InstanceStatus => {
     const entry: InstanceStatus = {
       id: i.id,
       config: i.config,
@@ -41,15 +40,29 @@ export function buildStatus(input: StatusInput): GroupStatus {
     if (location !== undefined) entry.location = location;
     return entry;
   });
-  const status: GroupStatus = {
+  return { ...buildSummary(input), instances };
+}
+
+/**
+ * The group's status without its instances: counts, phase, rollout, breaker. Still one pass over
+ * the instances for the counts, but nothing per instance is kept or serialized.
+ */
+export function buildSummary(input: StatusInput): GroupSummary {
+  const { spec, targetConfig, observed, state, now } = input;
+  const byConfig: Record<string, number> = {};
+  let healthy = 0;
+  for (const i of observed) {
+    byConfig[i.config] = (byConfig[i.config] ?? 0) + 1;
+    if (i.health === 'healthy') healthy += 1;
+  }
+  const status: GroupSummary = {
     id: spec.id,
     phase: phaseOf(input),
     desired: desiredCount(spec),
     observed: observed.length,
-    healthy: observed.filter((i) => i.health === 'healthy').length,
+    healthy,
     config: targetConfig,
     byConfig,
-    instances,
     breaker: {
       open: state.breaker.status !== 'closed',
       consecutiveFailures: state.breaker.consecutiveFailures,

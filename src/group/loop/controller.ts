@@ -168,6 +168,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       requestTick();
     },
     status: () => reconciler.status(),
+    summary: () => reconciler.summary(),
     tick: async () => {
       await tickOnce();
     },

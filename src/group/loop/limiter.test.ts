@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { VirtualClock } from '../../lib/index.js';
 import { TendError } from '../../spi/index.js';
@@ -127,4 +128,55 @@ test('mutating calls never use the slot kept for observation', async () => {
   for (let i = 0; i < 5; i++) await clock.advance(10);
   await Promise.all(runs);
   assert.equal(peak, 2);
+});
+
+test('one abort listener per signal, however many calls wait under it, and none once they ran', async () => {
+  const clock = new VirtualClock();
+  const limiter = createPluginLimiter({ ratePerSec: 1_000, burst: 1, concurrency: 1, clock });
+  const controller = new AbortController();
+  const ran: number[] = [];
+  const runs = Array.from({ length: 1_000 }, (_, i) =>
+    limiter.run(async () => ran.push(i), controller.signal),
+  );
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  for (let i = 0; i < 1_000 && ran.length < 1_000; i++) await clock.advance(1);
+  await Promise.all(runs);
+  assert.deepEqual(
+    ran,
+    Array.from({ length: 1_000 }, (_, i) => i),
+    'first come, first served',
+  );
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+});
+
+test('an abort takes its calls out of the middle of a lane and leaves the others in order', async () => {
+  const clock = new VirtualClock();
+  const limiter = createPluginLimiter({ ratePerSec: 1_000, burst: 1, concurrency: 1, clock });
+  const doomed = new AbortController();
+  const kept = new AbortController();
+  const ran: string[] = [];
+  const settled: Promise<PromiseSettledResult<unknown>>[] = [];
+  for (let i = 0; i < 10; i++) {
+    const signal = i % 2 === 0 ? kept.signal : doomed.signal;
+    const run = limiter.run(async () => ran.push(`c${i}`), signal);
+    settled.push(
+      run.then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason: unknown) => ({ status: 'rejected', reason }),
+      ),
+    );
+  }
+  // c0 took the one token at once; the other nine wait.
+  assert.equal(limiter.stats().queued, 9);
+  doomed.abort(new TendError('not_leader', 'leadership lost'));
+  assert.equal(limiter.stats().queued, 4, 'the five aborted calls left the queue at once');
+  for (let i = 0; i < 10; i++) await clock.advance(1);
+  const outcomes = await Promise.all(settled);
+  assert.deepEqual(ran, ['c0', 'c2', 'c4', 'c6', 'c8']);
+  assert.equal(outcomes.filter((o) => o.status === 'rejected').length, 5);
+  assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
+  assert.deepEqual(
+    { inFlight: limiter.stats().inFlight, queued: limiter.stats().queued },
+    { inFlight: 0, queued: 0 },
+  );
 });

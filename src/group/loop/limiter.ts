@@ -1,4 +1,4 @@
-import { type Clock, createTokenBucket, systemClock } from '../../lib/index.js';
+import { type Clock, createTokenBucket, LinkedQueue, type QueueEntry, systemClock } from '../../lib/index.js';
 import { TendError } from '../../spi/index.js';
 
 /** The three numbers an operator sets per plugin (`--plugin-config`'s `limits`). */
@@ -68,7 +68,54 @@ export interface PluginLimiter {
 }
 
 interface Waiter {
+  lane: LimiterLane;
   grant: () => void;
+  fail: (reason: unknown) => void;
+  /** Its place in its lane's queue, for an O(1) removal on abort. */
+  entry?: QueueEntry<Waiter>;
+}
+
+/**
+ * The waiters queued under each abort signal, with one `abort` listener per signal rather than
+ * one per waiter: a group's provisions share its signal, and 100,000 listeners on one signal make
+ * each `removeEventListener` walk them all (and Node warns `MaxListenersExceededWarning`).
+ */
+class AbortWatch {
+  private readonly bySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
+
+  private readonly dequeue: (waiter: Waiter) => void;
+
+  constructor(dequeue: (waiter: Waiter) => void) {
+    this.dequeue = dequeue;
+  }
+
+  add(signal: AbortSignal, waiter: Waiter): void {
+    let watched = this.bySignal.get(signal);
+    if (watched === undefined) {
+      const waiters = new Set<Waiter>();
+      const onAbort = () => {
+        this.bySignal.delete(signal);
+        for (const w of waiters) {
+          this.dequeue(w);
+          w.fail(signal.reason);
+        }
+      };
+      watched = { waiters, onAbort };
+      this.bySignal.set(signal, watched);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watched.waiters.add(waiter);
+  }
+
+  /** The waiter was granted: forget it, and the signal's listener once no waiter is left. */
+  delete(signal: AbortSignal, waiter: Waiter): void {
+    const watched = this.bySignal.get(signal);
+    if (watched === undefined) return;
+    watched.waiters.delete(waiter);
+    if (watched.waiters.size > 0) return;
+    this.bySignal.delete(signal);
+    signal.removeEventListener('abort', watched.onAbort);
+  }
 }
 
 export function createPluginLimiter(options: PluginLimiterOptions): PluginLimiter {
@@ -80,7 +127,11 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
   const concurrency = options.concurrency;
   let lastDecrease = Number.NEGATIVE_INFINITY;
-  const queues: Record<LimiterLane, Waiter[]> = { observe: [], heal: [], change: [] };
+  const queues: Record<LimiterLane, LinkedQueue<Waiter>> = {
+    observe: new LinkedQueue(),
+    heal: new LinkedQueue(),
+    change: new LinkedQueue(),
+  };
   const callsByLane: Record<LimiterLane, number> = { observe: 0, heal: 0, change: 0 };
   let observing = 0;
   let mutating = 0;
@@ -95,7 +146,7 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   /** Starts waiting calls while slots and tokens last, highest lane first. */
   const pump = (): void => {
     for (;;) {
-      const lane = LANES.find((l) => queues[l].length > 0 && slotFree(l));
+      const lane = LANES.find((l) => queues[l].size > 0 && slotFree(l));
       if (lane === undefined) return;
       if (!bucket.tryTake()) {
         armTimer();
@@ -119,22 +170,24 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
     });
   };
 
+  // `shift` and `remove` are O(1), so 100,000 queued provisions cost O(1) each, not O(queue).
+  const aborts = new AbortWatch((waiter) => {
+    if (waiter.entry !== undefined) queues[waiter.lane].remove(waiter.entry);
+  });
+
   const acquire = (lane: LimiterLane, signal: AbortSignal | undefined): Promise<void> => {
     signal?.throwIfAborted();
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const at = queues[lane].indexOf(waiter);
-        if (at >= 0) queues[lane].splice(at, 1);
-        reject(signal?.reason);
-      };
       const waiter: Waiter = {
+        lane,
         grant: () => {
-          signal?.removeEventListener('abort', onAbort);
+          if (signal !== undefined) aborts.delete(signal, waiter);
           resolve();
         },
+        fail: reject,
       };
-      queues[lane].push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.entry = queues[lane].push(waiter);
+      if (signal !== undefined) aborts.add(signal, waiter);
       pump();
     });
   };
@@ -170,12 +223,12 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
       throttled,
       ratePerSec: bucket.ratePerSec,
       inFlight: observing + mutating,
-      queued: LANES.reduce((n, l) => n + queues[l].length, 0),
+      queued: LANES.reduce((n, l) => n + queues[l].size, 0),
       callsByLane: { ...callsByLane },
       queuedByLane: {
-        observe: queues.observe.length,
-        heal: queues.heal.length,
-        change: queues.change.length,
+        observe: queues.observe.size,
+        heal: queues.heal.size,
+        change: queues.change.size,
       },
     }),
   };

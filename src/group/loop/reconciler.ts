@@ -5,6 +5,7 @@ import {
   type GroupEventType,
   type GroupSpec,
   type GroupStatus,
+  type GroupSummary,
   type InstanceDescription,
   type InstanceId,
   type InstancePlugin,
@@ -31,7 +32,13 @@ import type { ObservedInstance, PlanLimits, PlannerState } from '../plan/types.j
 import { configHash } from '../spec/index.js';
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
-import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
+import {
+  buildStatus,
+  buildSummary,
+  holdProgress,
+  type RolloutProgress,
+  type StatusInput,
+} from './controller-status.js';
 import type { Describer } from './describe-coalescer.js';
 import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
@@ -327,6 +334,23 @@ export function createReconciler(o: ReconcilerOptions) {
     return status === 'closed' && retryAt !== undefined && retryAt > o.clock.now() ? { retryAt } : {};
   }
 
+  function statusInput(): StatusInput {
+    const spec = effectiveSpec();
+    const lastError = errors.latest();
+    return {
+      spec,
+      targetConfig: configHash(spec),
+      observed,
+      described,
+      state,
+      blind,
+      destroying,
+      now: o.clock.now(),
+      ...(lastError === undefined ? {} : { lastError }),
+      ...(lastTickAt === undefined ? {} : { lastTickAt }),
+    };
+  }
+
   return {
     tick,
     load,
@@ -349,25 +373,14 @@ export function createReconciler(o: ReconcilerOptions) {
     /** Victims not destroyed yet. */
     victims: (): readonly InstanceId[] => state.victims ?? [],
     status: (): GroupStatus => {
-      const spec = effectiveSpec();
-      const lastError = errors.latest();
-      const input = {
-        spec,
-        targetConfig: configHash(spec),
-        observed,
-        described,
-        state,
-        blind,
-        destroying,
-        now: o.clock.now(),
-      };
-      const status = buildStatus({
-        ...input,
-        ...(lastError === undefined ? {} : { lastError }),
-        ...(lastTickAt === undefined ? {} : { lastTickAt }),
-      });
+      const status = buildStatus(statusInput());
       rolloutProgress = holdProgress(status.rollout, rolloutProgress);
       return status;
+    },
+    summary: (): GroupSummary => {
+      const summary = buildSummary(statusInput());
+      rolloutProgress = holdProgress(summary.rollout, rolloutProgress);
+      return summary;
     },
     update(spec: GroupSpec) {
       const now = o.clock.now();

@@ -11,6 +11,7 @@ import {
   type Leadership,
   type LeaderTerm,
   type PluginResolver,
+  summaryOf,
   TendError,
 } from '../../spi/index.js';
 import { desiredCount } from '../plan-preview.js';
@@ -52,6 +53,7 @@ export function fakeControllers(): {
         calls.push('resume');
       },
       status: () => fakeStatus(controller.spec, paused),
+      summary: () => summaryOf(fakeStatus(controller.spec, paused)),
       tick: async () => {},
       destroyAll: async () => {
         calls.push('destroyAll');

@@ -66,7 +66,7 @@ export function createActions(page) {
     if (!group) return;
     const sure = await confirmDialog({
       title: `Destroy group ${group.id}?`,
-      body: `Its ${group.instances.length} instances are drained and destroyed, and the group is removed (its history is kept). This cannot be undone.`,
+      body: `Its ${group.observed} instances are drained and destroyed, and the group is removed (its history is kept). This cannot be undone.`,
       confirmLabel: `Destroy ${group.id}`,
     });
     if (sure) void act('Destroy', 'destroy', {}, (id) => `Destroying ${id}.`);

@@ -15,6 +15,8 @@ import { renderFilters, renderGroups, renderLeader, renderTimeline } from './vie
 const TOKEN_KEY = 'tend.token';
 const RANK = { viewer: 0, operator: 1, admin: 2 };
 const MAX_EVENTS = 1000;
+/** The status lists groups without instances; the selected group's come from its first page. */
+const INSTANCE_PAGE = 500;
 
 /** Every element the script drives, looked up once; a missing one fails loudly at load. */
 const el = Object.fromEntries(
@@ -32,6 +34,8 @@ const state = {
   token: null,
   me: null,
   status: null,
+  /** The selected group's instances (GET /v1/groups/:id/instances): its first page, and how many it has. */
+  detail: { id: null, instances: [], total: 0 },
   events: [],
   eventKeys: new Set(),
   selected: null,
@@ -46,7 +50,12 @@ const state = {
 };
 
 const groups = () => state.status?.groups ?? [];
-const selectedGroup = () => groups().find((g) => g.id === state.selected);
+/** The selected group's summary, with the instances of its page once they are loaded. */
+const selectedGroup = () => {
+  const group = groups().find((g) => g.id === state.selected);
+  if (!group) return undefined;
+  return { ...group, instances: state.detail.id === group.id ? state.detail.instances : [] };
+};
 const can = (role) => state.me !== null && (RANK[state.me.role] ?? -1) >= RANK[role];
 
 const panels = createPanels({
@@ -96,7 +105,7 @@ async function signIn(token) {
       addEvents([event]);
       state.health.fromEvent(event);
       // The table moves with the timeline, not a second later with the next status.
-      if (applyEvent(selectedGroup(), event)) renderDetail();
+      if (applyEvent(state.detail, event)) renderDetail();
       else if (event.instanceId !== undefined && event.instanceId === state.filter.instance) panels.render();
       renderEvents();
     },
@@ -108,6 +117,7 @@ function signOut(message) {
   state.stream?.close();
   panels.stop();
   Object.assign(state, { token: null, me: null, status: null, events: [], stream: null, selected: null });
+  state.detail = { id: null, instances: [], total: 0 };
   state.eventKeys.clear();
   state.filter = { group: null, instance: null };
   sessionStorage.removeItem(TOKEN_KEY);
@@ -160,8 +170,9 @@ function applyStatus(status) {
   const before = selectedGroup();
   state.status = status;
   state.lastHeard = Date.now();
-  state.health.fromStatus(status.groups, state.lastHeard);
   const after = selectedGroup();
+  // Every status may come with changed instances (health, config, location): fetch the page again.
+  loadInstances();
   // A commit (apply, scale, undo) shows as a new config or size: the history has a new revision.
   if (before && after && (before.config !== after.config || before.desired !== after.desired))
     panels.specChanged();
@@ -185,9 +196,47 @@ function addEvents(events) {
 }
 
 function select(id) {
-  if (state.selected !== id) state.sizeEdited = false;
+  if (state.selected !== id) {
+    state.sizeEdited = false;
+    state.detail = { id, instances: [], total: 0 };
+  }
   state.selected = id;
   state.filter = { group: id, instance: null };
+  loadInstances();
+}
+
+/**
+ * Fetches the selected group's first page of instances. One request at a time: a status that
+ * arrives meanwhile asks for one more afterwards, so the table ends on the newest page.
+ */
+let loadingInstances = null;
+let loadAgain = false;
+function loadInstances() {
+  if (state.token === null || state.selected === null) return;
+  if (loadingInstances !== null) {
+    loadAgain = true;
+    return;
+  }
+  const id = state.selected;
+  const path = `/v1/groups/${encodeURIComponent(id)}/instances?limit=${INSTANCE_PAGE}`;
+  loadingInstances = request(state.token, 'GET', path)
+    .then((page) => {
+      if (state.selected !== id || !Array.isArray(page?.instances)) return;
+      state.detail = { id, instances: page.instances, total: page.total ?? page.instances.length };
+      state.health.fromStatus([state.detail], Date.now());
+      renderDetail();
+    })
+    .catch((error) => {
+      // A group removed meanwhile is gone from the next status too; anything else is shown.
+      if (!(error instanceof ApiError && error.status === 404)) onError(error);
+    })
+    .finally(() => {
+      loadingInstances = null;
+      if (loadAgain) {
+        loadAgain = false;
+        loadInstances();
+      }
+    });
 }
 
 // --- rendering -------------------------------------------------------------------------------
@@ -215,11 +264,12 @@ function render() {
 
 function renderDetail() {
   const group = selectedGroup();
-  el['detail-title'].textContent = group ? `Instances of ${group.id}` : 'Instances';
+  const shown = group?.instances?.length ?? 0;
+  const more = group && state.detail.total > shown ? ` (first ${shown} of ${state.detail.total})` : '';
+  el['detail-title'].textContent = group ? `Instances of ${group.id}${more}` : 'Instances';
   el['detail-phase'].replaceChildren(group ? badge(group.phase, PHASE_TONE[group.phase] ?? 'muted') : '');
   renderInstances(el['instances-body'], group, state.filter.instance, filterInstance, Date.now());
-  const count = group?.instances?.length ?? 0;
-  el['instances-empty'].hidden = count > 0;
+  el['instances-empty'].hidden = shown > 0;
   el['instances-empty'].textContent = group ? 'No instances.' : 'Select a group above.';
   actions.render(group);
   panels.render();
