@@ -1,16 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/index.js';
-import { TendError } from '../spi/index.js';
 import type { AuditEntry } from './audit-log.js';
 import { serveEventStream } from './event-stream.js';
-import { FORWARDED_HEADER, forwardToLeader } from './forward.js';
+import {
+  askLeader,
+  type ForwardedResponse,
+  isStandbyRead,
+  LOCAL_HEDGE_MS,
+  maybeForward,
+  PREFER_LEADER_WAIT_MS,
+} from './forward.js';
 import { authenticate, authorize } from './http-auth.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { matchLogsPath, serveLogs } from './http-logs.js';
-import { intParam, matchRoute, type Route } from './http-routes.js';
+import { intParam, matchRoute, type Route, type RouteRequest } from './http-routes.js';
 import type { ApiServerOptions } from './http-server.js';
 import type { Manager } from './manager.js';
 import { isLoopbackHost } from './manager-options.js';
+import { preferLeader } from './prefer-leader.js';
 import { type CachedBody, etagMatches, FLEET } from './read-cache.js';
 import type { Principal } from './token-store.js';
 
@@ -82,21 +89,26 @@ export async function handleRequest(
       audit.target = params.name ?? nameOf(body);
       audit.dryRun = isDryRun(body);
     }
+    const routeRequest = { params, query: url.searchParams, body, principal };
+    if (route.method === 'GET' && route.placement !== 'leader') {
+      const here = () => readHere(ctx.manager, route, routeRequest);
+      const answer = isStandbyRead(ctx.manager, route, request)
+        ? await preferLeader<ReadAnswer>({
+            fromLeader: (signal) => askLeader(ctx.manager, route, request, url, signal),
+            local: here,
+            waitMs: PREFER_LEADER_WAIT_MS,
+            hedgeMs: LOCAL_HEDGE_MS,
+          })
+        : await here();
+      if ('cached' in answer) sendCached(request, response, answer.cached);
+      else sendRaw(response, answer.status, answer.body);
+      return;
+    }
     const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
     if (forwarded !== undefined) {
       if (audit !== undefined) ctx.manager.services.reads.invalidate(params.id);
       // The leader executed it and wrote the audit line; writing one here too would count it twice.
       sendRaw(response, forwarded.status, forwarded.body);
-      return;
-    }
-    const routeRequest = { params, query: url.searchParams, body, principal };
-    if (route.cacheKey !== undefined) {
-      const cached = await ctx.manager.services.reads.get(
-        route.cacheKey(params),
-        () => route.handle(ctx.manager, routeRequest),
-        route.cacheScope?.(params) ?? FLEET,
-      );
-      sendCached(request, response, cached);
       return;
     }
     const result = await route.handle(ctx.manager, routeRequest);
@@ -209,61 +221,14 @@ function methodNotAllowed(
   return new HttpError(405, 'invalid_spec', `${method} is not allowed on ${path}`);
 }
 
-/** A standby hands leader work to the leader; a forwarded request is never forwarded again. */
-/**
- * On a read a standby could answer itself: how long it waits for the leader lookup (then the
- * leader last known is used) and for the forwarded answer (then it answers from the store). With
- * the status's own 250 ms for backend reads, a standby answers in well under a second.
- */
-export const LEADER_LOOKUP_WAIT_MS = 200;
-export const PREFER_LEADER_WAIT_MS = 350;
-/** A forwarded write to a leader that never answers fails as `unavailable` after this. */
-export const FORWARD_LIMIT_MS = 30_000;
+/** A read's answer: bytes shared through the read cache, or an answer as it came (from the leader). */
+type ReadAnswer = { cached: CachedBody } | ForwardedResponse;
 
-async function maybeForward(
-  manager: Manager,
-  route: Route,
-  request: IncomingMessage,
-  url: URL,
-  raw: string | undefined,
-): Promise<{ status: number; body: string } | undefined> {
-  if (route.placement === 'local' || manager.isLeader()) return undefined;
-  const alreadyForwarded = request.headers[FORWARDED_HEADER] !== undefined;
-  const preferLeader = route.placement === 'prefer-leader';
-  // A read that the store can answer must not wait on a frozen leader or a paused leadership
-  // backend: past these waits it is answered here, with what the store knows.
-  const leader = alreadyForwarded
-    ? undefined
-    : preferLeader
-      ? await manager.leaderInfoWithin(LEADER_LOOKUP_WAIT_MS)
-      : await manager.leaderInfo();
-  if (leader === undefined || leader.name === manager.name) {
-    if (route.placement === 'prefer-leader') return undefined;
-    throw new TendError(
-      'not_leader',
-      leader === undefined
-        ? `${manager.name} is not the leader and no leader is known`
-        : 'leadership is changing',
-      { details: leader === undefined ? {} : { leader } },
-    );
-  }
-  try {
-    // The caller's own Authorization goes along: the leader checks the token (and audits) again.
-    return await forwardToLeader(
-      leader,
-      {
-        method: route.method,
-        path: url.pathname + url.search,
-        body: raw,
-        authorization: request.headers.authorization,
-      },
-      manager.name,
-      AbortSignal.timeout(preferLeader ? PREFER_LEADER_WAIT_MS : FORWARD_LIMIT_MS),
-    );
-  } catch (error) {
-    if (route.placement === 'prefer-leader') return undefined;
-    throw error;
-  }
+async function readHere(manager: Manager, route: Route, request: RouteRequest): Promise<ReadAnswer> {
+  const key = route.cacheKey?.(request.params);
+  if (key === undefined) return { status: 200, body: JSON.stringify(await route.handle(manager, request)) };
+  const scope = route.cacheScope?.(request.params) ?? FLEET;
+  return { cached: await manager.services.reads.get(key, () => route.handle(manager, request), scope) };
 }
 
 function readBody(request: IncomingMessage, limit: number): Promise<string> {

@@ -9,7 +9,6 @@ import {
   type GroupEvent,
   type GroupId,
   type GroupSpec,
-  type GroupStatus,
   type InstanceId,
   type LeaderInfo,
   type Leadership,
@@ -61,11 +60,13 @@ import { type ManagerState, nextState } from './manager-state.js';
 import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
 import { specFromRevision } from './spec-codec.js';
-import { standbyStatus } from './standby-view.js';
+import { StandbyView } from './standby-view.js';
 import { boundSummary, type PageQuery, pageInstances } from './status-summary.js';
 
 /** `GET /v1/status` answers within a second whatever etcd does: its backend reads get this long. */
 const STATUS_WAIT_MS = 250;
+/** How old a standby's own view of the store may grow (see `StandbyView`). */
+const STANDBY_VIEW_REFRESH_MS = 5000;
 
 /**
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
@@ -93,7 +94,8 @@ export class Manager {
   private servicesValue: ManagerServices | undefined;
   /** The last leader and standby groups read, for a status that must not wait on a stuck backend. */
   private lastLeader: LeaderInfo | undefined;
-  private lastStandbyGroups: GroupStatus[] | undefined;
+  private readonly standbyView: StandbyView;
+  private standbyRefresh: Promise<void> | undefined;
   /**
    * An admin token that lives as long as this process, for the manager's own HTTP clients
    * (`tend up`'s progress view). Never written anywhere.
@@ -103,6 +105,11 @@ export class Manager {
   private constructor(options: ResolvedManagerOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'manager' });
+    this.standbyView = new StandbyView({
+      store: options.store,
+      clock: options.clock,
+      refreshMs: STANDBY_VIEW_REFRESH_MS,
+    });
   }
 
   /** Builds a manager and binds its HTTP API (and Group socket), without campaigning yet. */
@@ -190,6 +197,7 @@ export class Manager {
       this.log.error('manager failed', { error: toTendError(error).message });
       this.transition('failed');
     });
+    this.standbyRefresh = this.standbyView.keepFresh(() => this.isLeader(), this.stopController.signal);
   }
 
   /** Stops every controller, resigns, closes the API. Instances keep running by design. */
@@ -198,6 +206,7 @@ export class Manager {
     this.transition('stopping');
     this.stopController.abort(new TendError('unavailable', 'manager stopping'));
     await this.loop;
+    await this.standbyRefresh;
     await this.release();
     this.transition('stopped');
     this.log.info('stopped');
@@ -258,21 +267,7 @@ export class Manager {
     // A standby reads the store; a store that does not answer in time (etcd paused) gets the
     // groups as last read, each saying so, rather than a status that hangs with it. Both reads
     // run at once, so the whole answer waits STATUS_WAIT_MS at most.
-    const read = standbyStatus(this.options.store).then((groups) => {
-      this.lastStandbyGroups = groups;
-      return groups;
-    });
-    const groups = within(read, STATUS_WAIT_MS, () => {
-      const last = this.lastStandbyGroups;
-      if (last === undefined) {
-        throw new TendError('unavailable', `the store did not answer within ${STATUS_WAIT_MS} ms`);
-      }
-      const note = `the store did not answer within ${STATUS_WAIT_MS} ms; as last read`;
-      return last.map((g) => ({
-        ...g,
-        lastError: g.lastError === undefined ? note : `${g.lastError} (${note})`,
-      }));
-    });
+    const groups = this.standbyView.groups(STATUS_WAIT_MS);
     const summaries = (await groups).map((g) => boundSummary(summaryOf(g)));
     return { self: this.self(), leader: (await leader) ?? null, groups: summaries };
   }
@@ -518,6 +513,7 @@ export class Manager {
       },
       onEnded: (wasActive) => {
         this.session = undefined;
+        if (wasActive) this.standbyView.keepFromLeader(session.summaries());
         if (wasActive)
           this.record(leaderChangedEvent(this.name, term.epoch, 'stepped-down', this.options.clock.now()));
       },

@@ -108,3 +108,35 @@ test('a standby whose store hangs answers the groups as last read, saying so', g
   assert.equal(status.groups[0]?.id, 'web');
   assert.match(status.groups[0]?.lastError ?? '', /the store did not answer within \d+ ms; as last read/);
 });
+
+// Fault campaign, etcd paused: the leader's lease ran out and its term ended; as a standby it had
+// never read the store, so its status failed `unavailable` instead of answering.
+test('a leader stepping down while its store hangs answers the groups it ran, saying so', guard, async () => {
+  const { m1 } = await withGroupOnStandby();
+  m1.store.list = never;
+  m1.leadership.info = undefined;
+  m1.leadership.revoke();
+  await until(() => !m1.manager.isLeader());
+  const status = await m1.client.status();
+  assert.deepEqual(
+    status.groups.map((g) => [g.id, g.phase, g.desired]),
+    [['web', 'blind', 2]],
+  );
+  assert.match(status.groups[0]?.lastError ?? '', /the store did not answer within \d+ ms; as last read at /);
+});
+
+// The same with the standby: every status it served came from the leader, so it had never read
+// the store itself when etcd paused (it reads on its own now, at start and every few seconds).
+test('a standby whose reads all went to the leader answers when its store hangs', guard, async () => {
+  const { m1, m2 } = await withGroupOnStandby();
+  m2.leadership.info = m1.leadership.info;
+  assert.equal((await m2.client.status()).self.name, 'm1', 'answered by the leader');
+  m2.store.list = never;
+  m1.leadership.revoke();
+  m2.leadership.info = undefined;
+  await until(() => !m1.manager.isLeader());
+  await sleep(300); // past the read cache's lifetime
+  const status = await m2.client.status();
+  assert.equal(status.self.name, 'm2');
+  assert.equal(status.leader, null);
+});

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { TokenBackend, TokenRecord } from './token-backend.js';
 import { TokenStore } from './token-store.js';
 
 const dirs: string[] = [];
@@ -43,7 +44,8 @@ test('a revocation by another manager sharing the file counts once the recheck i
 test('a damaged token file fails closed', async () => {
   const file = await tokenFile();
   let now = 0;
-  const store = await TokenStore.open({ file, now: () => now });
+  // Waits for the read whatever the machine's load: this is about what a damaged set does.
+  const store = await TokenStore.open({ file, now: () => now, readWaitMs: 60_000 });
   const { token } = await store.create('ops', 'viewer');
   await writeFile(file, '{ not json');
   now = 5000;
@@ -56,4 +58,36 @@ test('ephemeral tokens verify and are never listed', async () => {
   const token = store.mintEphemeral('manager:m1', 'admin');
   assert.deepEqual(await store.verify(token), { name: 'manager:m1', role: 'admin' });
   assert.deepEqual(await store.list(), []);
+});
+
+test('a backend that stops answering (etcd paused) does not hold a verify: the last set read decides', async () => {
+  let records: TokenRecord[] = [];
+  let hang = false;
+  let reads = 0;
+  const backend: TokenBackend = {
+    where: 'a backend that can hang',
+    read: async () => {
+      reads += 1;
+      // Never settles, like a read of a SIGSTOPped etcd before its client's timeout.
+      if (hang) return new Promise<never>(() => undefined);
+      return { version: String(records.length), records };
+    },
+    add: async (record) => {
+      records = [...records, record];
+    },
+    remove: async (name) => {
+      records = records.filter((r) => r.name !== name);
+    },
+    close: async () => undefined,
+  };
+  let now = 0;
+  const store = await TokenStore.open({ backend, now: () => now, readWaitMs: 0 });
+  const { token } = await store.create('ops', 'viewer');
+  hang = true;
+  now = 5000;
+  assert.deepEqual(await store.verify(token), { name: 'ops', role: 'viewer' });
+  assert.deepEqual(await store.verify(token), { name: 'ops', role: 'viewer' });
+  // The two verifies shared the one read still hanging; an unknown secret is still unknown.
+  assert.equal(await store.verify('tend_not-a-token'), undefined);
+  assert.equal(reads, 2, 'the read at open, then one read shared by every verify since');
 });

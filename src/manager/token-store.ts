@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Principal, TokenInfo } from '../api/index.js';
-import { type Logger, silentLogger } from '../lib/index.js';
+import { type Logger, silentLogger, within } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 import { FileTokenBackend } from './file-token-backend.js';
 import { type Role, roles, type TokenBackend, type TokenRecord } from './token-backend.js';
@@ -18,6 +18,11 @@ export interface TokenStoreOptions {
   file?: string;
   /** How long a read of the backend holds for verification; default 1000 ms. */
   recheckMs?: number;
+  /**
+   * The longest a verify waits for a due read of the backend once a set has been read; past it
+   * the last set read decides (the read goes on). Default 100 ms.
+   */
+  readWaitMs?: number;
   /** Milliseconds, monotonic; injected by tests. */
   now?: () => number;
   logger?: Logger;
@@ -25,6 +30,12 @@ export interface TokenStoreOptions {
 
 /** A secret nobody here knows may be a token just made by another manager: look sooner. */
 const UNKNOWN_RECHECK_MS = 100;
+/**
+ * Every request is verified, so a backend that is slow rather than down (etcd paused: its reads
+ * hang until the 2 s client timeout) must not hold requests: `GET /v1/status` answers within a
+ * second whatever etcd does (found by the fault campaign, #10).
+ */
+const READ_WAIT_MS = 100;
 
 /**
  * Bearer tokens, stored as sha256 hashes: a 256-bit random secret needs no slow hash, and a
@@ -37,6 +48,10 @@ const UNKNOWN_RECHECK_MS = 100;
  * elsewhere works almost at once. Looking up by hash is not a secret comparison: timing can
  * reveal at most something about a sha256, which does not lead back to a 256-bit secret.
  *
+ * A verify waits at most `readWaitMs` (100 ms) for a due read; a backend slower than that is
+ * treated as unreachable for that request: the last set read decides, and the read's result
+ * counts from the next verify on.
+ *
  * When the backend is unreachable (`unavailable`), verification keeps the last set it read: a
  * revocation cannot be written while nobody reaches the backend, and a manager cut off from it
  * cannot lead, so every write it takes is forwarded to the leader with the caller's token and
@@ -45,6 +60,7 @@ const UNKNOWN_RECHECK_MS = 100;
 export class TokenStore {
   private readonly backend: TokenBackend | undefined;
   private readonly recheckMs: number;
+  private readonly readWaitMs: number;
   private readonly now: () => number;
   private readonly log: Logger;
   private records: TokenRecord[] = [];
@@ -65,6 +81,7 @@ export class TokenStore {
       options.backend ??
       (options.file === undefined ? undefined : new FileTokenBackend({ file: options.file }));
     this.recheckMs = options.recheckMs ?? 1000;
+    this.readWaitMs = options.readWaitMs ?? READ_WAIT_MS;
     this.now = options.now ?? (() => performance.now());
     this.log = (options.logger ?? silentLogger).child({ component: 'tokens' });
   }
@@ -189,14 +206,18 @@ export class TokenStore {
     this.byHash = new Map(records.map((record) => [record.hash, record]));
   }
 
-  /** Reads again if the last read is older than `maxAgeMs`; concurrent callers share one read. */
+  /**
+   * Reads again if the last read is older than `maxAgeMs`; concurrent callers share one read,
+   * and none waits for it longer than `readWaitMs` (a late failure still takes effect: a damaged
+   * set empties the records when it is read, whoever waited).
+   */
   private async recheck(maxAgeMs: number): Promise<void> {
     if (this.backend === undefined) return;
     if (this.now() - this.checkedAt < maxAgeMs) return;
     this.checking ??= this.refresh(false).finally(() => {
       this.checking = undefined;
     });
-    await this.checking;
+    await within(this.checking, this.readWaitMs, () => undefined);
   }
 
   /**

@@ -88,12 +88,20 @@ async function damageHistory(ctx: FaultContext, how: 'torn' | 'empty'): Promise<
   if (target === undefined || ctx.setup.storeDir === undefined) return 'no group to damage';
   const file = join(ctx.setup.storeDir, 'groups', `${target.id}.jsonl`);
   const original = readFileSync(file);
-  if (how === 'torn') appendFileSync(file, `{"groupId":"${target.id}","revision":999,"sp`);
+  const torn = `{"groupId":"${target.id}","revision":999,"sp`;
+  if (how === 'torn') appendFileSync(file, torn);
   else writeFileSync(file, '');
   await canaryHeals(ctx, `${target.id}'s history was ${how}`);
-  // The operator's repair: the intact lines back, exactly as they were.
-  if (how === 'torn') truncateSync(file, original.length);
-  else writeFileSync(file, original);
+  // The operator's repair removes the damage and nothing else. The store takes a tail with no
+  // newline for an append that never finished, cuts it off and commits after it: truncating
+  // back to the length read before would then delete revisions the store acknowledged since
+  // (seed 29 of the long campaign did exactly that, and reported the loss as Tend's).
+  const now = readFileSync(file);
+  if (how === 'torn' && now.subarray(now.length - torn.length).toString() === torn) {
+    truncateSync(file, now.length - torn.length);
+  } else if (how === 'empty' && now.length === 0) {
+    writeFileSync(file, original);
+  }
   return `${how} ${target.id}.jsonl`;
 }
 

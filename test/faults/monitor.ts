@@ -174,7 +174,7 @@ export class Monitor {
           this.maxStatusMs = Math.max(this.maxStatusMs, ms);
           this.violate(
             'status-latency',
-            `${slot.name}: GET /v1/status ${failure === undefined ? 'answered' : `failed (${failure})`} after ${ms} ms while a control server answered in ${controlMs} ms`,
+            `${slot.name}: GET /v1/status sent at ${new Date(started).toISOString()} ${failure === undefined ? 'answered' : `failed (${failure})`} after ${ms} ms while a control server answered in ${controlMs} ms`,
           );
         }),
       );

@@ -168,7 +168,12 @@ class ProcessInstancePlugin implements ProcessPlugin {
       await this.fence.guard(epoch, `destroy of ${id}`, () => undefined);
     }
     const state = await this.dir.read(id);
-    if (state === undefined) return;
+    if (state === undefined) {
+      // Gone, or its record damaged (moved aside just now or before): then its process, found
+      // by its id in /proc, is killed here, so a destroy that succeeds leaves nothing running.
+      await this.reconciler.reapDamaged(id);
+      return;
+    }
     if (await isProcessAlive(state.pid, state.startTime)) {
       await terminateGroup({
         id,

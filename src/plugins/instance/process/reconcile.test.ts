@@ -168,3 +168,29 @@ it('reaps the process of a state file that only claims a newer version; spares a
     await plugin.close();
   }
 });
+
+// Fault campaign seed 41: a state file damaged, then its group destroyed. The destroy found no
+// record and succeeded while the process ran on until the next scan of /proc.
+it('a destroy of an instance whose state file is damaged kills its process', {
+  timeout: 60_000,
+}, async () => {
+  const stateDir = join(root, 'damaged-destroy');
+  // No scan of its own meanwhile: only the destroy can find the process.
+  const plugin = createProcessPlugin({ stateDir, orphanScanIntervalMs: 3_600_000 });
+  try {
+    const id = await plugin.provision({
+      tags: { [TAG_GROUP]: 'g' },
+      init: 'exec sleep 300',
+      attachments: [],
+    });
+    const [described] = await plugin.describeInstances({}, { properties: true });
+    const pid = (described?.properties as { pid?: number } | undefined)?.pid ?? 0;
+    started.push(pid);
+    await writeFile(join(stateDir, `${id}.json`), '{"version":1,"id":');
+    await plugin.destroy(id, { reason: 'group destroyed' });
+    await gone(pid);
+    assert.ok((await readdir(stateDir)).includes(`${id}.json.damaged`), 'the garbage is kept aside');
+  } finally {
+    await plugin.close();
+  }
+});

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../../../lib/index.js';
-import { killAll, scanInstanceProcesses } from './proc-scan.js';
+import { type InstanceProcesses, killAll, scanInstanceProcesses } from './proc-scan.js';
 import type { ProcessState, ProvisionIntent, StateDir, StateListing } from './state-dir.js';
 
 export interface ReconcilerOptions {
@@ -97,16 +97,31 @@ export class Reconciler {
       if (stateIds.has(id) || kept.has(id) || listing.foreign.has(id) || inFlight.has(id)) continue;
       // Written between our listing and now (another manager's provision finishing)?
       if (await dir.accounts(id)) continue;
-      killAll(found);
-      this.options.onReaped(id);
-      this.options.logger.warn('untracked instance process reaped', {
-        instance: id,
-        pids: found.pids,
-        log: dir.logPath(id),
-        why: damaged.has(id) ? 'its state file was damaged' : 'no state file names it',
-      });
+      this.kill(id, found, damaged.has(id) ? 'its state file was damaged' : 'no state file names it');
     }
     return listing.states;
+  }
+
+  /**
+   * Kills the processes of `id`, whose state file was found damaged (and quarantined) by a
+   * destroy: the destroy must not succeed while the instance runs on until the next scan.
+   */
+  async reapDamaged(id: string): Promise<void> {
+    const { dir } = this.options;
+    if (!(await dir.hasDamaged(id)) || (await dir.accounts(id))) return;
+    const found = (await scanInstanceProcesses(await dir.marker())).get(id);
+    if (found !== undefined) this.kill(id, found, 'destroyed, and its state file was damaged');
+  }
+
+  private kill(id: string, found: InstanceProcesses, why: string): void {
+    killAll(found);
+    this.options.onReaped(id);
+    this.options.logger.warn('untracked instance process reaped', {
+      instance: id,
+      pids: found.pids,
+      log: this.options.dir.logPath(id),
+      why,
+    });
   }
 
   private scanDue(listing: StateListing, damaged: ReadonlySet<string>): boolean {

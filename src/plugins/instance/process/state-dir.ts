@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../../lib/index.js';
@@ -133,6 +133,15 @@ export class StateDir {
       ),
     );
     return found.some(Boolean);
+  }
+
+  /** Whether a damaged state file of `id` was moved aside (see `quarantine`). */
+  async hasDamaged(id: string): Promise<boolean> {
+    if (!isProcessId(id)) return false;
+    return access(join(this.path, `${id}.json.damaged`)).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async writeJson(name: string, value: unknown, what: string): Promise<void> {
