@@ -17,7 +17,7 @@ test('a misspelled plugin name gets a suggestion and the list of built-ins', asy
       assert.ok(TendError.is(error, 'not_found'));
       assert.match(
         error.message,
-        /^unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm; and plugin vanila: no socket named vanila in /,
+        /^unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm, swarm; and plugin vanila: no socket named vanila in /,
       );
       return true;
     });

@@ -74,6 +74,8 @@ export class BuiltinPluginResolver implements PluginResolver {
         (await import('../plugins/flavor/zookeeper/index.js')).createZookeeperFlavor({ logger }),
       kubeadm: async () =>
         (await import('../plugins/flavor/kubeadm/index.js')).createKubeadmFlavor({ logger, clock }),
+      swarm: async () =>
+        (await import('../plugins/flavor/swarm/index.js')).createSwarmFlavor({ logger, clock }),
     };
   }
 

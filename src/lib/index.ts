@@ -4,6 +4,7 @@ export * from './backoff.js';
 export * from './clock.js';
 export * from './did-you-mean.js';
 export * from './duration.js';
+export * from './engine-call.js';
 export * from './epoch-fence.js';
 export * from './etcd-client.js';
 export * from './file-lock.js';
@@ -12,6 +13,7 @@ export * from './linked-queue.js';
 export * from './logger.js';
 export * from './map-limited.js';
 export * from './random.js';
+export * from './redact-secrets.js';
 export * from './shell-quote.js';
 export {
   type Cluster,

@@ -121,6 +121,60 @@ async function findLeader(engines: SwarmEngine[]): Promise<SwarmEngine> {
   throw new Error('no swarm leader found');
 }
 
+/** dockerd with everything under `root` and no host network changes; `root/daemon.json` must exist. */
+function dockerdCommand(root: string): string[] {
+  return [
+    DOCKERD,
+    `--config-file=${join(root, 'daemon.json')}`,
+    `--host=unix://${join(root, 'docker.sock')}`,
+    `--data-root=${join(root, 'data')}`,
+    `--exec-root=${join(root, 'exec')}`,
+    `--pidfile=${join(root, 'dockerd.pid')}`,
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-masq=false',
+    '--ip-forward=false',
+    '--bridge=none',
+    '--exec-opt=native.cgroupdriver=cgroupfs',
+    // vfs works on every file system; these engines run few or no containers.
+    '--storage-driver=vfs',
+  ];
+}
+
+/**
+ * Init lines (for a `process` plugin instance) that start an engine on the first free one of
+ * `hosts` (claimed with mkdir under `dir`), labelled with the swarm flavor's `$TEND_SWARM_LINK`,
+ * and point `docker` at it. On SIGTERM (destroy) everything in the host's namespace but its sshd
+ * is killed and the host is freed. Run `engineKeepAliveLines` after the join.
+ */
+export function engineInitLines(hosts: readonly NetnsHost[], dir: string): string[] {
+  const claims = join(dir, 'engine-claims');
+  const pairs = hosts.map((h) => `${h.name}:${h.netns}`).join(' ');
+  // Quoted for the shell: `"$root"/data` and so on.
+  const command = dockerdCommand('"$root"').join(' ');
+  return [
+    'set -u',
+    `claims=${claims}; mkdir -p "$claims"; host=`,
+    `for h in ${pairs}; do if mkdir "$claims/\${h%%:*}" 2>/dev/null; then host=$h; break; fi; done`,
+    '[ -n "$host" ] || { echo "no free test host" >&2; exit 1; }',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    'name=${host%%:*}; ns=${host#*:}',
+    `root=${dir}/$name-w; rm -rf "$root"; mkdir -p "$root"; echo '{}' > "$root/daemon.json"`,
+    'cleanup() { for p in $(ip netns pids "$ns"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = sshd ] || kill -9 "$p" 2>/dev/null; done; rm -rf "$root"; rmdir "$claims/$name"; }',
+    "trap 'cleanup; exit 0' TERM INT",
+    `nsenter --net=/run/netns/$ns unshare --mount --uts --propagation private sh -c 'hostname "$0" && exec "$@"' "$name" ${command} --label "tend.swarm.link=$TEND_SWARM_LINK" >>"$root.log" 2>&1 &`,
+    'engine=$!',
+    'export DOCKER_HOST="unix://$root/docker.sock"',
+  ];
+}
+
+/** After the join: the instance lives on when its engine dies, as a host would (health says down). */
+export const engineKeepAliveLines = [
+  'echo "engine $engine on $name running"',
+  'wait "$engine"; echo "engine on $name exited"',
+  'while :; do sleep 1; done',
+];
+
 export async function makeEngine(host: NetnsHost, dir: string): Promise<SwarmEngine> {
   const root = join(dir, `${host.name}-docker`);
   await mkdir(root, { recursive: true });
@@ -134,22 +188,7 @@ export async function makeEngine(host: NetnsHost, dir: string): Promise<SwarmEng
   let child: ChildProcess | undefined;
   let id: string | undefined;
   const pid = () => (child?.pid !== undefined && isAlive(child.pid) ? child.pid : undefined);
-  const dockerd = [
-    DOCKERD,
-    `--config-file=${config}`,
-    `--host=unix://${socketPath}`,
-    `--data-root=${join(root, 'data')}`,
-    `--exec-root=${join(root, 'exec')}`,
-    `--pidfile=${join(root, 'dockerd.pid')}`,
-    '--iptables=false',
-    '--ip6tables=false',
-    '--ip-masq=false',
-    '--ip-forward=false',
-    '--bridge=none',
-    '--exec-opt=native.cgroupdriver=cgroupfs',
-    // vfs works on every file system; these engines run few or no containers.
-    '--storage-driver=vfs',
-  ];
+  const dockerd = dockerdCommand(root);
   return {
     name: host.name,
     address: host.address,

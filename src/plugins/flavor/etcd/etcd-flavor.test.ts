@@ -2,6 +2,7 @@
 // flavor (the controller would count each refusal as a failed replacement), anything else is not.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { onVirtualTime } from '../../../../test/support/virtual-time.js';
 import { VirtualClock } from '../../../lib/index.js';
 import { instanceId, type JsonValue, logicalId, TendError } from '../../../spi/index.js';
 import type { EtcdGateway, EtcdMember } from './etcd-gateway.js';
@@ -49,17 +50,6 @@ function fakeCluster(refusals: number, refusal: TendError, clock?: VirtualClock,
     },
   };
   return { gateway, calls };
-}
-
-/** Runs `work` while moving the virtual clock on, until it settles. */
-async function onVirtualTime<T>(clock: VirtualClock, work: Promise<T>): Promise<T> {
-  let settled = false;
-  const watched = work.finally(() => {
-    settled = true;
-  });
-  watched.catch(() => {});
-  for (let i = 0; i < 1000 && !settled; i++) await clock.advance(100);
-  return watched;
 }
 
 const spec = { tags: {}, init: '', logicalId: logicalId('a'), attachments: [] };

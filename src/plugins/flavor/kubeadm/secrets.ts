@@ -4,8 +4,6 @@ import { randomBytes } from 'node:crypto';
 export type RandomBytes = (size: number) => Buffer;
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const tokenPattern = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g;
-const certificateKeyPattern = /\b[a-f0-9]{64}\b/g;
 
 /** A kubeadm bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`, by rejection sampling (no modulo bias). */
 export function generateBootstrapToken(random: RandomBytes = randomBytes): string {
@@ -24,17 +22,8 @@ export function generateCertificateKey(random: RandomBytes = randomBytes): strin
   return random(32).toString('hex');
 }
 
-/**
- * Removes anything shaped like a bootstrap token or certificate key from text bound for logs,
- * errors or events. CA hashes are public pins; they keep their `sha256:` prefix and survive.
- */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(tokenPattern, '[redacted-token]')
-    .replace(certificateKeyPattern, (hex, offset: number, whole: string) =>
-      whole.slice(Math.max(0, offset - 7), offset) === 'sha256:' ? hex : '[redacted-key]',
-    );
-}
+/** Token and key shapes are redacted by the shared `redactSecrets` (lib), re-exported here. */
+export { redactSecrets } from '../../../lib/index.js';
 
 export interface ClusterSecrets {
   token: string;

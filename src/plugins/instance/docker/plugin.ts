@@ -1,10 +1,13 @@
 import Docker from 'dockerode';
 import {
+  abortable,
   type Clock,
   callEpoch,
+  engineError,
   type Logger,
   MemoryEpochFence,
   silentLogger,
+  statusCode,
   systemClock,
 } from '../../../lib/index.js';
 import {
@@ -28,7 +31,6 @@ import {
 } from '../../../spi/index.js';
 import { demuxLogs, tailOf } from './container-logs.js';
 import { containerCreateOptions, LABEL_MANAGED, MANAGED_VALUE, tagsFromLabels } from './container-spec.js';
-import { abortable, engineError, statusCode } from './engine-call.js';
 import { EventWatcher, GONE_ACTIONS } from './event-watcher.js';
 import { LabelStore } from './label-store.js';
 import { type DockerProperties, parseDockerProperties } from './properties.js';

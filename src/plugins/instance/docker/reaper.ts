@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Clock, Logger } from '../../../lib/index.js';
-import { statusCode } from './engine-call.js';
+import { statusCode } from '../../../lib/index.js';
 import type { LabelStore } from './label-store.js';
 
 export interface ReaperOptions {

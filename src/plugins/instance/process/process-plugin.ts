@@ -7,6 +7,7 @@ import {
   FileEpochFence,
   KeyedSerial,
   type Logger,
+  redactSecrets,
   silentLogger,
   systemClock,
 } from '../../../lib/index.js';
@@ -319,7 +320,9 @@ class ProcessInstancePlugin implements ProcessPlugin {
       version: 1 as const,
       id,
       tags: { ...spec.tags },
-      init: spec.init,
+      // Only for describe: the child runs spec.init itself, and join secrets a flavor put in it
+      // must not land in the state dir or describe output.
+      init: redactSecrets(spec.init),
       createdAt: new Date(this.clock.now()).toISOString(),
       ...(spec.logicalId === undefined ? {} : { logicalId: spec.logicalId }),
       ...(properties.cwd === undefined ? {} : { cwd: properties.cwd }),

@@ -1,4 +1,5 @@
-import { TendError, type TendErrorKind } from '../../../spi/index.js';
+// Dockerode failures as TendErrors by structure (status, errno, abort), for every engine client.
+import { TendError, type TendErrorKind } from '../spi/index.js';
 
 /** What an engine call was doing, for messages that name the place and the problem. */
 export interface EngineCall {
