@@ -112,6 +112,11 @@ export interface ErrorBody {
 export interface CommitMeta {
   author?: string | undefined;
   reason?: string | undefined;
+  /**
+   * The name of the bearer token that asked, set by the manager from the request (never read
+   * from a body): the author is the client's word, the token is who was let in.
+   */
+  token?: string | undefined;
 }
 
 /** Body of the actions that take no argument (rollout pause/resume/undo, destroy, free). */

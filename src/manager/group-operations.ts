@@ -9,6 +9,7 @@ import {
 } from '../group/index.js';
 import {
   type ConfigStore,
+  type GroupEvent,
   type GroupId,
   type InstanceId,
   type PluginResolver,
@@ -16,6 +17,7 @@ import {
   TendError,
 } from '../spi/index.js';
 import type { AppliedGroup, ApplyView, CommitMeta, GroupPlanPreview, OkView } from './api-types.js';
+import { type CommitAction, commitEvent } from './commit-events.js';
 import type { LeaderSession } from './leader-session.js';
 import { desiredCount, previewGroupPlan } from './plan-preview.js';
 import { type CheckedSpec, checkDocument, checkedSpec, specFromRevision } from './spec-codec.js';
@@ -31,6 +33,15 @@ export interface OperationsContext {
   /** What a dry run's rehearsal plans with: the controllers' clock and cap on actions per tick. */
   now: () => number;
   maxActionsPerTick: number;
+  /** Appends to the event log: every commit is an event (`committed`). */
+  record: (event: GroupEvent) => void;
+}
+
+/** What a commit is, for history (the default reason) and for its event (the action). */
+interface CommitKind {
+  action: CommitAction;
+  /** Recorded as the reason when the caller gives none. */
+  reason: string;
 }
 
 /** Validates every group of the document first; only then commits those that changed. */
@@ -59,7 +70,8 @@ export async function commitApply(
   meta: CommitMeta,
 ): Promise<ApplyView> {
   const groups: AppliedGroup[] = [];
-  for (const c of checked) groups.push(await commitChecked(ctx, c, meta, 'apply'));
+  const kind: CommitKind = { action: 'apply', reason: 'apply' };
+  for (const c of checked) groups.push(await commitChecked(ctx, c, meta, kind));
   return { dryRun: false, groups };
 }
 
@@ -84,12 +96,10 @@ export async function scaleGroup(
       'request',
     );
   }
-  const result = await commitChecked(
-    ctx,
-    checkedSpec({ ...spec, allocation: { size } }),
-    meta,
-    `scale to ${size}`,
-  );
+  const result = await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, {
+    action: 'scale',
+    reason: `scale to ${size}`,
+  });
   return { ok: true, id, revision: result.revision, message: `${id} scaled to ${size}` };
 }
 
@@ -101,12 +111,10 @@ export async function undoRollout(ctx: OperationsContext, id: GroupId, meta: Com
   if (previous === undefined || previous.deleted === true) {
     throw new TendError('conflict', `group ${id} has no earlier revision to go back to`);
   }
-  const result = await commitChecked(
-    ctx,
-    checkedSpec(specFromRevision(previous)),
-    { author: meta.author, reason: meta.reason ?? `rollout undo: back to revision ${previous.revision}` },
-    'rollout undo',
-  );
+  const result = await commitChecked(ctx, checkedSpec(specFromRevision(previous)), meta, {
+    action: 'rollout undo',
+    reason: `rollout undo: back to revision ${previous.revision}`,
+  });
   return {
     ok: true,
     id,
@@ -135,8 +143,8 @@ export async function commitRollback(ctx: OperationsContext, rollback: RollbackN
   await commitChecked(
     ctx,
     checked,
-    { author: 'tend', reason: `automatic rollback: ${rollback.reason}${back}` },
-    'rollback',
+    { author: 'tend' },
+    { action: 'rollback', reason: `automatic rollback: ${rollback.reason}${back}` },
   );
 }
 
@@ -156,11 +164,13 @@ export async function removeGroup(
 ): Promise<OkView> {
   await latestLive(ctx, id);
   await ctx.session.remove(id, mode);
-  await ctx.store.remove(id, {
-    author: meta.author ?? ctx.defaultAuthor,
-    reason: meta.reason ?? mode,
-    epoch: ctx.session.epoch,
-  });
+  const kind: CommitKind = { action: mode, reason: mode };
+  const written = { author: meta.author ?? ctx.defaultAuthor, reason: meta.reason ?? kind.reason };
+  await ctx.store.remove(id, { ...written, epoch: ctx.session.epoch });
+  // The store names no revision for a removal; its tombstone is the latest one.
+  const tombstone = await ctx.store.latest(id);
+  if (tombstone !== undefined)
+    recordCommit(ctx, id, kind, { ...written, revision: tombstone.revision }, meta);
   const message = mode === 'destroy' ? `${id} destroyed` : `${id} freed; its instances keep running`;
   return { ok: true, id, message };
 }
@@ -189,7 +199,10 @@ export async function destroyInstances(
     recorded: async () => {
       if (!('size' in spec.allocation)) return;
       const size = Math.max(0, spec.allocation.size - instances.length);
-      await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, 'destroy instances');
+      await commitChecked(ctx, checkedSpec({ ...spec, allocation: { size } }), meta, {
+        action: 'instances destroy',
+        reason: 'destroy instances',
+      });
     },
   });
   return { ok: true, id, message: `${instances.length} instance(s) of ${id} destroyed` };
@@ -199,28 +212,52 @@ async function commitChecked(
   ctx: OperationsContext,
   c: CheckedSpec,
   meta: CommitMeta,
-  defaultReason: string,
+  kind: CommitKind,
 ): Promise<AppliedGroup> {
   const latest = await ctx.store.latest(c.spec.id);
   const live = latest !== undefined && latest.deleted !== true ? latest : undefined;
   if (live !== undefined && isDeepStrictEqual(live.spec, c.document) && ctx.session.entry(c.spec.id)) {
     return { id: c.spec.id, change: 'unchanged', config: c.config, revision: live.revision };
   }
-  const revision = await ctx.store.commit({
+  const written = { author: meta.author ?? ctx.defaultAuthor, reason: meta.reason ?? kind.reason };
+  const { revision } = await ctx.store.commit({
     groupId: c.spec.id,
     spec: c.document,
-    author: meta.author ?? ctx.defaultAuthor,
-    reason: meta.reason ?? defaultReason,
+    ...written,
     expectedRevision: latest?.revision ?? 0,
     epoch: ctx.session.epoch,
   });
-  await ctx.session.upsert(c.spec, revision.revision, c.config);
-  return {
-    id: c.spec.id,
-    change: live === undefined ? 'created' : 'updated',
-    config: c.config,
-    revision: revision.revision,
-  };
+  const change = live === undefined ? 'created' : 'updated';
+  // Recorded once stored, before the controller hears of it: its events follow the commit's.
+  recordCommit(
+    ctx,
+    c.spec.id,
+    kind,
+    { ...written, revision, ...(kind.action === 'apply' ? { change } : {}) },
+    meta,
+  );
+  await ctx.session.upsert(c.spec, revision, c.config);
+  return { id: c.spec.id, change, config: c.config, revision };
+}
+
+/** The `committed` event of what was just stored, as history records it. */
+function recordCommit(
+  ctx: OperationsContext,
+  groupId: GroupId,
+  kind: CommitKind,
+  written: { author: string; reason: string; revision: number; change?: 'created' | 'updated' },
+  meta: CommitMeta,
+): void {
+  ctx.record(
+    commitEvent({
+      groupId,
+      action: kind.action,
+      label: kind.reason,
+      token: meta.token,
+      at: ctx.now(),
+      ...written,
+    }),
+  );
 }
 
 function dryRunResult(ctx: OperationsContext, c: CheckedSpec): AppliedGroup {

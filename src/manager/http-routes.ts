@@ -115,7 +115,7 @@ export const routes: readonly Route[] = [
     placement: 'leader',
     handle: (m, r) => {
       const body = applyBody.parse(r.body);
-      return m.apply(body.document, { dryRun: body.dryRun, author: body.author, reason: body.reason });
+      return m.apply(body.document, { dryRun: body.dryRun, ...commitMeta(r, body) });
     },
   },
   {
@@ -136,23 +136,34 @@ export const routes: readonly Route[] = [
     placement: 'leader',
     handle: (m, r) => {
       const body = scaleBody.parse(r.body);
-      return m.scale(id(r), body.size, { author: body.author, reason: body.reason });
+      return m.scale(id(r), body.size, commitMeta(r, body));
     },
   },
   action('/v1/groups/:id/rollout/pause', 'operator', (m, r) => m.pauseRollout(id(r))),
   action('/v1/groups/:id/rollout/resume', 'operator', (m, r) => m.resumeRollout(id(r))),
-  action('/v1/groups/:id/rollout/undo', 'operator', (m, r) => m.undoRollout(id(r), actionBody.parse(r.body))),
-  action('/v1/groups/:id/destroy', 'admin', (m, r) => m.destroyGroup(id(r), actionBody.parse(r.body))),
+  action('/v1/groups/:id/rollout/undo', 'operator', (m, r) =>
+    m.undoRollout(id(r), commitMeta(r, actionBody.parse(r.body))),
+  ),
+  action('/v1/groups/:id/destroy', 'admin', (m, r) =>
+    m.destroyGroup(id(r), commitMeta(r, actionBody.parse(r.body))),
+  ),
   action('/v1/groups/:id/instances/destroy', 'admin', (m, r) => {
     const body = destroyInstancesBody.parse(r.body);
-    return m.destroyInstances(id(r), body.instances.map(instanceId), {
-      author: body.author,
-      reason: body.reason,
-    });
+    return m.destroyInstances(id(r), body.instances.map(instanceId), commitMeta(r, body));
   }),
-  action('/v1/groups/:id/free', 'admin', (m, r) => m.freeGroup(id(r), actionBody.parse(r.body))),
+  action('/v1/groups/:id/free', 'admin', (m, r) =>
+    m.freeGroup(id(r), commitMeta(r, actionBody.parse(r.body))),
+  ),
   ...adminRoutes,
 ];
+
+/** Who commits: the body's author and reason, and the token that was let in (never the body's). */
+function commitMeta(
+  request: RouteRequest,
+  body: { author?: string | undefined; reason?: string | undefined },
+) {
+  return { author: body.author, reason: body.reason, token: request.principal.name };
+}
 
 function action(path: string, access: Access, handle: Route['handle']): Route {
   return { method: 'POST', path, access, placement: 'leader', handle };

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../api/index.js';
+import { configHash } from '../group/index.js';
 import { StaticLeadership } from '../leadership/index.js';
-import { groupId, TendError } from '../spi/index.js';
+import { groupId, type SpecRevision, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
+import { specFromRevision } from './spec-codec.js';
 import { fakeControllers, fakeResolver, sampleSpec } from './testing/manager-fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -146,6 +148,65 @@ test('destroy drains the group then forgets it; free forgets and leaves instance
   await rejectsKind(client.group('web'), 'not_found');
   // History survives removal, ending with a tombstone.
   assert.equal((await client.history('web')).revisions.at(-1)?.deleted, true);
+});
+
+test('every spec commit is a `committed` event: who, what, group, revision', async () => {
+  const { client, controllers } = await leaderManager();
+  await client.apply(sampleSpec('web', 3), { author: 'ann' });
+  await client.apply(sampleSpec('web', 3), { author: 'ann' }); // unchanged: no commit, no event
+  await client.scale('web', 5, { author: 'bob', reason: 'load' });
+  await client.rollout('web', 'undo', { author: 'ann' });
+  await client.apply(sampleSpec('web', 4, 'b'), { author: 'ann' });
+  // The controller gave up on revision 4's config and went back: the manager commits that too.
+  const controller = controllers.latest('web');
+  assert.ok(controller !== undefined);
+  controller.options.onRollback?.({
+    spec: specFromRevision((await client.history('web')).revisions[0] as SpecRevision),
+    failedConfig: configHash(controller.spec),
+    reason: 'unhealthy',
+  });
+  await until(async () => (await client.history('web')).revisions.length === 5);
+  await client.apply(sampleSpec('api', 1), { author: 'cy' });
+  await client.destroyInstances('web', ['web-1'], { author: 'ann' });
+  await client.destroy('web', { author: 'dee' });
+  await client.free('api');
+
+  const committed = (await client.events()).events.filter((e) => e.type === 'committed');
+  const token = `manager:m1`; // the bearer token the client used, as the API let it in
+  assert.deepEqual(
+    committed.map((e) => [e.groupId, e.data?.action, e.data?.revision, e.data?.author, e.data?.token]),
+    [
+      ['web', 'apply', 1, 'ann', token],
+      ['web', 'scale', 2, 'bob', token],
+      ['web', 'rollout undo', 3, 'ann', token],
+      ['web', 'apply', 4, 'ann', token],
+      ['web', 'rollback', 5, 'tend', undefined],
+      ['api', 'apply', 1, 'cy', token],
+      ['web', 'instances destroy', 6, 'ann', token],
+      ['web', 'destroy', 7, 'dee', token],
+      ['api', 'free', 2, 'test', token],
+    ],
+  );
+  assert.deepEqual(
+    committed.map((e) => e.message),
+    [
+      `revision 1 by ann (token ${token}): apply (created)`,
+      `revision 2 by bob (token ${token}): scale to 5 — load`,
+      `revision 3 by ann (token ${token}): rollout undo: back to revision 1`,
+      `revision 4 by ann (token ${token}): apply (updated)`,
+      'revision 5 by tend: automatic rollback: unhealthy; back to revision 3',
+      `revision 1 by cy (token ${token}): apply (created)`,
+      `revision 6 by ann (token ${token}): destroy instances`,
+      `revision 7 by dee (token ${token}): destroy`,
+      `revision 2 by test (token ${token}): free`,
+    ],
+  );
+  // Each revision the events name is the one history stored, with the same author and reason.
+  const history = (await client.history('web')).revisions;
+  for (const event of committed.filter((e) => e.groupId === 'web')) {
+    const revision = history.find((r) => r.revision === event.data?.revision);
+    assert.deepEqual([revision?.author, revision?.reason], [event.data?.author, event.data?.reason]);
+  }
 });
 
 test('destroyInstances destroys the named instances and shrinks the group', async () => {

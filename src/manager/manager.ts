@@ -427,6 +427,7 @@ export class Manager {
         maxGroupSize: this.options.maxGroupSize,
         now: () => this.options.clock.now(),
         maxActionsPerTick: this.options.maxActionsPerTick,
+        record: (event) => this.record(event),
       });
     } catch (error) {
       if (TendError.is(error, 'fenced')) session.fenced(error);

@@ -139,7 +139,9 @@ export type GroupEventType =
   | 'blind'
   | 'damaged'
   | 'refused'
-  | 'leader-changed';
+  | 'leader-changed'
+  /** A spec revision was stored (apply, scale, undo, rollback, destroy, free): who, what, revision in `data`. */
+  | 'committed';
 
 export interface GroupEvent {
   type: GroupEventType;

@@ -33,7 +33,7 @@ before(async () => {
   workspace = await e2eWorkspace('cli');
   manager = await ManagerProcess.start({ name: 'cli', dir: workspace.dir, stateDir: workspace.stateDir });
   workspace.managers.push(manager);
-  env = { TEND_MANAGER: manager.url, TEND_TOKEN: manager.token };
+  env = { TEND_MANAGER: manager.url, TEND_TOKEN: manager.token, TEND_AUTHOR: 'ann' };
   await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
 });
 
@@ -108,6 +108,30 @@ test('apply, plan, status, describe, scale, rollout, history, destroy', { timeou
   assert.match(await tend('scale', 'cli', '3'), /cli scaled to 3 \(revision 3\)/);
   await eventually('3 instances', () =>
     liveInstances(workspace.stateDir, 'cli').length === 3 ? true : undefined,
+  );
+  // Spec commits are events: who (author, token), what, which revision; BY shows the author.
+  const commits = (await tend('-o', 'wide', 'events', '--group', 'cli'))
+    .split('\n')
+    .filter((line) => /\scommitted\s/.test(line));
+  assert.equal(commits.length, 3, commits.join('\n'));
+  assert.match(
+    commits[0] ?? '',
+    /\scommitted\s+ann\s+cli {2}revision 1 by ann \(token \S+\): apply \(created\) — tend apply -f \S+v1\.yaml$/,
+  );
+  assert.match(
+    commits[1] ?? '',
+    /\scommitted\s+ann\s+cli {2}revision 2 by ann \(token \S+\): apply \(updated\) — tend apply -f \S+v2\.yaml$/,
+  );
+  assert.match(
+    commits[2] ?? '',
+    /\scommitted\s+ann\s+cli {2}revision 3 by ann \(token \S+\): scale to 3 — tend scale cli 3$/,
+  );
+  const scaleEvent = JSON.parse(await tend('-o', 'json', 'events', '--group', 'cli')).events.findLast(
+    (e: { type: string }) => e.type === 'committed',
+  );
+  assert.deepEqual(
+    [scaleEvent.data.action, scaleEvent.data.revision, scaleEvent.data.author],
+    ['scale', 3, 'ann'],
   );
   assert.match(await tend('rollout', 'pause', 'cli'), /paused/);
   assert.match(await tend('rollout', 'resume', 'cli'), /resumed/);

@@ -191,6 +191,10 @@ test('dashboard on a real manager: live convergence, healing, roles', {
     });
     assert.equal((await admin.group('workers')).status?.desired, 4);
     assert.equal(liveInstances(workspace?.stateDir ?? '', 'workers').length, 4);
+    // The commit itself is on the timeline, naming the revision and the token that asked.
+    const commit = page.locator('#timeline li[data-type="committed"]').filter({ hasText: 'scale to 4' });
+    await commit.waitFor();
+    assert.match((await commit.textContent()) ?? '', /revision 2 by \S+ \(token otto\): scale to 4/);
     await browser?.screenshot('07-operator-scaled');
   });
 

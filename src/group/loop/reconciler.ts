@@ -22,9 +22,11 @@ import {
   initialPlannerState,
   keepVictims,
   markVictims,
+  missingSince,
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
+  recordListed,
   recordProvisioned,
   retarget,
 } from '../plan/state.js';
@@ -94,6 +96,8 @@ export function createReconciler(o: ReconcilerOptions) {
   let observed: ObservedInstance[] = [];
   let described: InstanceDescription[] = [];
   let blind = false;
+  /** No complete describe yet in this controller's life: the journal's list is still to be checked. */
+  let firstLook = true;
   let destroying = false;
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
@@ -271,6 +275,20 @@ export function createReconciler(o: ReconcilerOptions) {
     o.observer.observed({ group, instances: answer.length, ms: performance.now() - looking });
     const seen = tracker.observe(answer, health, now, stabilityOf(spec));
     observed = seen.observed;
+    const listed = new Set(answer.map((d) => d.id));
+    // What the last leader's last look listed and this first look lacks went while none watched.
+    if (firstLook) {
+      firstLook = false;
+      for (const id of missingSince(state, listed))
+        emit(
+          'vanished',
+          `instance ${id} went while no leader watched (not destroyed by Tend); it will be replaced`,
+          {
+            instanceId: id,
+            data: { unwatched: true },
+          },
+        );
+    }
     for (const id of seen.vanished)
       emit('vanished', `instance ${id} is gone (not destroyed by Tend); it will be replaced`, {
         instanceId: id,
@@ -293,12 +311,11 @@ export function createReconciler(o: ReconcilerOptions) {
     judge([{ type: 'released', targetConfig, why: 'a new spec is the target' }], now);
 
     // The operator's victims that no describe lists any more are done with.
-    const listed = new Set(answer.map((d) => d.id));
     state = keepVictims(state, (id) => listed.has(id));
     const mode = destroying ? 'destroy-all' : 'converge';
     const actions = plan({ spec, targetConfig, observed, now, state, limits: o.planLimits, mode });
     const planned = applyPlan(state, actions, now);
-    state = planned.state;
+    state = recordListed(planned.state, listed, actions);
     transitionEvents(actions, emit);
     emitAll(planned.events);
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();

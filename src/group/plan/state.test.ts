@@ -5,9 +5,11 @@ import { plan } from './plan.js';
 import {
   applyTransitions,
   initialPlannerState,
+  missingSince,
   parsePlannerState,
   plannerStateToJson,
   recordGenerations,
+  recordListed,
   recordProvisioned,
 } from './state.js';
 import type { PlannerState } from './types.js';
@@ -91,4 +93,15 @@ test('successful provisions raise their slot’s generation; the next key is fre
   );
   assert.deepEqual(keys, ['g:new:2:1']);
   assert.equal(recordProvisioned(state, 'g', [{ config: 'new', key: 'g:new:2:0' }]), state);
+});
+
+test("the listed instances are stored sorted, without this tick's victims, and rewritten only on change", () => {
+  const ids = (...names: string[]) => new Set(names.map((n) => inst(n).id));
+  const destroyB = [{ type: 'destroy' as const, instanceId: inst('b').id, reason: 'heal' as const }];
+  const state = recordListed(initialPlannerState, ids('c', 'a', 'b'), destroyB);
+  assert.deepEqual(state.listed, ['a', 'c']);
+  assert.equal(recordListed(state, ids('a', 'c'), []), state, 'same set, same state: no journal write');
+  assert.deepEqual(missingSince(state, ids('c', 'd')), ['a']);
+  assert.deepEqual(missingSince(initialPlannerState, ids('c')), [], 'no list stored: nothing to report');
+  assert.deepEqual(parsePlannerState(plannerStateToJson(state)).listed, ['a', 'c']);
 });

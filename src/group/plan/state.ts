@@ -145,6 +145,27 @@ export function keepVictims(state: PlannerState, keep: (id: InstanceId) => boole
   return rest;
 }
 
+/**
+ * Remembers what a complete describe listed, less what this tick's actions destroy (stored before
+ * they run, so an instance Tend destroys is never mistaken for one that vanished), sorted so that
+ * an unchanged set leaves the state, and so the journal, as it was.
+ */
+export function recordListed(
+  state: PlannerState,
+  listed: ReadonlySet<InstanceId>,
+  actions: readonly Action[],
+): PlannerState {
+  const leaving = new Set(actions.flatMap((a) => (a.type === 'destroy' ? [a.instanceId] : [])));
+  const ids = [...listed].filter((id) => !leaving.has(id)).sort();
+  const same = state.listed?.length === ids.length && state.listed.every((id, i) => id === ids[i]);
+  return same ? state : { ...state, listed: ids };
+}
+
+/** The instances the stored list names and `listed` lacks: gone since the last complete look. */
+export function missingSince(state: PlannerState, listed: ReadonlySet<InstanceId>): InstanceId[] {
+  return (state.listed ?? []).filter((id) => !listed.has(id));
+}
+
 /** A new spec: same config → just take it; another config → a rollout that remembers the known-good spec. */
 export function retarget(
   state: PlannerState,
@@ -196,6 +217,7 @@ const stateSchema = z.object({
   }),
   generations: z.record(z.string(), z.number().int()),
   victims: z.array(z.string()).optional(),
+  listed: z.array(z.string()).optional(),
 });
 
 /** Reads persisted state; anything unreadable starts fresh rather than blocking the group. */

@@ -75,6 +75,12 @@ export interface PlannerState {
    * traded for another victim of the (already smaller) size.
    */
   victims?: readonly InstanceId[];
+  /**
+   * The instances the last complete describe listed, less those that tick went on to destroy;
+   * sorted. A new leader (or this one after a restart) compares its first complete describe
+   * with it: each one missing went while no leader watched the group, and is reported `vanished`.
+   */
+  listed?: readonly InstanceId[];
 }
 
 export interface PlanLimits {

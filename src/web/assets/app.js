@@ -104,6 +104,8 @@ async function signIn(token) {
       state.lastHeard = Date.now();
       addEvents([event]);
       state.health.fromEvent(event);
+      // Any commit is a new revision, also one that changes neither config nor size.
+      if (event.type === 'committed' && event.groupId === state.selected) panels.specChanged();
       // The table moves with the timeline, not a second later with the next status.
       if (applyEvent(state.detail, event)) renderDetail();
       else if (event.instanceId !== undefined && event.instanceId === state.filter.instance) panels.render();

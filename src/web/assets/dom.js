@@ -81,4 +81,5 @@ export const EVENT_TONE = {
   blind: 'bad',
   refused: 'bad',
   'leader-changed': 'info',
+  committed: 'info',
 };
