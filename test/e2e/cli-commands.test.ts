@@ -49,9 +49,15 @@ function watchFrames(args: string[], count: number): Promise<{ code: number | nu
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let interrupted = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if ((stdout.match(/^leader: /gm) ?? []).length >= count) child.kill('SIGINT');
+      // Once: a frame drawn after the Ctrl-C must not send a second one, which (like a second
+      // Ctrl-C at a terminal) is allowed to end the process the hard way.
+      if (!interrupted && (stdout.match(/^leader: /gm) ?? []).length >= count) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     child.on('exit', (code) => resolve({ code, stdout }));
   });
