@@ -164,7 +164,7 @@ test('errors say what went wrong and exit 1', async () => {
   assert.equal(misspelled.code, 1);
   assert.match(
     misspelled.stderr,
-    /^tend: group cli: flavor\.plugin: unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm; and /,
+    /^tend: group cli: flavor\.plugin: unknown flavor plugin "vanila" \(did you mean vanilla\?\); built in: vanilla, combo, etcd, zookeeper, kubeadm, swarm; and /,
   );
 
   const unitless = join(workspace.dir, 'unitless.yaml');
