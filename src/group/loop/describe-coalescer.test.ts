@@ -123,3 +123,33 @@ test('50 group controllers on one plugin: one describe per tick round', async ()
     assert.equal(c.status().observed >= 2, true, `g${g} saw its instances`);
   }
 });
+
+test('requests with mixed tags each get exactly what a call of their own would answer', async () => {
+  const { clock, cloud, limiter } = populated(20, 3);
+  cloud.instances.set('i-extra' as InstanceId, {
+    id: 'i-extra' as InstanceId,
+    tags: { [TAG_GROUP]: 'g1', 'tend.config': 'other' },
+  });
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
+  const direct = directDescriber({ plugin: cloud, limiter, clock });
+  const signal = new AbortController().signal;
+  const asks = [
+    ...Array.from({ length: 20 }, (_, g) => ({ [TAG_GROUP]: `g${g}` })),
+    { [TAG_GROUP]: 'g1', 'tend.config': 'other' }, // same group, narrower
+    { [TAG_GROUP]: 'g1' }, // the same group twice
+    { [TAG_GROUP]: 'nobody' },
+  ];
+  const answers = await Promise.all(asks.map((tags) => coalescer.describe(tags, signal)));
+  assert.equal(describes(cloud.calls), 1);
+  for (const [i, tags] of asks.entries()) {
+    assert.deepEqual(answers[i], await direct.describe(tags, signal), JSON.stringify(tags));
+  }
+  // A request without the tag the others share falls back to the plain filter.
+  const mixed = [{ [TAG_GROUP]: 'g2' }, { owner: 'someone' }, { 'tend.config': 'other' }];
+  const mixedAsked = Promise.all(mixed.map((tags) => coalescer.describe(tags, signal)));
+  await clock.advance(200); // the next window
+  const mixedAnswers = await mixedAsked;
+  for (const [i, tags] of mixed.entries()) {
+    assert.deepEqual(mixedAnswers[i], await direct.describe(tags, signal), JSON.stringify(tags));
+  }
+});

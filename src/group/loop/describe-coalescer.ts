@@ -109,7 +109,8 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
           }),
         'observe',
       );
-      for (const r of batch) settle(r, () => r.resolve(found.filter((d) => carries(d.tags, r.tags))));
+      const answers = splitByRequest(found, batch);
+      for (const r of batch) settle(r, () => r.resolve(answers.get(r) ?? []));
     } catch (error) {
       stats.failures += 1;
       for (const r of batch) settle(r, () => r.reject(error));
@@ -166,6 +167,67 @@ function commonTags(all: readonly Tags[]): Tags {
     if (rest.every((tags) => tags[key] === value)) common[key] = value;
   }
   return common;
+}
+
+/**
+ * Each request's share of `found` (those carrying all its tags, in `found`'s order), in one pass
+ * over `found` rather than one per request: 1,000 groups on a plugin of 100,000 instances made
+ * the per-request filter 10^8 tag checks a call, 84% of a 1,000 × 100 manager's CPU. The pass
+ * goes by one tag every request asks for (a group's `tend.group`), with the most distinct values;
+ * requests without such a tag get the plain filter.
+ */
+function splitByRequest(
+  found: readonly InstanceDescription[],
+  batch: readonly Request[],
+): Map<Request, InstanceDescription[]> {
+  const answers = new Map<Request, InstanceDescription[]>(batch.map((r) => [r, []]));
+  const key = discriminatingKey(batch);
+  if (key === undefined) {
+    for (const r of batch)
+      answers.set(
+        r,
+        found.filter((d) => carries(d.tags, r.tags)),
+      );
+    return answers;
+  }
+  const byValue = new Map<string, Request[]>();
+  for (const r of batch) {
+    const value = r.tags[key] ?? '';
+    const list = byValue.get(value);
+    if (list === undefined) byValue.set(value, [r]);
+    else list.push(r);
+  }
+  for (const d of found) {
+    const value = d.tags[key];
+    if (value === undefined) continue;
+    for (const r of byValue.get(value) ?? []) if (carries(d.tags, r.tags)) answers.get(r)?.push(d);
+  }
+  return answers;
+}
+
+/** A tag name every request asks for, the one with the most distinct values; none if no such tag. */
+function discriminatingKey(batch: readonly Request[]): string | undefined {
+  const [first] = batch;
+  if (first === undefined) return undefined;
+  let best: string | undefined;
+  let bestValues = 0;
+  for (const key of Object.keys(first.tags)) {
+    const values = new Set<string>();
+    let everyOne = true;
+    for (const r of batch) {
+      const value = r.tags[key];
+      if (value === undefined) {
+        everyOne = false;
+        break;
+      }
+      values.add(value);
+    }
+    if (everyOne && values.size > bestValues) {
+      best = key;
+      bestValues = values.size;
+    }
+  }
+  return best;
 }
 
 function carries(tags: Tags, wanted: Tags): boolean {
