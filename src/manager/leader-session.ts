@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   configHash,
   type Describer,
@@ -82,6 +83,9 @@ export class LeaderSession {
     this.options = options;
     this.epoch = options.term.epoch;
     this.signal = AbortSignal.any([options.term.signal, options.stopSignal, this.abort.signal]);
+    // Every group's controller listens here (one listener each, removed when it stops): 1,000
+    // groups are 1,000 listeners by design, not the leak Node's default warning at 10 suspects.
+    setMaxListeners(0, this.signal);
     this.log = options.logger.child({ component: 'manager', epoch: this.epoch });
     this.damaged = new DamagedGroups({
       store: options.store,

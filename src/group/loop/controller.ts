@@ -109,6 +109,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       });
       while (!signal.aborted) {
         wakePending = false;
+        const tickStarted = clock.now();
         const result = await tickOnce().catch((error: unknown): TickResult => {
           logger.error('tick failed', { error: String(error) });
           return { acted: false, failed: true };
@@ -120,9 +121,12 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
         if (result.failed) await nap(tickIntervalMs + backoff.next());
         else {
           backoff.reset();
+          // A round every tickIntervalMs from the start of the last one, not an interval after its
+          // end: a tick that waits on a fleet-wide describe must not stretch the period (#17).
           // Replacements held back by their backoff go as soon as it is over, not a tick later.
-          const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
-          await nap(Math.max(0, Math.min(tickIntervalMs, untilRetry)));
+          const untilNext = tickStarted + tickIntervalMs - clock.now();
+          const untilRetry = result.retryAt === undefined ? untilNext : result.retryAt - clock.now();
+          await nap(Math.max(0, Math.min(untilNext, untilRetry)));
         }
       }
     } finally {
@@ -142,9 +146,12 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     start(signal) {
       lifecycle.to('running');
-      if (signal.aborted) internal.abort(signal.reason);
-      else signal.addEventListener('abort', () => internal.abort(signal.reason), { once: true });
+      const follow = () => internal.abort(signal.reason);
+      if (signal.aborted) follow();
+      else signal.addEventListener('abort', follow, { once: true });
       loop = run().finally(() => {
+        // A group removed mid-term must not leave its listener on the term's signal.
+        signal.removeEventListener('abort', follow);
         if (lifecycle.state === 'running') lifecycle.to('stopping');
         if (lifecycle.state === 'stopping') lifecycle.to('stopped');
       });
