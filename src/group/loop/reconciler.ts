@@ -28,13 +28,21 @@ import {
   retarget,
 } from '../plan/state.js';
 import type { ObservedInstance, PlanLimits, PlannerState } from '../plan/types.js';
-import { configHash } from '../spec/index.js';
+import { configHash, infraKitConfigSha } from '../spec/index.js';
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
 import type { Describer } from './describe-coalescer.js';
 import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
+import {
+  type InfraKitTarget,
+  infraKitLookTags,
+  labelInfraKitMembers,
+  mergeLooks,
+  needsAdoption,
+  readInfraKitConfig,
+} from './infrakit-adoption.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
 import type { ControllerObserver } from './observer.js';
@@ -88,6 +96,9 @@ export function createReconciler(o: ReconcilerOptions) {
   let described: InstanceDescription[] = [];
   let blind = false;
   let destroying = false;
+  // Also look for InfraKit's tag: at the start of each term, and while a look finds members of
+  // InfraKit's that still lack Tend's tags (labelling them ends it).
+  let lookForInfraKit = true;
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
   let rolloutProgress: RolloutProgress | undefined;
@@ -211,7 +222,12 @@ export function createReconciler(o: ReconcilerOptions) {
     );
     const spec = effectiveSpec();
     try {
-      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both, o.epoch);
+      const own = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both, o.epoch);
+      const infrakit = lookForInfraKit
+        ? await o.describer.describe(infraKitLookTags(o.spec.id), both, o.epoch)
+        : [];
+      const answer = mergeLooks(own, infrakit);
+      lookForInfraKit = answer.some(needsAdoption);
       errors.succeeded('describe');
       return answer;
     } catch (error) {
@@ -262,7 +278,9 @@ export function createReconciler(o: ReconcilerOptions) {
     described = answer;
     const health = await healthOf(o.flavorPlugin, answer, spec, signal);
     o.observer.observed({ group, instances: answer.length, ms: performance.now() - looking });
-    const seen = tracker.observe(answer, health, now, stabilityOf(spec));
+    const infrakit = infraKitTarget(spec, targetConfig);
+    const asTend = answer.map((d) => readInfraKitConfig(d, infrakit));
+    const seen = tracker.observe(asTend, health, now, stabilityOf(spec));
     observed = seen.observed;
     for (const id of seen.vanished)
       emit('vanished', `instance ${id} is gone (not destroyed by Tend); it will be replaced`, {
@@ -296,6 +314,9 @@ export function createReconciler(o: ReconcilerOptions) {
     emitAll(planned.events);
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
+    // Once all are labelled, Tend's own look finds them: InfraKit's is no longer needed.
+    if (!destroying && lookForInfraKit)
+      lookForInfraKit = !(await labelInfraKitMembers(executorContext(signal, spec), infrakit, answer));
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
     const count = { observed: observed.length };
     if (steps.length === 0) return { acted: false, failed: false, recovered, ...count, ...held() };
@@ -320,6 +341,14 @@ export function createReconciler(o: ReconcilerOptions) {
     state = keepVictims(state, (id) => !destroyed.has(id));
     await persist();
     return { acted: true, failed: hasFailures(outcome, signal), recovered, ...count, ...held() };
+  }
+
+  /** InfraKit's hash of the target spec, worked out once per spec. */
+  let infraKitMemo: { spec: GroupSpec; target: InfraKitTarget } | undefined;
+  function infraKitTarget(spec: GroupSpec, config: string): InfraKitTarget {
+    if (infraKitMemo?.spec !== spec)
+      infraKitMemo = { spec, target: { sha: infraKitConfigSha(spec), config } };
+    return infraKitMemo.target;
   }
 
   function held(): { retryAt?: number } {

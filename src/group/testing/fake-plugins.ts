@@ -49,6 +49,8 @@ export interface FakeCloud extends InstancePlugin {
   lifetimeMs: number | undefined;
   /** Set: descriptions carry `createdAt` (the clock's time at provision), as real platforms do. */
   platformTimes: boolean;
+  /** Set: a provision never looks for its `tend.op` (an InfraKit plugin): a retry makes another. */
+  ignoresOp: boolean;
   emit(event: InstanceEvent): void;
   vanish(id: InstanceId): void;
 }
@@ -65,13 +67,16 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
     describeHangs: false,
     lifetimeMs: undefined,
     platformTimes: false,
+    ignoresOp: false,
     validate: async () => {},
     async provision(spec) {
       cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
       const fault = cloud.faults.shift();
       const reject = fault === undefined ? undefined : rejections[fault];
       if (reject !== undefined) throw reject();
-      const existing = [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
+      const existing = cloud.ignoresOp
+        ? undefined
+        : [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
       const id = existing?.id ?? instanceId(`i-${++seq}`);
       const description: InstanceDescription = { id, tags: spec.tags };
       if (spec.logicalId !== undefined) description.logicalId = spec.logicalId;
@@ -82,7 +87,12 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
       if (fault === 'lose') throw new TendError('unavailable', 'response lost');
       return id;
     },
-    label: async () => {},
+    async label(id, labels) {
+      cloud.calls.push(`label ${id}`);
+      const found = instances.get(id);
+      if (found === undefined) throw new TendError('not_found', `no instance ${id}`);
+      instances.set(id, { ...found, tags: { ...found.tags, ...labels } });
+    },
     async destroy(id) {
       cloud.calls.push(`destroy ${id}`);
       instances.delete(id);
