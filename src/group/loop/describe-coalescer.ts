@@ -6,11 +6,12 @@ import type { PluginLimiter } from './limiter.js';
 /** How a group controller describes its instances. */
 export interface Describer {
   /**
-   * Instances carrying every one of `tags`. A rejection means "I do not know", never "none".
+   * Instances carrying every one of `tags`; given a list of tag sets, those carrying every tag of
+   * any one set (each instance once). A rejection means "I do not know", never "none".
    * `epoch` is the asking leader's: sent on the call, so a fencing plugin learns of a new term
    * from its first look, before that leader ever needs to change anything (see docs/protocol.md).
    */
-  describe(tags: Tags, signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
+  describe(tags: Tags | readonly Tags[], signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
 }
 
 export interface DescribeCoalescerStats {
@@ -43,7 +44,8 @@ export interface DescribeCoalescerOptions {
 }
 
 interface Request {
-  tags: Tags;
+  /** Any one of these tag sets. */
+  tags: readonly Tags[];
   signal: AbortSignal;
   epoch: number | undefined;
   resolve: (found: InstanceDescription[]) => void;
@@ -97,7 +99,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
       if (waiting === 0) abort.abort(new Error('every describe request was aborted'));
     };
     for (const r of batch) r.signal.addEventListener('abort', giveUp, { once: true });
-    const common = commonTags(batch.map((r) => r.tags));
+    const common = commonTags(batch.flatMap((r) => r.tags));
     const epoch = highestEpoch(batch);
     try {
       const found = await limitedCall(
@@ -109,7 +111,8 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
           }),
         'observe',
       );
-      for (const r of batch) settle(r, () => r.resolve(found.filter((d) => carries(d.tags, r.tags))));
+      for (const r of batch)
+        settle(r, () => r.resolve(found.filter((d) => r.tags.some((tags) => carries(d.tags, tags)))));
     } catch (error) {
       stats.failures += 1;
       for (const r of batch) settle(r, () => r.reject(error));
@@ -124,7 +127,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
     describe(tags, signal, epoch) {
       signal.throwIfAborted();
       return new Promise<InstanceDescription[]>((resolve, reject) => {
-        const request: Request = { tags, signal, epoch, resolve, reject, done: false };
+        const request: Request = { tags: anyOf(tags), signal, epoch, resolve, reject, done: false };
         const onAbort = () => settle(request, () => reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         request.resolve = (found) => {
@@ -173,16 +176,29 @@ function carries(tags: Tags, wanted: Tags): boolean {
   return true;
 }
 
-/** No merging: each describe is its own call, through the limiter's `observe` lane. */
+function anyOf(tags: Tags | readonly Tags[]): readonly Tags[] {
+  return Array.isArray(tags) ? tags : [tags as Tags];
+}
+
+/**
+ * No merging: each describe is its own call, through the limiter's `observe` lane; a list of tag
+ * sets is one call per set, in turn (a failure ends it), each instance kept once.
+ */
 export function directDescriber(options: Omit<DescribeCoalescerOptions, 'windowMs' | 'onCall'>): Describer {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
+  const one = (tags: Tags, signal: AbortSignal, epoch: number | undefined) =>
+    limitedCall(
+      { limiter: options.limiter, clock, random, signal },
+      () => options.plugin.describeInstances(tags, { signal, ...(epoch === undefined ? {} : { epoch }) }),
+      'observe',
+    );
   return {
-    describe: (tags, signal, epoch) =>
-      limitedCall(
-        { limiter: options.limiter, clock, random, signal },
-        () => options.plugin.describeInstances(tags, { signal, ...(epoch === undefined ? {} : { epoch }) }),
-        'observe',
-      ),
+    async describe(tags, signal, epoch) {
+      const found = new Map<string, InstanceDescription>();
+      for (const set of anyOf(tags))
+        for (const d of await one(set, signal, epoch)) if (!found.has(d.id)) found.set(d.id, d);
+      return [...found.values()];
+    },
   };
 }

@@ -31,16 +31,6 @@ export function infraKitLookTags(group: string): Tags {
   return { [INFRAKIT_TAG_GROUP]: group };
 }
 
-/** Tend's look first; InfraKit's adds the members not found by `tend.group`. */
-export function mergeLooks(
-  own: readonly InstanceDescription[],
-  infrakit: readonly InstanceDescription[],
-): InstanceDescription[] {
-  if (infrakit.length === 0) return [...own];
-  const seen = new Set(own.map((d) => d.id));
-  return [...own, ...infrakit.filter((d) => !seen.has(d.id))];
-}
-
 /** Made by InfraKit and not yet labelled by Tend. */
 export function needsAdoption(d: InstanceDescription): boolean {
   return d.tags[TAG_GROUP] === undefined && d.tags[INFRAKIT_TAG_GROUP] !== undefined;

@@ -34,12 +34,11 @@ import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
 import type { Describer } from './describe-coalescer.js';
 import type { Emit } from './emit.js';
-import { callProvider, type ExecutorContext, execute } from './executor.js';
+import { callProvider, type ExecutorContext, execute, UncertainOps } from './executor.js';
 import {
   type InfraKitTarget,
   infraKitLookTags,
   labelInfraKitMembers,
-  mergeLooks,
   needsAdoption,
   readInfraKitConfig,
 } from './infrakit-adoption.js';
@@ -103,6 +102,7 @@ export function createReconciler(o: ReconcilerOptions) {
   let lastTickAt: number | undefined;
   let rolloutProgress: RolloutProgress | undefined;
   const tracker = createHealthTracker();
+  const uncertainOps = new UncertainOps();
   // Operator changes made before the journal was read are replayed over the loaded state.
   const beforeLoad: Array<(s: PlannerState) => PlannerState> = [];
   const change = (mutate: (s: PlannerState) => PlannerState) => {
@@ -142,6 +142,7 @@ export function createReconciler(o: ReconcilerOptions) {
     spec,
     signal,
     described: new Map(described.map((d) => [d.id, d])),
+    uncertainOps,
     onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
@@ -222,11 +223,10 @@ export function createReconciler(o: ReconcilerOptions) {
     );
     const spec = effectiveSpec();
     try {
-      const own = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both, o.epoch);
-      const infrakit = lookForInfraKit
-        ? await o.describer.describe(infraKitLookTags(o.spec.id), both, o.epoch)
-        : [];
-      const answer = mergeLooks(own, infrakit);
+      const own = { [TAG_GROUP]: o.spec.id };
+      // One request either way: merged with other groups' looks, it costs no extra call.
+      const tags = lookForInfraKit ? [own, infraKitLookTags(o.spec.id)] : own;
+      const answer = await o.describer.describe(tags, both, o.epoch);
       lookForInfraKit = answer.some(needsAdoption);
       errors.succeeded('describe');
       return answer;

@@ -15,6 +15,7 @@ import {
 export type ProvisionFault =
   | 'fail'
   | 'lose'
+  | 'late'
   | 'throttle'
   | 'unavailable'
   | 'timeout'
@@ -36,6 +37,7 @@ export interface FakeCloud extends InstancePlugin {
   calls: string[];
   /**
    * Next provisions: 'fail' rejects (`internal`) without creating, 'lose' creates then rejects,
+   * 'late' rejects (`timeout`) and the instance appears just after the next describe has answered,
    * 'throttle', 'unavailable', 'timeout', 'exhausted' and 'invalid' (`invalid_spec`) reject with that kind.
    */
   faults: Array<ProvisionFault>;
@@ -58,6 +60,7 @@ export interface FakeCloud extends InstancePlugin {
 export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
   const instances = new Map<InstanceId, InstanceDescription>();
   const listeners = new Set<(event: InstanceEvent) => void>();
+  const landing: InstanceDescription[] = [];
   let seq = 0;
   const cloud: FakeCloud = {
     instances,
@@ -74,6 +77,10 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
       const fault = cloud.faults.shift();
       const reject = fault === undefined ? undefined : rejections[fault];
       if (reject !== undefined) throw reject();
+      if (fault === 'late') {
+        landing.push({ id: instanceId(`i-${++seq}`), tags: spec.tags });
+        throw new TendError('timeout', 'provision timed out (the platform goes on)');
+      }
       const existing = cloud.ignoresOp
         ? undefined
         : [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
@@ -105,7 +112,11 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
         );
       }
       if (cloud.describeFails) throw new TendError('unavailable', 'describe failed');
-      return [...instances.values()].filter((i) => Object.entries(tags).every(([k, v]) => i.tags[k] === v));
+      const found = [...instances.values()].filter((i) =>
+        Object.entries(tags).every(([k, v]) => i.tags[k] === v),
+      );
+      for (const late of landing.splice(0)) instances.set(late.id, late);
+      return found;
     },
     watch(listener) {
       listeners.add(listener);
