@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isTendErrorKind, TendError, type TendErrorKind } from '../spi/index.js';
 import {
   JSON_RPC_INVALID_PARAMS,
+  JSON_RPC_INVALID_REQUEST,
   JSON_RPC_METHOD_NOT_FOUND,
   JSON_RPC_PLUGIN_ERROR,
 } from './json-rpc-dispatcher.js';
@@ -216,9 +217,21 @@ export class JsonRpcClient {
     const extra = { code, remoteMessage: remote };
     if (code === JSON_RPC_PLUGIN_ERROR) {
       const kind = typeof data === 'object' && data !== null && 'kind' in data ? data.kind : undefined;
-      return this.throwFail(isTendErrorKind(kind) ? kind : 'internal', remote, method, extra);
+      if (isTendErrorKind(kind)) return this.throwFail(kind, remote, method, extra);
+      if (isGorillaMethodNotFound(remote))
+        return this.throwFail(
+          'invalid_spec',
+          `rejected ${method}: ${remote} (InfraKit-style)`,
+          method,
+          extra,
+        );
+      // An InfraKit-style failure: no kind to rebuild, so `internal`, marked as not said.
+      return this.throwFail('internal', remote, method, { ...extra, kindSent: false });
     }
-    if (code === JSON_RPC_INVALID_PARAMS || code === JSON_RPC_METHOD_NOT_FOUND) {
+    // InfraKit v0.5 (gorilla/rpc json2) answers params that do not decode as -32600 with the
+    // params in `data`; Tend's own -32600 (a malformed request) carries no data.
+    const infraKitInvalidParams = code === JSON_RPC_INVALID_REQUEST && data !== undefined && data !== null;
+    if (code === JSON_RPC_INVALID_PARAMS || code === JSON_RPC_METHOD_NOT_FOUND || infraKitInvalidParams) {
       // Do not retry: the plugin will answer the same way until the spec or the plugin changes.
       return this.throwFail(
         'invalid_spec',
@@ -238,4 +251,12 @@ export class JsonRpcClient {
   ): never {
     throw this.fail(kind, problem, method, { details });
   }
+}
+
+/**
+ * gorilla/rpc, which InfraKit v0.5's plugins serve with, answers an unknown method with -32000
+ * and one of these fixed messages of its own (never a plugin's text): "method not found".
+ */
+function isGorillaMethodNotFound(message: string): boolean {
+  return message.startsWith("rpc: can't find method ") || message.startsWith("rpc: can't find service ");
 }
