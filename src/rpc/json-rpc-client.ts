@@ -7,6 +7,7 @@ import {
   JSON_RPC_METHOD_NOT_FOUND,
   JSON_RPC_PLUGIN_ERROR,
 } from './json-rpc-dispatcher.js';
+import type { TcpAddress } from './plugin-dir.js';
 import { isErrnoCode } from './unix-socket.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -19,7 +20,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface JsonRpcClientOptions {
+  /** The unix socket; for a plugin on TCP, its `.listen` file (named in errors). */
   socketPath: string;
+  /** Set: the plugin listens on TCP here (InfraKit's `<name>.listen`), not on `socketPath`. */
+  tcp?: TcpAddress;
   /** Named in every error, so an operator knows which plugin failed. */
   pluginName: string;
   /** Per-call limit unless a call gives its own. Default 30 s. */
@@ -45,6 +49,7 @@ const responseShape = z.union([
 export class JsonRpcClient {
   readonly socketPath: string;
   readonly pluginName: string;
+  private readonly tcp: TcpAddress | undefined;
   private readonly timeoutMs: number;
   private readonly maxAnswerBytes: number;
   // Keep-alive: a controller calls describe every tick; one connection setup per call is waste.
@@ -53,6 +58,7 @@ export class JsonRpcClient {
 
   constructor(options: JsonRpcClientOptions) {
     this.socketPath = options.socketPath;
+    this.tcp = options.tcp;
     this.pluginName = options.pluginName;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
@@ -115,7 +121,9 @@ export class JsonRpcClient {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       const req: ClientRequest = request({
-        socketPath: this.socketPath,
+        ...(this.tcp === undefined
+          ? { socketPath: this.socketPath }
+          : { host: this.tcp.host, port: this.tcp.port }),
         agent: this.agent,
         method: 'POST',
         path: '/',
@@ -153,9 +161,7 @@ export class JsonRpcClient {
             finish(this.died(method, retryOf));
             return;
           }
-          finish(
-            this.fail('unavailable', `no one listening on ${this.socketPath}`, method, { cause: error }),
-          );
+          finish(this.fail('unavailable', `no one listening on ${this.where()}`, method, { cause: error }));
           return;
         }
         // A reset on a pooled connection is usually the server closing it while idle, just as we
@@ -173,6 +179,13 @@ export class JsonRpcClient {
       });
       req.end(body);
     });
+  }
+
+  /** The socket, or for a plugin on TCP its address and the `.listen` file that named it. */
+  private where(): string {
+    return this.tcp === undefined
+      ? this.socketPath
+      : `${this.tcp.host}:${this.tcp.port} (${this.socketPath})`;
   }
 
   private tooBig(method: string, why: string): TendError {

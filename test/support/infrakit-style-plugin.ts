@@ -3,6 +3,7 @@
 // instance, like instance-file), its own failures are -32000 with `data: null`, an unknown
 // method is -32000 "rpc: can't find method …", params that do not decode are -32600 with the
 // params in `data`. Test code only; InfraKit's own code is not in this repository.
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
@@ -24,7 +25,15 @@ export interface InfraKitStylePlugin {
   close(): Promise<void>;
 }
 
-export async function startInfraKitStylePlugin(dir: string, name: string): Promise<InfraKitStylePlugin> {
+/**
+ * `options.tcp`: listen on TCP (127.0.0.1, a free port) and advertise it in `<name>.listen` as
+ * `tcp://127.0.0.1:PORT`, as InfraKit v0.5's `RunListener` does; otherwise a unix socket `name`.
+ */
+export async function startInfraKitStylePlugin(
+  dir: string,
+  name: string,
+  options: { tcp?: boolean } = {},
+): Promise<InfraKitStylePlugin> {
   const instances = new Map<string, Stored>();
   const provisioned: Stored[] = [];
   let next = 0;
@@ -98,12 +107,21 @@ export async function startInfraKitStylePlugin(dir: string, name: string): Promi
       }
     });
   });
-  const socketPath = join(dir, name);
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  const socketPath = join(dir, options.tcp === true ? `${name}.listen` : name);
+  if (options.tcp === true) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    await writeFile(socketPath, `tcp://127.0.0.1:${port}`);
+  } else await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return {
     socketPath,
     provisioned,
     instances,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (options.tcp === true) await rm(socketPath, { force: true });
+    },
   };
 }

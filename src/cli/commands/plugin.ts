@@ -82,7 +82,11 @@ export function registerPluginCommands(program: Command): void {
           ['NAME', 'WHERE', 'APIS'],
           [
             ...builtins.map((b) => [b.name, 'built in', b.type === 'instance' ? 'Instance' : 'Flavor']),
-            ...rows.map((r) => [r.name, r.socketPath, r.answering ? apiText(r.apis) : 'not answering']),
+            ...rows.map((r) => [
+              r.name,
+              r.tcp === undefined ? r.socketPath : `tcp://${r.tcp.host}:${r.tcp.port} (${r.socketPath})`,
+              r.answering ? apiText(r.apis) : 'not answering',
+            ]),
           ],
         );
         if (rows.length === 0) printLine(`(no plugin sockets in ${dir})`);
