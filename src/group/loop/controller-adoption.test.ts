@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSimulatorPlugin } from '../../plugins/instance/simulator/index.js';
 import {
   type GroupSpec,
   INFRAKIT_TAG_CONFIG,
@@ -119,4 +120,25 @@ test('a failed label is tried again and the member is still counted meanwhile', 
   await controller.tick();
   assert.equal(cloud.instances.get(instanceId('ik-1'))?.tags[TAG_GROUP], 'g');
   assert.deepEqual(changes(cloud), []);
+});
+
+test('on the simulator plugin: InfraKit-made members adopted, then an ordinary group', async () => {
+  const spec = testSpec({ size: 3 });
+  const { make, clock } = kit(spec);
+  const simulator = createSimulatorPlugin({ clock, seed: 16 });
+  const made: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const tags = { [INFRAKIT_TAG_GROUP]: 'g', [INFRAKIT_TAG_CONFIG]: infraKitConfigSha(spec) };
+    made.push(await simulator.provision({ tags, init: '', attachments: [] }));
+  }
+  const controller = make({ instancePlugin: simulator });
+  for (let i = 0; i < 3; i++) {
+    await controller.tick();
+    await clock.advance(1_000);
+  }
+  const now = await simulator.describeInstances({ [TAG_GROUP]: 'g' });
+  assert.deepEqual(now.map((d) => d.id).sort(), [...made].sort(), 'the same three, found by Tend’s tag');
+  assert.ok(now.every((d) => d.tags[TAG_CONFIG] === configHash(spec)));
+  assert.equal(controller.status().observed, 3);
+  await simulator.close?.();
 });
