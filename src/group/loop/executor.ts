@@ -21,6 +21,7 @@ import { laneOf } from './lanes.js';
 import { limitedCall } from './limited-call.js';
 import type { LimiterLane, PluginLimiter } from './limiter.js';
 import type { CallReport } from './observer.js';
+import type { UncertainOps } from './uncertain-ops.js';
 
 export interface ExecutorContext {
   /** The spec being converged to: the source of instance and flavor properties. */
@@ -46,29 +47,6 @@ export interface ExecutorContext {
    * for what the failed call made, so no duplicate depends on the plugin honouring the key.
    */
   uncertainOps?: UncertainOps;
-}
-
-/** Keys of failed provisions, oldest first, at most `limit` of them. */
-export class UncertainOps {
-  private readonly keys = new Set<string>();
-  private readonly limit: number;
-  constructor(limit = 10_000) {
-    this.limit = limit;
-  }
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-  add(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    if (this.keys.size > this.limit) {
-      const [oldest] = this.keys;
-      if (oldest !== undefined) this.keys.delete(oldest);
-    }
-  }
-  delete(key: string): void {
-    this.keys.delete(key);
-  }
 }
 
 /** Which plugin failed, doing what: status names it (`docker provision failed: …`). */

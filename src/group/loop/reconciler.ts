@@ -34,7 +34,7 @@ import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import { buildStatus, holdProgress, type RolloutProgress } from './controller-status.js';
 import type { Describer } from './describe-coalescer.js';
 import type { Emit } from './emit.js';
-import { callProvider, type ExecutorContext, execute, UncertainOps } from './executor.js';
+import { callProvider, type ExecutorContext, execute } from './executor.js';
 import {
   type InfraKitTarget,
   infraKitLookTags,
@@ -47,6 +47,7 @@ import { createHealthTracker, healthOf } from './observe.js';
 import type { ControllerObserver } from './observer.js';
 import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { stabilityOf } from './stability.js';
+import { UncertainOps } from './uncertain-ops.js';
 
 export interface ReconcilerOptions {
   spec: GroupSpec;
