@@ -2,7 +2,9 @@
 // descriptions, with 1 and 8 concurrent clients, over a real unix socket to a plugin in a child
 // process (as a real plugin would be). A fixed number of calls per case keeps it to a few seconds.
 // Then the manager's InfraKit `group` socket (bench/_group-socket.ts): InspectGroups and
-// DescribeGroup calls/s with one client. Real clock. Prints tables, then one JSON line.
+// DescribeGroup calls/s with one client. Then `tend plugin serve process` (bench/_plugin-serve.ts):
+// the same describe against a real built-in plugin served by the CLI, holding 10 processes.
+// Real clock. Prints tables, then one JSON line.
 //   node --import tsx bench/rpc.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { JsonRpcClient, RemoteInstancePlugin, servePlugin } from '../src/rpc/index.js';
 import { type InstanceDescription, type InstancePlugin, instanceId } from '../src/spi/index.js';
 import { benchGroupSocket } from './_group-socket.js';
+import { benchPluginServe } from './_plugin-serve.js';
 
 const SIZES = [1, 100, 1000] as const;
 const CLIENTS = [1, 8] as const;
@@ -140,6 +143,13 @@ async function main(): Promise<void> {
     console.log(`group socket: ${group[0]?.groups} groups of ${group[0]?.instancesPerGroup}, 1 client`);
     for (const r of group)
       console.log(`  ${r.method.padEnd(20)} ${String(r.callsPerSecond).padStart(6)} calls/s`);
+    const served = await benchPluginServe();
+    console.log('');
+    console.log(`tend plugin serve process: DescribeInstances of ${served[0]?.instances} live processes`);
+    for (const r of served)
+      console.log(
+        `  ${String(r.clients).padStart(2)} client(s)  ${String(r.callsPerSecond).padStart(6)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`,
+      );
     const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
     console.log('');
     console.log(`clock: real; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
@@ -154,6 +164,7 @@ async function main(): Promise<void> {
         cases: results,
         groupInspectPerSec: perSec('Group.InspectGroups'),
         groupDescribePerSec: perSec('Group.DescribeGroup'),
+        pluginServe: served,
       }),
     );
   } finally {

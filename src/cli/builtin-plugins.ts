@@ -185,7 +185,9 @@ export class BuiltinPluginResolver implements PluginResolver {
       return true;
     if (kind === 'flavor' && Object.hasOwn(this.builtinFlavors, name)) return true;
     try {
-      return existsSync(join(this.options.pluginDir, parsePluginName(name).lookup));
+      const { lookup } = parsePluginName(name);
+      const dir = this.options.pluginDir;
+      return existsSync(join(dir, lookup)) || existsSync(join(dir, `${lookup}.listen`));
     } catch {
       return false;
     }

@@ -6,8 +6,44 @@ export interface ContractCheckResult {
   name: string;
   ok: boolean;
   skipped?: boolean;
+  /**
+   * Not a failure, but not a clean pass either: what the check could not judge or what the
+   * plugin does not do that Tend copes with (`error` says which). Tend's own plugins have none.
+   */
+  noted?: boolean;
   error?: string;
   durationMs: number;
+}
+
+/**
+ * Thrown by a check that met something it cannot hold against the plugin: an InfraKit-style
+ * error with no kind, or a behaviour Tend works around. Reported as a note, not a failure.
+ */
+export class ContractNote extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractNote';
+  }
+}
+
+/**
+ * True for a plugin failure that carried no kind (InfraKit's plugins answer -32000 with
+ * `data: null`): the caller reads it as `internal`, but the plugin never said so.
+ */
+export function kindUnknown(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('details' in error)) return false;
+  const { details } = error;
+  return (
+    typeof details === 'object' && details !== null && 'kindSent' in details && details.kindSent === false
+  );
+}
+
+/** A note for an error whose kind the plugin did not send, where the check wants `expected`. */
+export function unknownKindNote(error: unknown, expected: string): ContractNote {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ContractNote(
+    `InfraKit-style error, kind unknown (wanted ${expected}; the plugin answered -32000 without data.kind): ${message}`,
+  );
 }
 
 /** A check that does not apply (say, no invalid properties were given) says why. */
@@ -54,6 +90,8 @@ export async function runCheck<P>(check: ContractCheck<P>, plugin: P): Promise<C
     return { result: { name: check.name, ok: true, durationMs } };
   } catch (error) {
     const durationMs = performance.now() - started;
+    if (error instanceof ContractNote)
+      return { result: { name: check.name, ok: true, noted: true, error: error.message, durationMs }, error };
     return { result: { name: check.name, ok: false, error: describeError(error), durationMs }, error };
   } finally {
     clearTimeout(timer);

@@ -12,6 +12,7 @@ export {
   type CheckSkip,
   type ContractCheck,
   type ContractCheckResult,
+  ContractNote,
   runCheck,
 } from './check.js';
 export { type FlavorContractOptions, flavorChecks } from './flavor-checks.js';

@@ -22,6 +22,12 @@ export interface InstanceContractOptions {
    * for the length of a check, so a script that exits at once would make it vanish.
    */
   init?: string;
+  /**
+   * `required` (default): a retried provision with the same `tend.op` must return the same
+   * instance, as Tend's own plugins do. `noted`: a plugin that makes another is reported, not
+   * failed (`tend plugin verify` of a socket: InfraKit's plugins know nothing of the key).
+   */
+  opKey?: 'required' | 'noted';
 }
 
 export const defaultInit = 'sleep 300';

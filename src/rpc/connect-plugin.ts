@@ -33,6 +33,7 @@ export async function connectPlugin(options: ConnectPluginOptions): Promise<Conn
   const found = await findPlugin(options.dir ?? pluginDir(), options.name);
   const client = new JsonRpcClient({
     socketPath: found.socketPath,
+    ...(found.tcp === undefined ? {} : { tcp: found.tcp }),
     pluginName: options.name,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.maxAnswerBytes === undefined ? {} : { maxAnswerBytes: options.maxAnswerBytes }),

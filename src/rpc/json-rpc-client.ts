@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { isTendErrorKind, TendError, type TendErrorKind } from '../spi/index.js';
 import {
   JSON_RPC_INVALID_PARAMS,
+  JSON_RPC_INVALID_REQUEST,
   JSON_RPC_METHOD_NOT_FOUND,
   JSON_RPC_PLUGIN_ERROR,
 } from './json-rpc-dispatcher.js';
+import type { TcpAddress } from './plugin-dir.js';
 import { isErrnoCode } from './unix-socket.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -18,7 +20,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface JsonRpcClientOptions {
+  /** The unix socket; for a plugin on TCP, its `.listen` file (named in errors). */
   socketPath: string;
+  /** Set: the plugin listens on TCP here (InfraKit's `<name>.listen`), not on `socketPath`. */
+  tcp?: TcpAddress;
   /** Named in every error, so an operator knows which plugin failed. */
   pluginName: string;
   /** Per-call limit unless a call gives its own. Default 30 s. */
@@ -44,6 +49,7 @@ const responseShape = z.union([
 export class JsonRpcClient {
   readonly socketPath: string;
   readonly pluginName: string;
+  private readonly tcp: TcpAddress | undefined;
   private readonly timeoutMs: number;
   private readonly maxAnswerBytes: number;
   // Keep-alive: a controller calls describe every tick; one connection setup per call is waste.
@@ -52,6 +58,7 @@ export class JsonRpcClient {
 
   constructor(options: JsonRpcClientOptions) {
     this.socketPath = options.socketPath;
+    this.tcp = options.tcp;
     this.pluginName = options.pluginName;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
@@ -114,7 +121,9 @@ export class JsonRpcClient {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       const req: ClientRequest = request({
-        socketPath: this.socketPath,
+        ...(this.tcp === undefined
+          ? { socketPath: this.socketPath }
+          : { host: this.tcp.host, port: this.tcp.port }),
         agent: this.agent,
         method: 'POST',
         path: '/',
@@ -152,9 +161,7 @@ export class JsonRpcClient {
             finish(this.died(method, retryOf));
             return;
           }
-          finish(
-            this.fail('unavailable', `no one listening on ${this.socketPath}`, method, { cause: error }),
-          );
+          finish(this.fail('unavailable', `no one listening on ${this.where()}`, method, { cause: error }));
           return;
         }
         // A reset on a pooled connection is usually the server closing it while idle, just as we
@@ -172,6 +179,13 @@ export class JsonRpcClient {
       });
       req.end(body);
     });
+  }
+
+  /** The socket, or for a plugin on TCP its address and the `.listen` file that named it. */
+  private where(): string {
+    return this.tcp === undefined
+      ? this.socketPath
+      : `${this.tcp.host}:${this.tcp.port} (${this.socketPath})`;
   }
 
   private tooBig(method: string, why: string): TendError {
@@ -216,9 +230,21 @@ export class JsonRpcClient {
     const extra = { code, remoteMessage: remote };
     if (code === JSON_RPC_PLUGIN_ERROR) {
       const kind = typeof data === 'object' && data !== null && 'kind' in data ? data.kind : undefined;
-      return this.throwFail(isTendErrorKind(kind) ? kind : 'internal', remote, method, extra);
+      if (isTendErrorKind(kind)) return this.throwFail(kind, remote, method, extra);
+      if (isGorillaMethodNotFound(remote))
+        return this.throwFail(
+          'invalid_spec',
+          `rejected ${method}: ${remote} (InfraKit-style)`,
+          method,
+          extra,
+        );
+      // An InfraKit-style failure: no kind to rebuild, so `internal`, marked as not said.
+      return this.throwFail('internal', remote, method, { ...extra, kindSent: false });
     }
-    if (code === JSON_RPC_INVALID_PARAMS || code === JSON_RPC_METHOD_NOT_FOUND) {
+    // InfraKit v0.5 (gorilla/rpc json2) answers params that do not decode as -32600 with the
+    // params in `data`; Tend's own -32600 (a malformed request) carries no data.
+    const infraKitInvalidParams = code === JSON_RPC_INVALID_REQUEST && data !== undefined && data !== null;
+    if (code === JSON_RPC_INVALID_PARAMS || code === JSON_RPC_METHOD_NOT_FOUND || infraKitInvalidParams) {
       // Do not retry: the plugin will answer the same way until the spec or the plugin changes.
       return this.throwFail(
         'invalid_spec',
@@ -238,4 +264,12 @@ export class JsonRpcClient {
   ): never {
     throw this.fail(kind, problem, method, { details });
   }
+}
+
+/**
+ * gorilla/rpc, which InfraKit v0.5's plugins serve with, answers an unknown method with -32000
+ * and one of these fixed messages of its own (never a plugin's text): "method not found".
+ */
+function isGorillaMethodNotFound(message: string): boolean {
+  return message.startsWith("rpc: can't find method ") || message.startsWith("rpc: can't find service ");
 }

@@ -6,11 +6,12 @@ import type { PluginLimiter } from './limiter.js';
 /** How a group controller describes its instances. */
 export interface Describer {
   /**
-   * Instances carrying every one of `tags`. A rejection means "I do not know", never "none".
+   * Instances carrying every one of `tags`; given a list of tag sets, those carrying every tag of
+   * any one set (each instance once). A rejection means "I do not know", never "none".
    * `epoch` is the asking leader's: sent on the call, so a fencing plugin learns of a new term
    * from its first look, before that leader ever needs to change anything (see docs/protocol.md).
    */
-  describe(tags: Tags, signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
+  describe(tags: Tags | readonly Tags[], signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
 }
 
 export interface DescribeCoalescerStats {
@@ -43,7 +44,8 @@ export interface DescribeCoalescerOptions {
 }
 
 interface Request {
-  tags: Tags;
+  /** Any one of these tag sets. */
+  tags: readonly Tags[];
   signal: AbortSignal;
   epoch: number | undefined;
   resolve: (found: InstanceDescription[]) => void;
@@ -97,7 +99,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
       if (waiting === 0) abort.abort(new Error('every describe request was aborted'));
     };
     for (const r of batch) r.signal.addEventListener('abort', giveUp, { once: true });
-    const common = commonTags(batch.map((r) => r.tags));
+    const common = commonTags(batch.flatMap((r) => r.tags));
     const epoch = highestEpoch(batch);
     try {
       const found = await limitedCall(
@@ -125,7 +127,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
     describe(tags, signal, epoch) {
       signal.throwIfAborted();
       return new Promise<InstanceDescription[]>((resolve, reject) => {
-        const request: Request = { tags, signal, epoch, resolve, reject, done: false };
+        const request: Request = { tags: anyOf(tags), signal, epoch, resolve, reject, done: false };
         const onAbort = () => settle(request, () => reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         request.resolve = (found) => {
@@ -180,42 +182,56 @@ function splitByRequest(
   found: readonly InstanceDescription[],
   batch: readonly Request[],
 ): Map<Request, InstanceDescription[]> {
-  const answers = new Map<Request, InstanceDescription[]>(batch.map((r) => [r, []]));
-  const key = discriminatingKey(batch);
-  if (key === undefined) {
-    for (const r of batch)
+  const answers = new Map<Request, InstanceDescription[]>();
+  // A request for any of several tag sets (a first look that also finds InfraKit's members) is
+  // rare: the plain filter. The rest ask for one tag set each and share the one pass.
+  const single: Array<{ request: Request; tags: Tags }> = [];
+  for (const r of batch) {
+    const [tags, ...others] = r.tags;
+    if (tags !== undefined && others.length === 0) single.push({ request: r, tags });
+    else
       answers.set(
         r,
-        found.filter((d) => carries(d.tags, r.tags)),
+        found.filter((d) => r.tags.some((t) => carries(d.tags, t))),
+      );
+  }
+  const key = discriminatingKey(single.map((s) => s.tags));
+  if (key === undefined) {
+    for (const { request, tags } of single)
+      answers.set(
+        request,
+        found.filter((d) => carries(d.tags, tags)),
       );
     return answers;
   }
-  const byValue = new Map<string, Request[]>();
-  for (const r of batch) {
-    const value = r.tags[key] ?? '';
+  const byValue = new Map<string, Array<{ request: Request; tags: Tags }>>();
+  for (const one of single) {
+    answers.set(one.request, []);
+    const value = one.tags[key] ?? '';
     const list = byValue.get(value);
-    if (list === undefined) byValue.set(value, [r]);
-    else list.push(r);
+    if (list === undefined) byValue.set(value, [one]);
+    else list.push(one);
   }
   for (const d of found) {
     const value = d.tags[key];
     if (value === undefined) continue;
-    for (const r of byValue.get(value) ?? []) if (carries(d.tags, r.tags)) answers.get(r)?.push(d);
+    for (const { request, tags } of byValue.get(value) ?? [])
+      if (carries(d.tags, tags)) answers.get(request)?.push(d);
   }
   return answers;
 }
 
 /** A tag name every request asks for, the one with the most distinct values; none if no such tag. */
-function discriminatingKey(batch: readonly Request[]): string | undefined {
-  const [first] = batch;
+function discriminatingKey(all: readonly Tags[]): string | undefined {
+  const [first] = all;
   if (first === undefined) return undefined;
   let best: string | undefined;
   let bestValues = 0;
-  for (const key of Object.keys(first.tags)) {
+  for (const key of Object.keys(first)) {
     const values = new Set<string>();
     let everyOne = true;
-    for (const r of batch) {
-      const value = r.tags[key];
+    for (const tags of all) {
+      const value = tags[key];
       if (value === undefined) {
         everyOne = false;
         break;
@@ -235,16 +251,29 @@ function carries(tags: Tags, wanted: Tags): boolean {
   return true;
 }
 
-/** No merging: each describe is its own call, through the limiter's `observe` lane. */
+function anyOf(tags: Tags | readonly Tags[]): readonly Tags[] {
+  return Array.isArray(tags) ? tags : [tags as Tags];
+}
+
+/**
+ * No merging: each describe is its own call, through the limiter's `observe` lane; a list of tag
+ * sets is one call per set, in turn (a failure ends it), each instance kept once.
+ */
 export function directDescriber(options: Omit<DescribeCoalescerOptions, 'windowMs' | 'onCall'>): Describer {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
+  const one = (tags: Tags, signal: AbortSignal, epoch: number | undefined) =>
+    limitedCall(
+      { limiter: options.limiter, clock, random, signal },
+      () => options.plugin.describeInstances(tags, { signal, ...(epoch === undefined ? {} : { epoch }) }),
+      'observe',
+    );
   return {
-    describe: (tags, signal, epoch) =>
-      limitedCall(
-        { limiter: options.limiter, clock, random, signal },
-        () => options.plugin.describeInstances(tags, { signal, ...(epoch === undefined ? {} : { epoch }) }),
-        'observe',
-      ),
+    async describe(tags, signal, epoch) {
+      const found = new Map<string, InstanceDescription>();
+      for (const set of anyOf(tags))
+        for (const d of await one(set, signal, epoch)) if (!found.has(d.id)) found.set(d.id, d);
+      return [...found.values()];
+    },
   };
 }

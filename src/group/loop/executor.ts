@@ -21,6 +21,7 @@ import { laneOf } from './lanes.js';
 import { limitedCall } from './limited-call.js';
 import type { LimiterLane, PluginLimiter } from './limiter.js';
 import type { CallReport } from './observer.js';
+import type { UncertainOps } from './uncertain-ops.js';
 
 export interface ExecutorContext {
   /** The spec being converged to: the source of instance and flavor properties. */
@@ -40,6 +41,12 @@ export interface ExecutorContext {
   onFenced?: (error: TendError) => void;
   /** Told of every instance plugin call made through `callProvider` (the controller's observer). */
   onCall?: (report: Omit<CallReport, 'group' | 'plugin'>) => void;
+  /**
+   * Idempotency keys whose provision failed without a sure "nothing was made" (a lost answer, a
+   * timeout, an error). Before such a key is provisioned again, a describe by its `tend.op` looks
+   * for what the failed call made, so no duplicate depends on the plugin honouring the key.
+   */
+  uncertainOps?: UncertainOps;
 }
 
 /** Which plugin failed, doing what: status names it (`docker provision failed: …`). */
@@ -129,6 +136,8 @@ export async function execute(ctx: ExecutorContext, actions: readonly Action[]):
 
 async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Promise<InstanceId> {
   const { spec } = ctx;
+  const made = await madeBefore(ctx, action);
+  if (made !== undefined) return made;
   const tags: Record<string, string> = {
     [TAG_GROUP]: spec.id,
     [TAG_CONFIG]: action.config,
@@ -153,7 +162,7 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
   const final: InstanceSpec = { ...prepared, tags: { ...prepared.tags, ...tags } };
   await ctx.journal.putIntent(intent(ctx, action.key, 'provision', action));
   try {
-    return await at(ctx, spec.instance.plugin, 'provision', () =>
+    const id = await at(ctx, spec.instance.plugin, 'provision', () =>
       callProvider(
         ctx,
         'provision',
@@ -161,10 +170,49 @@ async function provisionOne(ctx: ExecutorContext, action: ProvisionAction): Prom
         laneOf(spec, action),
       ),
     );
+    ctx.uncertainOps?.delete(action.key);
+    return id;
+  } catch (error) {
+    // `invalid_spec` is the platform's refusal: nothing was made. Anything else may have made it.
+    if (!(error instanceof SiteFailure && error.error.kind === 'invalid_spec'))
+      ctx.uncertainOps?.add(action.key);
+    throw error;
   } finally {
     // Also after a failure: the next describe tells the truth, and the planner reuses the key.
     await clear(ctx, action.key);
   }
+}
+
+/**
+ * The instance an earlier, failed provision of this key made, if a describe by its `tend.op`
+ * finds one: it is adopted instead of provisioned again. Only keys that failed are looked up,
+ * so a plugin that honours the key pays nothing, and one that ignores it makes no duplicate
+ * unless its instance appears only after this look (see docs/protocol.md, Idempotency).
+ */
+async function madeBefore(ctx: ExecutorContext, action: ProvisionAction): Promise<InstanceId | undefined> {
+  if (ctx.uncertainOps?.has(action.key) !== true) return undefined;
+  const { spec } = ctx;
+  const found = await at(ctx, spec.instance.plugin, 'describe', () =>
+    callProvider(
+      ctx,
+      'describe',
+      () =>
+        ctx.instancePlugin.describeInstances(
+          { [TAG_GROUP]: spec.id, [TAG_OP]: action.key },
+          { signal: ctx.signal, epoch: ctx.epoch },
+        ),
+      laneOf(spec, action),
+    ),
+  );
+  const [first] = [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (first === undefined) return undefined;
+  ctx.uncertainOps.delete(action.key);
+  ctx.logger.info('provision found by its key after a failed answer', {
+    group: spec.id,
+    key: action.key,
+    instance: first.id,
+  });
+  return first.id;
 }
 
 async function destroyOne(ctx: ExecutorContext, action: DestroyAction): Promise<void> {

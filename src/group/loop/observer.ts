@@ -6,7 +6,7 @@ export interface CallReport {
   group: string;
   /** The instance plugin's name in the spec. */
   plugin: string;
-  method: 'provision' | 'destroy' | 'describe';
+  method: 'provision' | 'destroy' | 'describe' | 'label';
   /** The call alone, without waits in the plugin limiter (one report per attempt). */
   ms: number;
   /** Absent when the call succeeded. */

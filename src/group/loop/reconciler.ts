@@ -31,7 +31,7 @@ import {
   retarget,
 } from '../plan/state.js';
 import type { ObservedInstance, PlanLimits, PlannerState } from '../plan/types.js';
-import { configHash } from '../spec/index.js';
+import { configHash, infraKitConfigSha } from '../spec/index.js';
 import { createCallErrorLog } from './call-errors.js';
 import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import {
@@ -44,11 +44,19 @@ import {
 import type { Describer } from './describe-coalescer.js';
 import type { Emit } from './emit.js';
 import { callProvider, type ExecutorContext, execute } from './executor.js';
+import {
+  type InfraKitTarget,
+  infraKitLookTags,
+  labelInfraKitMembers,
+  needsAdoption,
+  readInfraKitConfig,
+} from './infrakit-adoption.js';
 import type { PluginLimiter } from './limiter.js';
 import { createHealthTracker, healthOf } from './observe.js';
 import type { ControllerObserver } from './observer.js';
 import { hasFailures, recordOutcome, transitionEvents } from './reconciler-events.js';
 import { stabilityOf } from './stability.js';
+import { UncertainOps } from './uncertain-ops.js';
 
 export interface ReconcilerOptions {
   spec: GroupSpec;
@@ -99,10 +107,14 @@ export function createReconciler(o: ReconcilerOptions) {
   /** No complete describe yet in this controller's life: the journal's list is still to be checked. */
   let firstLook = true;
   let destroying = false;
+  // Also look for InfraKit's tag: at the start of each term, and while a look finds members of
+  // InfraKit's that still lack Tend's tags (labelling them ends it).
+  let lookForInfraKit = true;
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
   let rolloutProgress: RolloutProgress | undefined;
   const tracker = createHealthTracker();
+  const uncertainOps = new UncertainOps();
   // Operator changes made before the journal was read are replayed over the loaded state.
   const beforeLoad: Array<(s: PlannerState) => PlannerState> = [];
   const change = (mutate: (s: PlannerState) => PlannerState) => {
@@ -142,6 +154,7 @@ export function createReconciler(o: ReconcilerOptions) {
     spec,
     signal,
     described: new Map(described.map((d) => [d.id, d])),
+    uncertainOps,
     onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
@@ -222,7 +235,11 @@ export function createReconciler(o: ReconcilerOptions) {
     );
     const spec = effectiveSpec();
     try {
-      const answer = await o.describer.describe({ [TAG_GROUP]: o.spec.id }, both, o.epoch);
+      const own = { [TAG_GROUP]: o.spec.id };
+      // One request either way: merged with other groups' looks, it costs no extra call.
+      const tags = lookForInfraKit ? [own, infraKitLookTags(o.spec.id)] : own;
+      const answer = await o.describer.describe(tags, both, o.epoch);
+      lookForInfraKit = answer.some(needsAdoption);
       errors.succeeded('describe');
       return answer;
     } catch (error) {
@@ -273,7 +290,9 @@ export function createReconciler(o: ReconcilerOptions) {
     described = answer;
     const health = await healthOf(o.flavorPlugin, answer, spec, signal);
     o.observer.observed({ group, instances: answer.length, ms: performance.now() - looking });
-    const seen = tracker.observe(answer, health, now, stabilityOf(spec));
+    const infrakit = infraKitTarget(spec, targetConfig);
+    const asTend = answer.map((d) => readInfraKitConfig(d, infrakit));
+    const seen = tracker.observe(asTend, health, now, stabilityOf(spec));
     observed = seen.observed;
     const listed = new Set(answer.map((d) => d.id));
     // What the last leader's last look listed and this first look lacks went while none watched.
@@ -320,6 +339,9 @@ export function createReconciler(o: ReconcilerOptions) {
     emitAll(planned.events);
     if (actions.some((a) => a.type === 'rollout-failed' && a.onFailure === 'rollback')) announceRollback();
     await persist();
+    // Once all are labelled, Tend's own look finds them: InfraKit's is no longer needed.
+    if (!destroying && lookForInfraKit)
+      lookForInfraKit = !(await labelInfraKitMembers(executorContext(signal, spec), infrakit, answer));
     const steps = actions.filter((a) => a.type === 'provision' || a.type === 'destroy');
     const count = { observed: observed.length };
     if (steps.length === 0) return { acted: false, failed: false, recovered, ...count, ...held() };
@@ -344,6 +366,14 @@ export function createReconciler(o: ReconcilerOptions) {
     state = keepVictims(state, (id) => !destroyed.has(id));
     await persist();
     return { acted: true, failed: hasFailures(outcome, signal), recovered, ...count, ...held() };
+  }
+
+  /** InfraKit's hash of the target spec, worked out once per spec. */
+  let infraKitMemo: { spec: GroupSpec; target: InfraKitTarget } | undefined;
+  function infraKitTarget(spec: GroupSpec, config: string): InfraKitTarget {
+    if (infraKitMemo?.spec !== spec)
+      infraKitMemo = { spec, target: { sha: infraKitConfigSha(spec), config } };
+    return infraKitMemo.target;
   }
 
   function held(): { retryAt?: number } {

@@ -5,6 +5,7 @@ export { formatDuration, parseDuration } from '../../lib/index.js';
 export { canonicalJson, configHash } from './config-hash.js';
 export { strictObject, wholeNumber } from './fields.js';
 export { fromInfraKitGroup, type InfraKitGroupOptions, toInfraKitGroup } from './infrakit.js';
+export { infraKitConfigSha } from './infrakit-config-sha.js';
 export { allocationLimitProblems, DEFAULT_MAX_GROUP_SIZE, sizeLimitMessage } from './limits.js';
 export { MAX_SPEC_BYTES, type ParseSpecOptions, parseSpecDocument } from './parse-document.js';
 export { type ParseGroupOptions, parseGroupObject, resolveGroupSpec } from './parse-group.js';

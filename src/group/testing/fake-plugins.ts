@@ -15,6 +15,7 @@ import {
 export type ProvisionFault =
   | 'fail'
   | 'lose'
+  | 'late'
   | 'throttle'
   | 'unavailable'
   | 'timeout'
@@ -36,6 +37,7 @@ export interface FakeCloud extends InstancePlugin {
   calls: string[];
   /**
    * Next provisions: 'fail' rejects (`internal`) without creating, 'lose' creates then rejects,
+   * 'late' rejects (`timeout`) and the instance appears just after the next describe has answered,
    * 'throttle', 'unavailable', 'timeout', 'exhausted' and 'invalid' (`invalid_spec`) reject with that kind.
    */
   faults: Array<ProvisionFault>;
@@ -49,6 +51,8 @@ export interface FakeCloud extends InstancePlugin {
   lifetimeMs: number | undefined;
   /** Set: descriptions carry `createdAt` (the clock's time at provision), as real platforms do. */
   platformTimes: boolean;
+  /** Set: a provision never looks for its `tend.op` (an InfraKit plugin): a retry makes another. */
+  ignoresOp: boolean;
   emit(event: InstanceEvent): void;
   vanish(id: InstanceId): void;
 }
@@ -56,6 +60,7 @@ export interface FakeCloud extends InstancePlugin {
 export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
   const instances = new Map<InstanceId, InstanceDescription>();
   const listeners = new Set<(event: InstanceEvent) => void>();
+  const landing: InstanceDescription[] = [];
   let seq = 0;
   const cloud: FakeCloud = {
     instances,
@@ -65,13 +70,20 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
     describeHangs: false,
     lifetimeMs: undefined,
     platformTimes: false,
+    ignoresOp: false,
     validate: async () => {},
     async provision(spec) {
       cloud.calls.push(`provision ${spec.tags[TAG_OP]}`);
       const fault = cloud.faults.shift();
       const reject = fault === undefined ? undefined : rejections[fault];
       if (reject !== undefined) throw reject();
-      const existing = [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
+      if (fault === 'late') {
+        landing.push({ id: instanceId(`i-${++seq}`), tags: spec.tags });
+        throw new TendError('timeout', 'provision timed out (the platform goes on)');
+      }
+      const existing = cloud.ignoresOp
+        ? undefined
+        : [...instances.values()].find((i) => i.tags[TAG_OP] === spec.tags[TAG_OP]);
       const id = existing?.id ?? instanceId(`i-${++seq}`);
       const description: InstanceDescription = { id, tags: spec.tags };
       if (spec.logicalId !== undefined) description.logicalId = spec.logicalId;
@@ -82,7 +94,12 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
       if (fault === 'lose') throw new TendError('unavailable', 'response lost');
       return id;
     },
-    label: async () => {},
+    async label(id, labels) {
+      cloud.calls.push(`label ${id}`);
+      const found = instances.get(id);
+      if (found === undefined) throw new TendError('not_found', `no instance ${id}`);
+      instances.set(id, { ...found, tags: { ...found.tags, ...labels } });
+    },
     async destroy(id) {
       cloud.calls.push(`destroy ${id}`);
       instances.delete(id);
@@ -95,7 +112,11 @@ export function fakeCloud(options: { clock?: Clock } = {}): FakeCloud {
         );
       }
       if (cloud.describeFails) throw new TendError('unavailable', 'describe failed');
-      return [...instances.values()].filter((i) => Object.entries(tags).every(([k, v]) => i.tags[k] === v));
+      const found = [...instances.values()].filter((i) =>
+        Object.entries(tags).every(([k, v]) => i.tags[k] === v),
+      );
+      for (const late of landing.splice(0)) instances.set(late.id, late);
+      return found;
     },
     watch(listener) {
       listeners.add(listener);
