@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Random, randomInt } from '../../src/lib/index.js';
+import { type Random, randomInt, withFileLock } from '../../src/lib/index.js';
 import type { GroupModel } from './model.js';
 import type { Monitor } from './monitor.js';
 import type { ManagerSlot, Setup } from './setup.js';
@@ -87,21 +87,30 @@ async function damageHistory(ctx: FaultContext, how: 'torn' | 'empty'): Promise<
   const target = damageTarget(ctx);
   if (target === undefined || ctx.setup.storeDir === undefined) return 'no group to damage';
   const file = join(ctx.setup.storeDir, 'groups', `${target.id}.jsonl`);
-  const original = readFileSync(file);
+  // Damage and repair hold the store's commit lock, as the store's own writes do: the fault is a
+  // damaged file, not a commit lost to an operator racing the store. Without it, a commit landing
+  // between the copy taken and the file emptied was wiped, and the stale copy put back (seed 55).
+  const lock = { path: join(ctx.setup.storeDir, 'lock') };
   const torn = `{"groupId":"${target.id}","revision":999,"sp`;
-  if (how === 'torn') appendFileSync(file, torn);
-  else writeFileSync(file, '');
+  const original = await withFileLock(lock, async () => {
+    const before = readFileSync(file);
+    if (how === 'torn') appendFileSync(file, torn);
+    else writeFileSync(file, '');
+    return before;
+  });
   await canaryHeals(ctx, `${target.id}'s history was ${how}`);
   // The operator's repair removes the damage and nothing else. The store takes a tail with no
   // newline for an append that never finished, cuts it off and commits after it: truncating
   // back to the length read before would then delete revisions the store acknowledged since
   // (seed 29 of the long campaign did exactly that, and reported the loss as Tend's).
-  const now = readFileSync(file);
-  if (how === 'torn' && now.subarray(now.length - torn.length).toString() === torn) {
-    truncateSync(file, now.length - torn.length);
-  } else if (how === 'empty' && now.length === 0) {
-    writeFileSync(file, original);
-  }
+  await withFileLock(lock, async () => {
+    const now = readFileSync(file);
+    if (how === 'torn' && now.subarray(now.length - torn.length).toString() === torn) {
+      truncateSync(file, now.length - torn.length);
+    } else if (how === 'empty' && now.length === 0) {
+      writeFileSync(file, original);
+    }
+  });
   return `${how} ${target.id}.jsonl`;
 }
 
