@@ -163,3 +163,46 @@ export interface AuditEntry {
   /** Set when a standby replayed the request on the leader. */
   forwardedTo?: string;
 }
+
+/** How a provider call ended, as `tend_provider_calls_total` labels it. */
+export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
+
+/** One interval of the last hour, as the dashboard's charts draw it. */
+export interface MetricsPoint {
+  /** Epoch ms at the end of the interval (for the open interval: now). */
+  at: number;
+  /** Per group, as the leader saw it when the interval closed. At most `MAX_GROUPS_PER_POINT`. */
+  groups: Record<string, { healthy: number; desired: number; observed: number }>;
+  /** Instance plugin calls that finished within the interval, by result. */
+  providerCalls: Record<CallResult, number>;
+  /** Observe phases (describe + health checks) of reconcile ticks that finished within it. */
+  reconcile: { count: number; meanMs: number; maxMs: number };
+  /** True for the interval still open when the answer was built. */
+  partial?: boolean;
+}
+
+export interface MetricsHistoryView {
+  intervalMs: number;
+  /** How many closed intervals are kept; older ones are dropped. */
+  capacity: number;
+  /** Oldest first; the last one is the open interval. */
+  points: MetricsPoint[];
+}
+
+/** Which recorded events to read (`GET /v1/events`, the event stream). */
+export interface EventQuery {
+  /** Only events with `seq > after`. */
+  after?: number | undefined;
+  /** At most this many: the newest ones. */
+  limit?: number | undefined;
+  group?: string | undefined;
+  instance?: string | undefined;
+}
+
+/** One page of a group's instances (`GET /v1/groups/:id/instances`). */
+export interface PageQuery {
+  /** Instances per page; default 100, at most 1,000. */
+  limit?: number | undefined;
+  /** The `next` of the previous page; absent for the first. */
+  cursor?: string | undefined;
+}

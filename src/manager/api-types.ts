@@ -1,39 +1,11 @@
-import { z } from 'zod';
 import type { GroupView } from '../api/index.js';
 import type { GroupStatus } from '../spi/index.js';
 
-// The manager's HTTP API on the server side: request bodies, validated with zod (the trust
-// boundary). The answers' shapes live in api/, shared with `ManagerClient`.
+// The shapes of the manager's answers live in api/, shared with `ManagerClient` and the HTTP
+// server (its request bodies are in api/server/request-bodies.ts); this adds the in-process ones.
 export type * from '../api/index.js';
 
 /** `Manager.group()` in process: the spec and the live status with every instance. */
 export interface GroupDetail extends GroupView {
   status: GroupStatus | null;
 }
-
-const author = z.string().min(1).max(200).optional();
-const reason = z.string().max(2000).optional();
-
-export const applyBody = z.object({
-  document: z.string().min(1, 'document: expected a non-empty spec document'),
-  dryRun: z.boolean().optional(),
-  author,
-  reason,
-});
-export type ApplyBody = z.infer<typeof applyBody>;
-
-export const scaleBody = z.object({
-  size: z.number().int().min(0).max(100_000),
-  author,
-  reason,
-});
-export type ScaleBody = z.infer<typeof scaleBody>;
-
-export const destroyInstancesBody = z.object({
-  instances: z.array(z.string().min(1).max(512)).min(1).max(10_000),
-  author,
-  reason,
-});
-
-/** Body of the actions that take no argument (rollout pause/resume/undo, destroy, free). */
-export const actionBody = z.object({ author, reason }).default({});

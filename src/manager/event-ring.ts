@@ -1,16 +1,7 @@
-import type { SequencedEvent } from '../api/index.js';
+import type { EventQuery, SequencedEvent } from '../api/index.js';
 
 // A recorded event has a sequence number, so readers can ask for "everything after N".
-export type { SequencedEvent };
-
-export interface EventQuery {
-  /** Only events with `seq > after`. */
-  after?: number | undefined;
-  /** At most this many: the newest ones. */
-  limit?: number | undefined;
-  group?: string | undefined;
-  instance?: string | undefined;
-}
+export type { EventQuery, SequencedEvent };
 
 /** The last `capacity` events in memory, oldest first; the durable copy is `EventLog`'s files. */
 export class EventRing {

@@ -1,10 +1,10 @@
+import type { AuditEntry } from '../auth/index.js';
 import { fromInfraKitGroup, specToDocument, toInfraKitGroup } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import { servePlugin } from '../rpc/index.js';
 import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.js';
 import { TendError } from '../spi/index.js';
 import type { ApplyView, CommitMeta, GroupDetail, LeaderView, OkView } from './api-types.js';
-import type { AuditEntry } from './audit-log.js';
 import { groupSocketMetadata } from './group-socket-metadata.js';
 import { specFromRevision } from './spec-codec.js';
 

@@ -9,21 +9,26 @@ export {
   type ManagerClientOptions,
   type StreamHandlers,
 } from '../api/index.js';
-export type * from './api-types.js';
-export type { AuditEntry } from './audit-log.js';
-export { EtcdTokenBackend, type EtcdTokenBackendOptions } from './etcd-token-backend.js';
-export type { SequencedEvent } from './event-ring.js';
-export { FileTokenBackend } from './file-token-backend.js';
-export { Manager } from './manager.js';
-export { isLoopbackHost, type ManagerOptions, type StaticHandler } from './manager-options.js';
-export type { ManagerState } from './manager-state.js';
-export { previewGroupPlan } from './plan-preview.js';
-export type { TokenBackend, TokenRecord, TokenSnapshot } from './token-backend.js';
+export { isLoopbackHost, type StaticHandler } from '../api/server/index.js';
+// Tokens and audit live in auth/; re-exported for the manager's users (the CLI builds a TokenStore).
 export {
+  type AuditEntry,
+  EtcdTokenBackend,
+  type EtcdTokenBackendOptions,
+  FileTokenBackend,
   type Principal,
   type Role,
   roles,
+  type TokenBackend,
   type TokenInfo,
+  type TokenRecord,
+  type TokenSnapshot,
   TokenStore,
   type TokenStoreOptions,
-} from './token-store.js';
+} from '../auth/index.js';
+export type * from './api-types.js';
+export type { SequencedEvent } from './event-ring.js';
+export { Manager } from './manager.js';
+export type { ManagerOptions } from './manager-options.js';
+export type { ManagerState } from './manager-state.js';
+export { previewGroupPlan } from './plan-preview.js';

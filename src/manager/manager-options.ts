@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, userInfo } from 'node:os';
 import { DEFAULT_PORT } from '../api/index.js';
+import { isLoopbackHost, type StaticHandler } from '../api/server/index.js';
+import type { TokenStore } from '../auth/index.js';
 import {
   createGroupController,
   DEFAULT_MAX_ACTIONS_PER_TICK,
@@ -13,10 +14,6 @@ import {
 } from '../group/index.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import { type ConfigStore, type Leadership, type PluginResolver, TendError } from '../spi/index.js';
-import type { TokenStore } from './token-store.js';
-
-/** Serves a GET outside `/v1/` and `/metrics` (the dashboard); resolves true when it answered. */
-export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 export interface ManagerOptions {
   /** This manager's name, as leadership and the API report it. */
@@ -180,12 +177,4 @@ function defaultAuthor(): string {
 
 function constant(leadership: Leadership): () => Leadership {
   return () => leadership;
-}
-
-/** 127.0.0.0/8, ::1 and localhost. `0.0.0.0` and `::` are every interface, so not loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1'
-  );
 }

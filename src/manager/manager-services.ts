@@ -1,12 +1,10 @@
 import { join } from 'node:path';
+import type { StatusView } from '../api/index.js';
+import { ReadCache, STATUS_KEY, StatusFeed } from '../api/server/index.js';
+import { AuditLog, TokenStore } from '../auth/index.js';
 import type { Logger } from '../lib/index.js';
-import type { StatusView } from './api-types.js';
-import { AuditLog } from './audit-log.js';
 import { EventLog } from './event-log.js';
-import { StatusFeed } from './event-stream.js';
 import { ManagerMetrics, type MetricsSnapshot } from './metrics.js';
-import { ReadCache, STATUS_KEY } from './read-cache.js';
-import { TokenStore } from './token-store.js';
 
 /** The operator-facing parts of a manager: who may call, what they did, what happened, how it runs. */
 export interface ManagerServices {

@@ -1,3 +1,4 @@
+import { type ApiServer, type ManagerApi, startApiServer } from '../api/server/index.js';
 import {
   createPluginLimiter,
   type DescribeCoalescerStats,
@@ -10,6 +11,7 @@ import {
   type GroupId,
   type GroupSpec,
   type InstanceId,
+  type InstancePlugin,
   type LeaderInfo,
   type Leadership,
   type LeaderTerm,
@@ -46,10 +48,9 @@ import {
   undoRollout,
 } from './group-operations.js';
 import { GroupWrites } from './group-writes.js';
-import { type ApiServer, startApiServer } from './http-server.js';
-import type { LogsSource } from './instance-logs.js';
 import { instrumentResolver, observedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
+import { pluginForInstance } from './logs-plugin.js';
 import {
   type ManagerOptions,
   type ResolvedManagerOptions,
@@ -75,7 +76,7 @@ const STANDBY_VIEW_REFRESH_MS = 5000;
  * Lifecycle: `create()` binds the API (state `initialized`) → `start()` (`running`) →
  * `stop()` (`stopping` → `stopped`). Instances keep running when a manager stops.
  */
-export class Manager {
+export class Manager implements ManagerApi {
   private readonly options: ResolvedManagerOptions;
   private readonly log: Logger;
   /** One write queue per group (group-writes.ts): a slow write never holds another group's. */
@@ -330,14 +331,15 @@ export class Manager {
     return this.services.metrics.history.view();
   }
 
-  /** What `GET …/instances/:instance/logs` reads through (instance-logs.ts). */
-  logsSource(): LogsSource {
-    return {
+  /** The plugin `GET …/instances/:instance/logs` reads through (logs-plugin.ts). */
+  logsPlugin(group: GroupId, instance: InstanceId): Promise<InstancePlugin> {
+    const source = {
       store: this.options.store,
       resolver: this.countedResolver,
-      status: (id) => this.session?.status(id) ?? undefined,
-      events: (query) => this.services.events.query(query),
+      status: (id: GroupId) => this.session?.status(id) ?? undefined,
+      events: (query: EventQuery) => this.services.events.query(query),
     };
+    return pluginForInstance(source, group, instance);
   }
 
   recentEvents(query: EventQuery = {}): SequencedEvent[] {

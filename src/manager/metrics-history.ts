@@ -1,29 +1,7 @@
+import type { CallResult, MetricsHistoryView, MetricsPoint } from '../api/index.js';
 import type { GroupSummary } from '../spi/index.js';
 
-/** How a provider call ended, as `tend_provider_calls_total` labels it. */
-export type CallResult = 'ok' | 'throttled' | 'exhausted' | 'error';
-
-/** One interval of the last hour, as the dashboard's charts draw it. */
-export interface MetricsPoint {
-  /** Epoch ms at the end of the interval (for the open interval: now). */
-  at: number;
-  /** Per group, as the leader saw it when the interval closed. At most `MAX_GROUPS_PER_POINT`. */
-  groups: Record<string, { healthy: number; desired: number; observed: number }>;
-  /** Instance plugin calls that finished within the interval, by result. */
-  providerCalls: Record<CallResult, number>;
-  /** Observe phases (describe + health checks) of reconcile ticks that finished within it. */
-  reconcile: { count: number; meanMs: number; maxMs: number };
-  /** True for the interval still open when the answer was built. */
-  partial?: boolean;
-}
-
-export interface MetricsHistoryView {
-  intervalMs: number;
-  /** How many closed intervals are kept; older ones are dropped. */
-  capacity: number;
-  /** Oldest first; the last one is the open interval. */
-  points: MetricsPoint[];
-}
+export type { CallResult, MetricsHistoryView, MetricsPoint };
 
 export interface MetricsHistoryOptions {
   /** The leader's groups (empty on a standby). */

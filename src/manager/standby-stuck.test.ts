@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../api/index.js';
+import { TokenStore } from '../auth/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
-import { TokenStore } from './token-store.js';
 
 const guard = { timeout: 20_000 };
 const cleanups: Array<() => Promise<void>> = [];

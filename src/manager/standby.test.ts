@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../api/index.js';
+import { TokenStore } from '../auth/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
-import { TokenStore } from './token-store.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

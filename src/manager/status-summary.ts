@@ -1,5 +1,5 @@
+import type { InstancePage, PageQuery } from '../api/index.js';
 import { type GroupSummary, type InstanceStatus, TendError } from '../spi/index.js';
-import type { InstancePage } from './api-types.js';
 
 /**
  * A group's entry in `GET /v1/status` stays under this many bytes of JSON whatever the group's
@@ -87,12 +87,7 @@ function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
 
-export interface PageQuery {
-  /** Instances per page; default 100, at most 1,000. */
-  limit?: number | undefined;
-  /** The `next` of the previous page; absent for the first. */
-  cursor?: string | undefined;
-}
+export type { PageQuery };
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1_000;

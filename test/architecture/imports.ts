@@ -5,18 +5,23 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-/** Which top-level folders each folder may import from (besides itself). */
+/**
+ * Which folders each folder may import from (besides itself). `api/server` (the manager's HTTP
+ * face) counts as a folder of its own, so the light client in `api/` can never load it.
+ */
 export const allowed: Record<string, readonly string[]> = {
   spi: [],
   api: ['spi'],
   lib: ['spi'],
+  auth: ['spi', 'api', 'lib'],
+  'api/server': ['spi', 'api', 'lib', 'auth'],
   rpc: ['spi', 'lib'],
   contract: ['spi', 'lib'],
   group: ['spi', 'lib'],
   store: ['spi', 'lib'],
   leadership: ['spi', 'lib', 'rpc'],
   plugins: ['spi', 'lib', 'rpc'],
-  manager: ['spi', 'api', 'lib', 'group', 'store', 'leadership', 'rpc'],
+  manager: ['spi', 'api', 'api/server', 'auth', 'lib', 'group', 'store', 'leadership', 'rpc'],
   web: ['spi', 'api', 'lib', 'manager'],
   cli: ['spi', 'api', 'lib', 'rpc', 'contract', 'group', 'store', 'leadership', 'plugins', 'manager', 'web'],
 };
@@ -60,14 +65,25 @@ export function importEdges(root: string): Edge[] {
   return edges;
 }
 
-/** `plugins/instance/process/x.ts` → unit `plugins/instance/process`; other folders → top level. */
+/** Sub-folders that are folders of their own for both rules (see `allowed`). */
+const subFolders: readonly string[] = ['api/server'];
+
+/**
+ * `plugins/instance/process/x.ts` → unit `plugins/instance/process`; `api/server/x.ts` →
+ * `api/server`; other folders → top level.
+ */
 export function unitOf(relPath: string): string {
   const parts = relPath.split('/');
   if (parts[0] === 'plugins') return parts.slice(0, 3).join('/');
-  return parts.length > 1 ? (parts[0] ?? '') : '';
+  return parts.length > 1 ? top(relPath) : '';
 }
 
-const top = (path: string): string => path.split('/')[0] ?? '';
+/** The folder a file counts in for `allowed`: its top-level folder, or one of `subFolders`. */
+function top(path: string): string {
+  const parts = path.split('/');
+  const two = parts.slice(0, 2).join('/');
+  return parts.length > 2 && subFolders.includes(two) ? two : (parts[0] ?? '');
+}
 
 export function directionViolations(edges: readonly Edge[]): string[] {
   return edges

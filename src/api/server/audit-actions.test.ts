@@ -2,12 +2,17 @@
 // and a write refused for want of a token is audited.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { ManagerClient } from '../api/index.js';
-import { MemoryStore } from '../store/index.js';
+import { TokenStore } from '../../auth/index.js';
+import { Manager } from '../../manager/index.js';
+import {
+  fakeControllers,
+  fakeResolver,
+  ManualLeadership,
+  sampleSpec,
+} from '../../manager/testing/manager-fixtures.js';
+import { MemoryStore } from '../../store/index.js';
+import { ManagerClient } from '../index.js';
 import { auditAction } from './http-handler.js';
-import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
-import { TokenStore } from './token-store.js';
 
 const guard = { timeout: 20_000 };
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { type LeaderInfo, TendError } from '../spi/index.js';
-import type { Route } from './http-routes.js';
-import type { Manager } from './manager.js';
+import { type LeaderInfo, TendError } from '../../spi/index.js';
+import type { ManagerApi } from './manager-api.js';
+import type { Route } from './route.js';
 
 /** Set on a forwarded request, so a manager that is not the leader either never forwards it twice. */
 export const FORWARDED_HEADER = 'x-tend-forwarded-by';
@@ -72,7 +72,7 @@ export const LOCAL_HEDGE_MS = 200;
 export const FORWARD_LIMIT_MS = 30_000;
 
 /** A `prefer-leader` read on a standby, not itself forwarded (a forward is never forwarded again). */
-export function isStandbyRead(manager: Manager, route: Route, request: IncomingMessage): boolean {
+export function isStandbyRead(manager: ManagerApi, route: Route, request: IncomingMessage): boolean {
   return (
     route.placement === 'prefer-leader' &&
     !manager.isLeader() &&
@@ -82,7 +82,7 @@ export function isStandbyRead(manager: Manager, route: Route, request: IncomingM
 
 /** The leader's answer to a read, or undefined when no other manager is known to lead. */
 export async function askLeader(
-  manager: Manager,
+  manager: ManagerApi,
   route: Route,
   request: IncomingMessage,
   url: URL,
@@ -96,7 +96,7 @@ export async function askLeader(
 
 /** The caller's own Authorization goes along: the leader checks the token (and audits) again. */
 function replay(input: {
-  manager: Manager;
+  manager: ManagerApi;
   leader: LeaderInfo;
   route: Route;
   request: IncomingMessage;
@@ -116,7 +116,7 @@ function replay(input: {
 
 /** A standby hands leader work (writes) to the leader; a forwarded request is never forwarded again. */
 export async function maybeForward(
-  manager: Manager,
+  manager: ManagerApi,
   route: Route,
   request: IncomingMessage,
   url: URL,

@@ -1,4 +1,4 @@
-import { TendError } from '../spi/index.js';
+import { TendError } from '../../spi/index.js';
 
 export interface PreferLeaderOptions<T> {
   /**

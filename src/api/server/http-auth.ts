@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { roleAtLeast, type TokenStore } from '../../auth/index.js';
+import type { Principal } from '../index.js';
 import { HttpError } from './http-errors.js';
-import type { Access } from './http-routes.js';
-import { type Principal, roleAtLeast, type TokenStore } from './token-store.js';
+import type { Access } from './route.js';
 
 /** Stands for an anonymous scrape of `/metrics` from loopback (see `authenticate`). */
 export const ANONYMOUS: Principal = { name: 'anonymous', role: 'viewer' };
@@ -9,7 +10,7 @@ export const ANONYMOUS: Principal = { name: 'anonymous', role: 'viewer' };
 export interface AuthInput {
   request: IncomingMessage;
   url: URL;
-  tokens: TokenStore;
+  tokens: Pick<TokenStore, 'verify'>;
   /** The route takes `?token=` too: EventSource in a browser cannot set headers. */
   queryToken: boolean;
   /** `/metrics` without a token from a loopback peer, when the API itself is bound to loopback. */
@@ -59,4 +60,12 @@ function unauthorized(message: string): HttpError {
 export function isLoopbackPeer(request: IncomingMessage): boolean {
   const address = request.socket.remoteAddress ?? '';
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/** 127.0.0.0/8, ::1 and localhost. `0.0.0.0` and `::` are every interface, so not loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1'
+  );
 }

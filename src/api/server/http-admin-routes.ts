@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Route, RouteRequest } from './http-routes.js';
-import { roles, TOKEN_NAME } from './token-store.js';
+import { roles, TOKEN_NAME } from '../../auth/index.js';
+import type { Route, RouteRequest } from './route.js';
 
 const createTokenBody = z.object({
   name: z.string().regex(TOKEN_NAME, 'expected letters, digits, . _ - (at most 64)'),

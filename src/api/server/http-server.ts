@@ -2,21 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../lib/index.js';
-import { TendError } from '../spi/index.js';
+import { TendError } from '../../spi/index.js';
+import type { ApiServerOptions } from './handler-context.js';
 import { handleRequest } from './http-handler.js';
-import type { Manager } from './manager.js';
-import type { StaticHandler } from './manager-options.js';
-
-export interface ApiServerOptions {
-  host: string;
-  port: number;
-  tls: { certFile: string; keyFile: string } | undefined;
-  staticHandler: StaticHandler | undefined;
-  anonymousMetricsOnLoopback: boolean;
-  bodyLimitBytes: number;
-  logger: Logger;
-}
+import type { ManagerApi } from './manager-api.js';
 
 export interface ApiServer {
   url: string;
@@ -24,7 +13,7 @@ export interface ApiServer {
 }
 
 /** The manager's API on node:http, or node:https with the given PEM files. */
-export async function startApiServer(manager: Manager, options: ApiServerOptions): Promise<ApiServer> {
+export async function startApiServer(manager: ManagerApi, options: ApiServerOptions): Promise<ApiServer> {
   const log = options.logger.child({ component: 'api' });
   const closing = new AbortController();
   const listener = (request: IncomingMessage, response: ServerResponse) => {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { groupId, instanceId } from '../spi/index.js';
+import { groupId, instanceId } from '../../spi/index.js';
+import type { HandlerContext } from './handler-context.js';
 import { authenticate, authorize } from './http-auth.js';
-import type { HandlerContext } from './http-handler.js';
-import { followLogs, parseLogsQuery, pluginForInstance, readLogs } from './instance-logs.js';
+import { followLogs, parseLogsQuery, readLogs } from './instance-logs.js';
 
 const LOGS_PATH =
   /^\/v1\/groups\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/instances\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/logs$/;
@@ -36,7 +36,7 @@ export async function serveLogs(
   authorize(principal, 'viewer');
   const query = parseLogsQuery(url.searchParams);
   const instance = instanceId(target.instance);
-  const plugin = await pluginForInstance(ctx.manager.logsSource(), groupId(target.group), instance);
+  const plugin = await ctx.manager.logsPlugin(groupId(target.group), instance);
   if (query.follow) {
     await followLogs({ request, response, plugin, instance, query, signal: ctx.closing });
     return;

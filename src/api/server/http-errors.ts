@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
-import { type JsonValue, type TendError, type TendErrorKind, toTendError } from '../spi/index.js';
-import type { ErrorBody } from './api-types.js';
+import { type JsonValue, type TendError, type TendErrorKind, toTendError } from '../../spi/index.js';
+import type { ErrorBody } from '../index.js';
 
 const statusByKind: Record<TendErrorKind, number> = {
   invalid_spec: 400,

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../lib/index.js';
-import type { AuditEntry } from './audit-log.js';
+import type { AuditEntry, Principal } from '../index.js';
 import { serveEventStream } from './event-stream.js';
 import {
   askLeader,
@@ -10,24 +9,15 @@ import {
   maybeForward,
   PREFER_LEADER_WAIT_MS,
 } from './forward.js';
-import { authenticate, authorize } from './http-auth.js';
+import type { HandlerContext } from './handler-context.js';
+import { authenticate, authorize, isLoopbackHost } from './http-auth.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { matchLogsPath, serveLogs } from './http-logs.js';
-import { intParam, matchRoute, type Route, type RouteRequest } from './http-routes.js';
-import type { ApiServerOptions } from './http-server.js';
-import type { Manager } from './manager.js';
-import { isLoopbackHost } from './manager-options.js';
+import { intParam, matchRoute } from './http-routes.js';
+import type { ManagerApi } from './manager-api.js';
 import { preferLeader } from './prefer-leader.js';
 import { type CachedBody, etagMatches, FLEET } from './read-cache.js';
-import type { Principal } from './token-store.js';
-
-export interface HandlerContext {
-  manager: Manager;
-  options: ApiServerOptions;
-  log: Logger;
-  /** Aborts when the server closes. */
-  closing: AbortSignal;
-}
+import type { Route, RouteRequest } from './route.js';
 
 /** Set for every write (non-GET route); after one, cached reads are dropped: a client reads its own writes. */
 interface PendingAudit {
@@ -224,7 +214,7 @@ function methodNotAllowed(
 /** A read's answer: bytes shared through the read cache, or an answer as it came (from the leader). */
 type ReadAnswer = { cached: CachedBody } | ForwardedResponse;
 
-async function readHere(manager: Manager, route: Route, request: RouteRequest): Promise<ReadAnswer> {
+async function readHere(manager: ManagerApi, route: Route, request: RouteRequest): Promise<ReadAnswer> {
   const key = route.cacheKey?.(request.params);
   if (key === undefined) return { status: 200, body: JSON.stringify(await route.handle(manager, request)) };
   const scope = route.cacheScope?.(request.params) ?? FLEET;

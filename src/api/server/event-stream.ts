@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../lib/index.js';
-import type { EventLog } from './event-log.js';
-import type { EventQuery, SequencedEvent } from './event-ring.js';
+import type { Logger } from '../../lib/index.js';
+import type { EventQuery, SequencedEvent } from '../index.js';
 import { SseWriter } from './sse-writer.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -62,8 +61,15 @@ export class StatusFeed {
   }
 }
 
+/** The durable event log as the stream reads it: recent events, and new ones as they happen. */
+export interface EventFeed {
+  query(query: EventQuery): SequencedEvent[];
+  /** Calls `listener` with every new event; the function returned ends that. */
+  subscribe(listener: (event: SequencedEvent) => void): () => void;
+}
+
 export interface StreamOptions {
-  events: EventLog;
+  events: EventFeed;
   status: StatusFeed;
   query: EventQuery;
   /** Ends the stream (manager stopping). */

@@ -2,12 +2,17 @@
 // log the test grows: the JSON answer, tail and since, refusals, and the followed SSE stream.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { ManagerClient } from '../api/index.js';
-import type { InstancePlugin, LogsOptions } from '../spi/index.js';
-import { MemoryStore } from '../store/index.js';
+import { Manager } from '../../manager/index.js';
+import {
+  fakeControllers,
+  fakeResolver,
+  ManualLeadership,
+  sampleSpec,
+} from '../../manager/testing/manager-fixtures.js';
+import type { InstancePlugin, LogsOptions } from '../../spi/index.js';
+import { MemoryStore } from '../../store/index.js';
+import { ManagerClient } from '../index.js';
 import { lastLines, logDelta, parseLogsQuery } from './instance-logs.js';
-import { Manager } from './manager.js';
-import { fakeControllers, fakeResolver, ManualLeadership, sampleSpec } from './testing/manager-fixtures.js';
 
 const guard = { timeout: 20_000 };
 const cleanups: Array<() => Promise<void>> = [];
