@@ -35,7 +35,7 @@ export type {
   OutcomeReport,
   TickReport,
 } from './loop/observer.js';
-export { opKey, parseOpKey } from './plan/helpers.js';
+export { desiredCount, opKey, parseOpKey } from './plan/helpers.js';
 export { plan } from './plan/plan.js';
 export { type Rehearsal, type RehearsalInput, rehearse } from './plan/rehearse.js';
 export {

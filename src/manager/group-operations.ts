@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   configHash,
+  desiredCount,
   diffDocuments,
   invalidSpec,
   type RollbackNotice,
@@ -19,7 +20,7 @@ import {
 import type { AppliedGroup, ApplyView, CommitMeta, GroupPlanPreview, OkView } from './api-types.js';
 import { type CommitAction, commitEvent } from './commit-events.js';
 import type { LeaderSession } from './leader-session.js';
-import { desiredCount, previewGroupPlan } from './plan-preview.js';
+import { previewGroupPlan } from './plan-preview.js';
 import { type CheckedSpec, checkDocument, checkedSpec, specFromRevision } from './spec-codec.js';
 
 /** What the leader's write operations work on. */
@@ -278,7 +279,7 @@ function planFor(ctx: OperationsContext, c: CheckedSpec): GroupPlanPreview {
   if (entry === undefined) return previewGroupPlan(c.spec, c.config, undefined, options);
   const current = {
     config: entry.config,
-    desired: desiredCount(entry.spec.allocation),
+    desired: desiredCount(entry.spec),
     status: ctx.session.status(c.spec.id),
   };
   const preview = previewGroupPlan(c.spec, c.config, current, options);

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import {
   configHash,
   type Describer,
+  desiredCount,
   type GroupController,
   type GroupControllerOptions,
   type PluginLimiter,
@@ -24,7 +25,6 @@ import {
   toTendError,
 } from '../spi/index.js';
 import { DamagedGroups, unobservedStatus } from './damaged-groups.js';
-import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 import { storeJournal } from './store-journal.js';
 
@@ -117,7 +117,7 @@ export class LeaderSession {
       });
       return;
     }
-    if (desiredCount(spec.allocation) > this.options.maxGroupSize) {
+    if (desiredCount(spec) > this.options.maxGroupSize) {
       this.refuse(spec, revision.revision);
       return;
     }
@@ -137,7 +137,7 @@ export class LeaderSession {
    * Applying a spec within the limit replaces the entry and starts the group as usual.
    */
   private refuse(spec: GroupSpec, revision: number): void {
-    const desired = desiredCount(spec.allocation);
+    const desired = desiredCount(spec);
     const limit = this.options.maxGroupSize;
     const error = `stored revision ${revision} asks for ${desired} instances, above this manager's limit of ${limit} (tend up --max-group-size); the group is not run until a spec within the limit is applied`;
     this.groups.set(spec.id, { spec, revision, config: configHash(spec), error, refused: true });
@@ -312,7 +312,7 @@ export class LeaderSession {
 function placeholderStatus(entry: GroupEntry): GroupStatus {
   return unobservedStatus(entry.spec.id, {
     phase: entry.refused === true ? 'refused' : 'blind',
-    desired: desiredCount(entry.spec.allocation),
+    desired: desiredCount(entry.spec),
     config: entry.config,
     lastError: entry.error,
   });

@@ -1,11 +1,5 @@
-import { defaultPlanLimits, type ObservedInstance, rehearse } from '../group/index.js';
-import {
-  type Allocation,
-  type GroupSpec,
-  type GroupStatus,
-  type InstanceStatus,
-  TAG_OP,
-} from '../spi/index.js';
+import { defaultPlanLimits, desiredCount, type ObservedInstance, rehearse } from '../group/index.js';
+import { type GroupSpec, type GroupStatus, type InstanceStatus, TAG_OP } from '../spi/index.js';
 import type { GroupPlanPreview } from './api-types.js';
 
 /** What the manager currently runs for a group, as input to a dry run. */
@@ -21,10 +15,6 @@ export interface PreviewOptions {
   maxActionsPerTick?: number;
 }
 
-export function desiredCount(allocation: Allocation): number {
-  return 'size' in allocation ? allocation.size : allocation.logicalIds.length;
-}
-
 /**
  * What applying `spec` would do to a group, from the leader's current observation: instances to
  * create and destroy, and the rollout's steps. The controller's planner decides one tick at a
@@ -37,7 +27,7 @@ export function previewGroupPlan(
   current: CurrentGroup | undefined,
   options: PreviewOptions,
 ): GroupPlanPreview {
-  const desired = desiredCount(spec.allocation);
+  const desired = desiredCount(spec);
   const instances = current?.status?.instances ?? [];
   const base = { id: spec.id, config, desired, observed: instances.length };
   if (current === undefined) {

@@ -1,7 +1,7 @@
+import { desiredCount } from '../group/index.js';
 import { type Clock, within } from '../lib/index.js';
 import { type ConfigStore, type GroupStatus, type GroupSummary, TendError } from '../spi/index.js';
 import { damagedStatus, unobservedStatus } from './damaged-groups.js';
-import { desiredCount } from './plan-preview.js';
 import { specFromRevision } from './spec-codec.js';
 
 const NO_LEADER = 'no leader is running this group';
@@ -18,7 +18,7 @@ export async function standbyStatus(store: ConfigStore): Promise<GroupStatus[]> 
       const spec = specFromRevision(revision);
       return unobservedStatus(spec.id, {
         phase: 'blind',
-        desired: desiredCount(spec.allocation),
+        desired: desiredCount(spec),
         config: '',
         lastError: NO_LEADER,
       });

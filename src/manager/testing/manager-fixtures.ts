@@ -1,6 +1,6 @@
 // Fakes for the manager's tests: controllers that record what they were told, plugins that
 // validate a `bad` property, and a leadership whose terms the test ends by hand.
-import type { GroupController, GroupControllerOptions } from '../../group/index.js';
+import { desiredCount, type GroupController, type GroupControllerOptions } from '../../group/index.js';
 import {
   type FlavorPlugin,
   type GroupSpec,
@@ -14,7 +14,6 @@ import {
   summaryOf,
   TendError,
 } from '../../spi/index.js';
-import { desiredCount } from '../plan-preview.js';
 
 export interface FakeController extends GroupController {
   readonly options: GroupControllerOptions;
@@ -41,7 +40,7 @@ export function fakeControllers(): {
         calls.push('stop');
       },
       update: (spec) => {
-        calls.push(`update:${desiredCount(spec.allocation)}`);
+        calls.push(`update:${desiredCount(spec)}`);
         controller.spec = spec;
       },
       pause: () => {
@@ -72,7 +71,7 @@ export function fakeControllers(): {
 }
 
 function fakeStatus(spec: GroupSpec, paused: boolean): GroupStatus {
-  const desired = desiredCount(spec.allocation);
+  const desired = desiredCount(spec);
   const instances = Array.from({ length: desired }, (_, i) => ({
     id: instanceId(`${spec.id}-${i}`),
     config: 'c1',
