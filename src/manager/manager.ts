@@ -97,11 +97,7 @@ export class Manager implements ManagerApi {
   private lastLeader: LeaderInfo | undefined;
   private readonly standbyView: StandbyView;
   private standbyRefresh: Promise<void> | undefined;
-  /**
-   * An admin token that lives as long as this process, for the manager's own HTTP clients
-   * (`tend up`'s progress view). Never written anywhere.
-   */
-  localToken = '';
+  private localTokenValue = '';
 
   private constructor(options: ResolvedManagerOptions) {
     this.options = options;
@@ -113,6 +109,14 @@ export class Manager implements ManagerApi {
     });
   }
 
+  /**
+   * An admin token that lives as long as this process, for the manager's own HTTP clients
+   * (`tend up`'s progress view). Never written anywhere; read-only outside the manager.
+   */
+  get localToken(): string {
+    return this.localTokenValue;
+  }
+
   /** Builds a manager and binds its HTTP API (and Group socket), without campaigning yet. */
   static async create(options: ManagerOptions): Promise<Manager> {
     const manager = new Manager(resolveManagerOptions(options));
@@ -121,7 +125,7 @@ export class Manager implements ManagerApi {
       snapshot: () => manager.metricsSnapshot(),
       status: () => manager.status(),
     });
-    manager.localToken = manager.services.tokens.mintEphemeral(`manager:${manager.name}`, 'admin');
+    manager.localTokenValue = manager.services.tokens.mintEphemeral(`manager:${manager.name}`, 'admin');
     try {
       await manager.bind();
     } catch (error) {
