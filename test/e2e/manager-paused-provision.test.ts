@@ -3,16 +3,17 @@
 // leave nothing of that provision behind: the child is killed, no state is written with the old
 // epoch after the new leader acted, and never more than size + maxSurge processes run.
 //
-// The pause is exact, whatever the load: the new instance's own init (pause.sh, sourced so that
-// $PPID is its manager) first takes the process plugin's fence lock, so its manager cannot record
-// it, then stops the manager — only at a moment the manager holds none of the store's or the
-// leadership's lock files (a manager paused inside those would stall the next leader, which is
-// not this test's subject) — and then lets the lock go. On a busy machine the init may run only
-// after its provision was already recorded: then it is too late for this instance, which exits,
-// and its replacement tries again.
+// The pause is exact, whatever the load or the speed of Node: the test itself holds the process
+// plugin's fence lock before it asks for the new instance, so the manager that spawns it waits at
+// the record step (the lock is taken there) instead of racing the child's shell to it. The new
+// instance's own init (pause.sh, sourced so that $PPID is its manager) then stops the manager —
+// only at a moment the manager holds none of the store's or the leadership's lock files (a manager
+// paused inside those would stall the next leader, which is not this test's subject) — and lets
+// the lock go. (An earlier version had the init take the lock itself: when the manager won that
+// race every time, each instance exited "too late" and the crash-loop breaker ended the tries.)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,10 +53,7 @@ groups:
 const pauseScript = (dir: string, stateDir: string) => `
 D='${dir}'; S='${stateDir}'
 if [ -e "$D/armed" ] && mkdir "$D/paused" 2>/dev/null; then
-  side="$S/epoch-fence.lock.init-$$"
-  printf '{"pid":%s,"bootId":"%s","host":"init","token":"init-%s"}' $$ "$(cat /proc/sys/kernel/random/boot_id)" $$ > "$side"
-  held=0; ln "$side" "$S/epoch-fence.lock" 2>/dev/null && held=1; rm -f "$side"
-  if [ $held = 1 ] && [ ! -e "$S/$TEND_INSTANCE_ID.json" ]; then
+  if [ ! -e "$S/$TEND_INSTANCE_ID.json" ]; then
     while :; do
       kill -STOP $PPID
       grep -qs "\\"pid\\":$PPID," "$D"/*lock "$D"/store/*lock || break
@@ -66,7 +64,6 @@ if [ -e "$D/armed" ] && mkdir "$D/paused" 2>/dev/null; then
     rm -f "$S/epoch-fence.lock"
     echo $TEND_INSTANCE_ID > "$D/paused/id.new" && mv "$D/paused/id.new" "$D/paused/id"
   else
-    [ $held = 1 ] && rm -f "$S/epoch-fence.lock"
     echo "$TEND_INSTANCE_ID was recorded before its init ran" >> "$D/too-late"
     rmdir "$D/paused"; exit 0
   fi
@@ -98,6 +95,47 @@ function readFence(stateDir: string): string {
     return readFileSync(join(stateDir, 'epoch-fence.json'), 'utf8').trim();
   } catch (error) {
     return `unreadable (${String(error)})`;
+  }
+}
+
+const TEST_LOCK_TOKEN = `pause-test-${run}`;
+
+/**
+ * Takes the process plugin's fence lock as its own managers do (a side file linked into place, so
+ * it is never seen half written), held by this test's process: live, so nobody breaks it.
+ */
+async function holdFenceLock(stateDir: string): Promise<void> {
+  const lock = join(stateDir, 'epoch-fence.lock');
+  const side = `${lock}.${TEST_LOCK_TOKEN}`;
+  const owner = {
+    pid: process.pid,
+    bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    host: 'test',
+    token: TEST_LOCK_TOKEN,
+  };
+  writeFileSync(side, JSON.stringify(owner));
+  try {
+    await eventually('the fence lock to be free for the test', () => {
+      try {
+        linkSync(side, lock);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+        throw error;
+      }
+    });
+  } finally {
+    rmSync(side, { force: true });
+  }
+}
+
+/** Lets the lock go if the init never did (the test failed before the pause). */
+function releaseFenceLock(stateDir: string): void {
+  const lock = join(stateDir, 'epoch-fence.lock');
+  try {
+    if (readFileSync(lock, 'utf8').includes(TEST_LOCK_TOKEN)) rmSync(lock, { force: true });
+  } catch {
+    // not there: released by the init, as planned
   }
 }
 
@@ -193,6 +231,7 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
   })();
   try {
     writeFileSync(join(workspace.dir, 'armed'), '');
+    await holdFenceLock(workspace.stateDir);
     await apply(SIZE);
     const pausedDir = join(workspace.dir, 'paused');
     const pause = await eventually('a provision to pause its leader', () => {
@@ -256,6 +295,7 @@ test('a leader paused mid-provision past its lease leaves nothing of it behind w
     );
     assert.deepEqual(late, [], `state written by epoch ${oldEpoch} after epoch ${newEpoch} acted`);
   } finally {
+    releaseFenceLock(workspace.stateDir);
     sampling = false;
     await sampler;
   }
