@@ -146,6 +146,9 @@ test('dashboard on a real manager: live convergence, healing, roles', {
       .locator('#timeline li')
       .evaluateAll((items) => items.map((item) => item.getAttribute('data-instance')));
     assert.ok(story.length >= 1 && story.every((id) => id === fresh.id), story.join(', '));
+    // Waited for, not counted at once: the instance table is redrawn from its page after each
+    // status, and the filter's mark may land on the next draw (it must survive it).
+    await page.locator(`#instances-body tr.selected[data-instance="${fresh.id}"]`).waitFor();
     assert.equal(await page.locator(`#instances-body tr.selected[data-instance="${fresh.id}"]`).count(), 1);
     await browser?.screenshot('05-instance-timeline');
     await page.click('[data-filter="instance"] button');
