@@ -410,7 +410,7 @@ export class Manager implements ManagerApi {
         return await this.leading(operation);
       } finally {
         // Reads after this write must see it: its groups' answers and the status are dropped.
-        for (const group of groups) this.services.reads.invalidate(group);
+        for (const group of groups) this.services.changed(group);
       }
     });
   }
