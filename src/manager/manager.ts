@@ -57,7 +57,7 @@ import {
   resolveManagerOptions,
 } from './manager-options.js';
 import { type ManagerServices, openServices } from './manager-services.js';
-import { type ManagerState, nextState } from './manager-state.js';
+import { type ManagerState, managerLifecycle } from './manager-state.js';
 import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
 import { specFromRevision } from './spec-codec.js';
@@ -73,7 +73,7 @@ const STANDBY_VIEW_REFRESH_MS = 5000;
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
  * Serves the HTTP API all the time; a standby answers reads and forwards writes to the leader.
  *
- * Lifecycle: `create()` binds the API (state `initialized`) → `start()` (`running`) →
+ * Lifecycle: `create()` binds the API (state `created`) → `start()` (`running`) →
  * `stop()` (`stopping` → `stopped`). Instances keep running when a manager stops.
  */
 export class Manager implements ManagerApi {
@@ -86,7 +86,7 @@ export class Manager implements ManagerApi {
   private describersValue: PluginDescribers | undefined;
   private countedResolverValue: PluginResolver | undefined;
   private readonly stopController = new AbortController();
-  private current: ManagerState = 'initialized';
+  private readonly lifecycle = managerLifecycle();
   private session: LeaderSession | undefined;
   private loop: Promise<void> | undefined;
   private api: ApiServer | undefined;
@@ -160,7 +160,7 @@ export class Manager implements ManagerApi {
   }
 
   get state(): ManagerState {
-    return this.current;
+    return this.lifecycle.state;
   }
 
   get name(): string {
@@ -207,7 +207,7 @@ export class Manager implements ManagerApi {
 
   /** Stops every controller, resigns, closes the API. Instances keep running by design. */
   async stop(): Promise<void> {
-    if (this.current === 'stopped' || this.current === 'stopping') return;
+    if (this.state === 'stopped' || this.state === 'stopping') return;
     this.transition('stopping');
     this.stopController.abort(new TendError('unavailable', 'manager stopping'));
     await this.loop;
@@ -528,6 +528,6 @@ export class Manager implements ManagerApi {
   }
 
   private transition(next: ManagerState): void {
-    this.current = nextState(this.current, next);
+    this.lifecycle.to(next);
   }
 }
