@@ -1,6 +1,6 @@
 import { appendFile, open, rename, stat } from 'node:fs/promises';
 import type { AuditEntry } from '../api/index.js';
-import { errorCode, readFileIfExists } from '../lib/index.js';
+import { errorCode, readFileIfExists, SerialQueue } from '../lib/index.js';
 
 export type { AuditEntry } from '../api/index.js';
 
@@ -19,7 +19,7 @@ export class AuditLog {
   private readonly file: string | undefined;
   private readonly maxBytes: number;
   private readonly memory: AuditEntry[] = [];
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: AuditLogOptions = {}) {
     this.file = options.file;
@@ -27,14 +27,12 @@ export class AuditLog {
   }
 
   append(entry: AuditEntry): Promise<void> {
-    const run = this.queue.then(() => this.write(entry));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.write(entry));
   }
 
   /** The newest `limit` entries, oldest first. */
   async recent(limit: number): Promise<AuditEntry[]> {
-    await this.queue;
+    await this.queue.idle();
     if (this.file === undefined) return this.memory.slice(-limit);
     const text = (await readFileIfExists(this.file)) ?? '';
     const lines = text.split('\n').filter((line) => line !== '');

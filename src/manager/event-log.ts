@@ -1,6 +1,6 @@
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, readFileIfExists, silentLogger } from '../lib/index.js';
+import { type Logger, readFileIfExists, SerialQueue, silentLogger } from '../lib/index.js';
 import type { GroupEvent } from '../spi/index.js';
 import { type EventQuery, EventRing, type SequencedEvent } from './event-ring.js';
 
@@ -31,7 +31,7 @@ export class EventLog {
   private handle: FileHandle | undefined;
   private linesInSegment = 0;
   private nextSeq = 1;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(options: EventLogOptions) {
     this.ring = new EventRing({ capacity: options.capacity });
@@ -74,13 +74,13 @@ export class EventLog {
   /** Waits for queued appends and closes the file. */
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.queue;
+    await this.queue.idle();
     await this.handle?.close();
     this.handle = undefined;
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
+    this.queue.run(task).catch((error: unknown) => {
       // The in-memory copy still serves readers; only the restart copy misses this event.
       this.log.warn('event not persisted', { error: String(error) });
     });

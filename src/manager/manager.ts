@@ -5,7 +5,7 @@ import {
   type PluginLimiter,
   type RollbackNotice,
 } from '../group/index.js';
-import { type Logger, within } from '../lib/index.js';
+import { KeyedSerial, type Logger, within } from '../lib/index.js';
 import {
   type GroupEvent,
   type GroupId,
@@ -47,7 +47,6 @@ import {
   setPaused,
   undoRollout,
 } from './group-operations.js';
-import { GroupWrites } from './group-writes.js';
 import { instrumentResolver, observedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
 import { pluginForInstance } from './logs-plugin.js';
@@ -79,8 +78,11 @@ const STANDBY_VIEW_REFRESH_MS = 5000;
 export class Manager implements ManagerApi {
   private readonly options: ResolvedManagerOptions;
   private readonly log: Logger;
-  /** One write queue per group (group-writes.ts): a slow write never holds another group's. */
-  private readonly writes = new GroupWrites();
+  /**
+   * One write queue per group: two commits for a group never interleave, and a long `destroy`
+   * of one group never holds `pause` (the emergency brake) or any write of another group.
+   */
+  private readonly writes = new KeyedSerial();
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
   private describersValue: PluginDescribers | undefined;
@@ -400,7 +402,7 @@ export class Manager implements ManagerApi {
     };
   }
 
-  /** Runs a write on the leader, one at a time per group it names (group-writes.ts). */
+  /** Runs a write on the leader, one at a time per group it names (KeyedSerial). */
   private write<T>(
     groups: readonly GroupId[],
     operation: (ctx: OperationsContext) => Promise<T>,
