@@ -1,4 +1,5 @@
 import { appendFile, open, rename, stat } from 'node:fs/promises';
+import { z } from 'zod';
 import type { AuditEntry } from '../api/index.js';
 import { errorCode, readFileIfExists, SerialQueue } from '../lib/index.js';
 
@@ -38,9 +39,10 @@ export class AuditLog {
     const lines = text.split('\n').filter((line) => line !== '');
     return lines.slice(-limit).flatMap((line) => {
       try {
-        return [JSON.parse(line) as AuditEntry];
+        const parsed = auditEntry.safeParse(JSON.parse(line));
+        return parsed.success ? [parsed.data] : [];
       } catch {
-        return []; // a torn last line after a crash
+        return []; // a torn last line after a crash, or a line that is not an entry
       }
     });
   }
@@ -66,3 +68,18 @@ export class AuditLog {
     await (await open(file, 'a', 0o600)).close();
   }
 }
+
+/** The audit file is a trust boundary (torn by a crash, edited by hand): only entries come back. */
+const auditEntry: z.ZodType<AuditEntry> = z.object({
+  at: z.string(),
+  who: z.string(),
+  role: z.string(),
+  what: z.string(),
+  action: z.string().exactOptional(),
+  group: z.string().exactOptional(),
+  revision: z.number().exactOptional(),
+  target: z.string().exactOptional(),
+  result: z.enum(['ok', 'error']),
+  kind: z.string().exactOptional(),
+  forwardedTo: z.string().exactOptional(),
+});

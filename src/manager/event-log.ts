@@ -1,7 +1,8 @@
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { type Logger, readFileIfExists, SerialQueue, silentLogger } from '../lib/index.js';
-import type { GroupEvent } from '../spi/index.js';
+import type { GroupEvent, GroupEventType, GroupId, InstanceId, JsonValue } from '../spi/index.js';
 import { type EventQuery, EventRing, type SequencedEvent } from './event-ring.js';
 
 export interface EventLogOptions {
@@ -114,14 +115,28 @@ export class EventLog {
   }
 }
 
+/**
+ * A stored event as far as readers rely on it. The file is a trust boundary (a crash tears a
+ * line, a person edits it): a line that is not such an event is left out, not believed.
+ */
+const text = <T>() => z.custom<T>((value) => typeof value === 'string');
+const storedEvent: z.ZodType<SequencedEvent> = z.object({
+  seq: z.number(),
+  // Kept as written: a newer manager's event types are still shown, not dropped.
+  type: text<GroupEventType>(),
+  groupId: text<GroupId>(),
+  message: z.string(),
+  at: z.number(),
+  instanceId: text<InstanceId>().exactOptional(),
+  data: z.record(z.string(), z.custom<JsonValue>()).exactOptional(),
+});
+
 function parseLines(text: string): SequencedEvent[] {
   return text.split('\n').flatMap((line) => {
     if (line === '') return [];
     try {
-      const value = JSON.parse(line) as Partial<SequencedEvent>;
-      const ok =
-        typeof value.seq === 'number' && typeof value.type === 'string' && typeof value.at === 'number';
-      return ok ? [value as SequencedEvent] : [];
+      const parsed = storedEvent.safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
     } catch {
       return []; // a torn last line after a crash
     }
