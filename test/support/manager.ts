@@ -19,8 +19,10 @@ export interface ManagerProcessOptions {
   stateDir: string;
   storeDir?: string;
   pluginDir?: string;
-  store?: 'file' | 'etcd';
-  leadership?: 'static' | 'file' | 'etcd';
+  store?: 'file' | 'etcd' | 'swarm';
+  leadership?: 'static' | 'file' | 'etcd' | 'swarm';
+  /** The local engine's socket path, for swarm leadership and store (`--docker-host`). */
+  dockerSocket?: string;
   leaderFile?: string;
   etcdEndpoints?: readonly string[];
   etcdPrefix?: string;
@@ -157,6 +159,7 @@ function upArgs(o: ManagerProcessOptions): string[] {
   args.push('--plugin-dir', o.pluginDir ?? join(o.dir, `plugins-${o.name}`));
   args.push('--leadership', o.leadership ?? 'static');
   if (o.leaderFile !== undefined) args.push('--leader-file', o.leaderFile);
+  if (o.dockerSocket !== undefined) args.push('--docker-host', `unix://${o.dockerSocket}`);
   if (o.etcdEndpoints !== undefined) args.push('--etcd-endpoints', o.etcdEndpoints.join(','));
   if (o.etcdPrefix !== undefined) args.push('--etcd-prefix', o.etcdPrefix);
   if (o.leaseTtlSeconds !== undefined) args.push('--lease-ttl', String(o.leaseTtlSeconds));
