@@ -8,8 +8,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { e2eWorkspace, eventually, liveInstances, ManagerProcess } from '../support/manager.js';
-import { type SwarmEngine, startSwarm, swarmSkipReason, type TestSwarm } from '../support/swarm.js';
+import { e2eWorkspace, eventually, liveInstances, type ManagerProcess } from '../support/manager.js';
+import {
+  rejoined,
+  type SwarmEngine,
+  startSwarm,
+  startTendBeside,
+  swarmSkipReason,
+  type TestSwarm,
+} from '../support/swarm.js';
 
 const GROUP = 'ha';
 const SIZE = 3;
@@ -82,17 +89,7 @@ describe('three tend up managers on a real swarm (--leadership swarm --store swa
   before(async () => {
     swarm = await startSwarm({ managers: 3 });
     workspace = await e2eWorkspace('swarm-ha');
-    for (const engine of swarm.engines) {
-      const manager = await ManagerProcess.start({
-        name: `tend-${engine.name}`,
-        dir: workspace.dir,
-        stateDir: workspace.stateDir,
-        store: 'swarm',
-        leadership: 'swarm',
-        dockerSocket: engine.socketPath,
-        tickIntervalMs: 200,
-      });
-      workspace.managers.push(manager);
+    for (const [engine, manager] of await startTendBeside(swarm, workspace, 200)) {
       beside.set(engine.name, manager);
     }
   });
@@ -210,20 +207,7 @@ describe('three tend up managers on a real swarm (--leadership swarm --store swa
 
       // The old engine comes back: it rejoins the swarm as a manager, and its Tend is a standby.
       await raftLeader.start();
-      const oldNode = await raftLeader.nodeId();
-      await eventually(
-        'the old engine to rejoin as a reachable manager',
-        async () => {
-          const node = (await newRaftLeader.docker.getNode(oldNode).inspect()) as {
-            Status?: { State?: string };
-            ManagerStatus?: { Reachability?: string; Leader?: boolean };
-          };
-          return node.Status?.State === 'ready' && node.ManagerStatus?.Reachability === 'reachable'
-            ? true
-            : undefined;
-        },
-        { attempts: 1200, intervalMs: 250 },
-      );
+      await rejoined(raftLeader, newRaftLeader);
       await eventually('the old Tend to answer as a standby', async () =>
         (await first.client.leader()).self.role === 'standby' ? true : undefined,
       );

@@ -10,7 +10,7 @@ import { existsSync, openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { isAlive } from './manager.js';
+import { eventually, isAlive, ManagerProcess } from './manager.js';
 import { type NetnsHost, type NetnsHosts, netnsSkipReason, startNetnsHosts } from './netns-hosts.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
@@ -265,4 +265,49 @@ function netnsPids(netns: string): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * One `tend up --leadership swarm --store swarm` beside each engine (talking to it alone), as
+ * InfraKit ran one beside each swarm manager; they share only `dir` (admin token) and the
+ * process plugin's `stateDir`. Each is pushed onto `managers` (for the workspace's cleanup).
+ */
+export async function startTendBeside(
+  swarm: TestSwarm,
+  workspace: { dir: string; stateDir: string; managers: ManagerProcess[] },
+  tickIntervalMs: number,
+): Promise<Map<SwarmEngine, ManagerProcess>> {
+  const beside = new Map<SwarmEngine, ManagerProcess>();
+  for (const engine of swarm.engines) {
+    const manager = await ManagerProcess.start({
+      name: `tend-${engine.name}`,
+      dir: workspace.dir,
+      stateDir: workspace.stateDir,
+      store: 'swarm',
+      leadership: 'swarm',
+      dockerSocket: engine.socketPath,
+      tickIntervalMs,
+    });
+    workspace.managers.push(manager);
+    beside.set(engine, manager);
+  }
+  return beside;
+}
+
+/** Waits until `engine` is back in the swarm as a ready, reachable manager (asked of `via`). */
+export async function rejoined(engine: SwarmEngine, via: SwarmEngine): Promise<void> {
+  const id = await engine.nodeId();
+  await eventually(
+    `${engine.name} to rejoin the swarm as a reachable manager`,
+    async () => {
+      const node = (await via.docker.getNode(id).inspect()) as {
+        Status?: { State?: string };
+        ManagerStatus?: { Reachability?: string };
+      };
+      return node.Status?.State === 'ready' && node.ManagerStatus?.Reachability === 'reachable'
+        ? true
+        : undefined;
+    },
+    { attempts: 1200, intervalMs: 250 },
+  );
 }
