@@ -303,3 +303,28 @@ export function runCli(
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** A workspace with one `tend up` (file store, static leadership) that leads. */
+export async function e2eManager(
+  prefix: string,
+  tickIntervalMs = 250,
+): Promise<{ workspace: Awaited<ReturnType<typeof e2eWorkspace>>; manager: ManagerProcess }> {
+  const workspace = await e2eWorkspace(prefix);
+  const manager = await ManagerProcess.start({
+    name: prefix,
+    dir: workspace.dir,
+    stateDir: workspace.stateDir,
+    tickIntervalMs,
+  });
+  workspace.managers.push(manager);
+  await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
+  return { workspace, manager };
+}
+
+/** `tend apply -f FILE` against `manager`, waiting up to `timeout`; throws with its output if it fails. */
+export async function cliApply(manager: ManagerProcess, file: string, timeout = '8m'): Promise<void> {
+  const result = await runCli(['apply', '-f', file, '--manager', manager.url, '--timeout', timeout], {
+    TEND_TOKEN: manager.token,
+  });
+  if (result.code !== 0) throw new Error(`tend apply failed:\n${result.stdout}\n${result.stderr}`);
+}

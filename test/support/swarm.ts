@@ -168,6 +168,52 @@ export function engineInitLines(hosts: readonly NetnsHost[], dir: string): strin
   ];
 }
 
+/**
+ * A `tend apply` spec of one group of swarm nodes on the `process` plugin: each instance starts an
+ * engine on a free one of `spare` (engineInitLines), the swarm flavor joins it with `role`
+ * through `managers` (Engine API endpoints), and it then lives on as a host would.
+ */
+export function swarmGroupYaml(o: {
+  group: string;
+  /** YAML flow mapping: `{ size: 3 }` or `{ logicalIds: [a, b, c] }`. */
+  allocation: string;
+  role: 'worker' | 'manager';
+  managers: readonly string[];
+  spare: readonly NetnsHost[];
+  dir: string;
+  version: string;
+}): string {
+  const lines = (list: readonly string[]) =>
+    list.map((l) => `                  - ${JSON.stringify(l)}`).join('\n');
+  return `
+groups:
+  - id: ${o.group}
+    allocation: ${o.allocation}
+    instance: { plugin: process }
+    flavor:
+      plugin: combo
+      properties:
+        flavors:
+          - plugin: vanilla
+            properties:
+              init:
+${lines(engineInitLines(o.spare, o.dir))}
+          - plugin: swarm
+            properties:
+              role: ${o.role}
+              managers: [${o.managers.map((m) => JSON.stringify(m)).join(', ')}]
+              drainTimeout: 30s
+          - plugin: vanilla
+            properties:
+              init:
+${lines([`echo "${o.role} ${o.version}"`, ...engineKeepAliveLines])}
+    # grace covers an engine start and join on a loaded machine; heal times printed after an
+    # engine kill include whatever is left of it.
+    health: { grace: 90s, unhealthyAfter: 2s, maxInFlight: 1 }
+    update: { maxSurge: 0, maxUnavailable: 1, healthyFor: 2s, timeout: 10m, onFailure: pause }
+`;
+}
+
 /** After the join: the instance lives on when its engine dies, as a host would (health says down). */
 export const engineKeepAliveLines = [
   'echo "engine $engine on $name running"',
@@ -238,21 +284,26 @@ export async function makeEngine(host: NetnsHost, dir: string): Promise<SwarmEng
     },
     kill: async () => {
       const main = pid();
-      const sshd = host.sshdPid();
-      for (const p of netnsPids(host.netns)) {
-        if (p === sshd) continue;
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killHostProcesses(host);
       if (main !== undefined) {
         for (let i = 0; i < 400 && isAlive(main); i++) await new Promise((r) => setTimeout(r, 25));
       }
       child = undefined;
     },
   };
+}
+
+/** SIGKILL to every process in the host's namespace but its sshd listener: a host crash, minus sshd. */
+export function killHostProcesses(host: NetnsHost): void {
+  const sshd = host.sshdPid();
+  for (const p of netnsPids(host.netns)) {
+    if (p === sshd) continue;
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** Every process in the namespace, except the sshd listener's sessions are included too. */
