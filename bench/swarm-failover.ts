@@ -91,7 +91,9 @@ async function runSwarmFailovers(runs: number): Promise<SwarmRun[]> {
 const swarmRuns = await runSwarmFailovers(RUNS);
 printRuns('swarm failover: kill -9 of the Raft leader’s engine → the Tend beside the new leader', swarmRuns);
 const raftMedianMs = summarize(swarmRuns.map((r) => ({ ...r, electedMs: r.raftMs }))).electedMedianMs;
-console.log(`median: a new Raft leader named ${raftMedianMs} ms after the kill`);
+console.log(
+  `a new Raft leader named, ms after the kill: ${swarmRuns.map((r) => Math.round(r.raftMs)).join(', ')} (median ${raftMedianMs})`,
+);
 const swarm = summarize(swarmRuns);
 
 const etcdRuns = ETCD_RUNS > 0 ? await runEtcdFailovers(ETCD_RUNS, ETCD_LEASE_TTL_SECONDS) : [];
