@@ -10,6 +10,7 @@
 // SwarmKit's fixed 10 ticks of 1 s (it takes no election-tick setting), so that is the floor.
 import { e2eWorkspace, eventually } from '../test/support/manager.js';
 import {
+  leaderOtherThan,
   rejoined,
   type SwarmEngine,
   startSwarm,
@@ -42,8 +43,7 @@ interface SwarmRun extends FailoverRun {
 
 /** Kill → a surviving engine names a leader other than `killed`; resolves with the ms since `t0`. */
 async function raftElected(swarm: TestSwarm, killed: SwarmEngine, t0: number): Promise<number> {
-  // Right after the kill a follower may still name the dead leader.
-  while ((await swarm.leader()) === killed) await new Promise((r) => setTimeout(r, 50));
+  await leaderOtherThan(swarm, killed);
   return performance.now() - t0;
 }
 

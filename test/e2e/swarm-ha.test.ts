@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eWorkspace, eventually, liveInstances, type ManagerProcess } from '../support/manager.js';
 import {
+  leaderOtherThan,
   rejoined,
   type SwarmEngine,
   startSwarm,
@@ -166,8 +167,7 @@ describe('three tend up managers on a real swarm (--leadership swarm --store swa
       assert.ok(freshLeft < atKill.length, 'the rollout was not half done at the kill');
       t.diagnostic(`killed ${raftLeader.name}'s engine with ${updated.length} of ${SIZE} updated`);
 
-      const newRaftLeader = await swarm.leader();
-      assert.notEqual(newRaftLeader, raftLeader);
+      const newRaftLeader = await leaderOtherThan(swarm, raftLeader);
       const second = tendOf(newRaftLeader);
       await eventually(
         'the Tend beside the new Raft leader to lead',

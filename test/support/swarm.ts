@@ -345,6 +345,15 @@ export async function startTendBeside(
   return beside;
 }
 
+/** The Raft leader once it is not `killed` (right after a kill a follower may still name it). */
+export async function leaderOtherThan(swarm: TestSwarm, killed: SwarmEngine): Promise<SwarmEngine> {
+  for (;;) {
+    const leader = await swarm.leader();
+    if (leader !== killed) return leader;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Waits until `engine` is back in the swarm as a ready, reachable manager (asked of `via`). */
 export async function rejoined(engine: SwarmEngine, via: SwarmEngine): Promise<void> {
   const id = await engine.nodeId();
