@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import {
   type Clock,
   type Cluster,
@@ -23,6 +23,12 @@ import { campaignCancelled, type HeldTerm, OwnTerms } from './term.js';
 export interface SwarmLeadershipOptions {
   /** The local engine: this manager may lead only while that engine's node is the Raft leader. */
   docker: Docker;
+  /**
+   * Client for the node event stream, which is long-lived and often idle, so it must have no idle
+   * timeout (a client's `timeout` is one: the stream would break, and the term end, after that
+   * long without a node event). Default: a client without one on `docker`'s socket.
+   */
+  events?: Docker;
   name: string;
   address?: string;
   /** Cluster spec label holding the seat (default `tend.leader`); all candidates must agree. */
@@ -53,6 +59,7 @@ export interface SwarmLeadershipOptions {
  */
 export class SwarmLeadership implements Leadership {
   private readonly docker: Docker;
+  private readonly events: Docker;
   private readonly name: string;
   private readonly address: string | undefined;
   private readonly label: string;
@@ -66,6 +73,7 @@ export class SwarmLeadership implements Leadership {
 
   constructor(options: SwarmLeadershipOptions) {
     this.docker = options.docker;
+    this.events = options.events ?? untimedClient(options.docker);
     this.name = options.name;
     this.address = options.address;
     this.label = options.seatLabel ?? 'tend.leader';
@@ -202,7 +210,7 @@ export class SwarmLeadership implements Leadership {
     const lost = (why: string) => {
       if (!stopped) term.end(`term ${term.epoch} lost: engine event stream ${why}`);
     };
-    this.docker
+    this.events
       .getEvents({ filters: { type: ['node'] } })
       .then((s) => {
         stream = s;
@@ -234,4 +242,10 @@ export class SwarmLeadership implements Leadership {
       this.logger.warn('could not release the seat', { error: String(error) });
     }
   }
+}
+
+/** A client on the same engine socket as `docker` but with no idle timeout (for event streams). */
+function untimedClient(docker: Docker): Docker {
+  const socketPath = (docker as unknown as { modem?: { socketPath?: unknown } }).modem?.socketPath;
+  return typeof socketPath === 'string' ? new Docker({ socketPath }) : docker;
 }

@@ -86,7 +86,7 @@ export async function runTerm(session: LeaderSession, term: LeaderTerm, hooks: T
     hooks.onEnded(active);
     await session.stop();
     if (!term.signal.aborted) await term.resign().catch(() => undefined);
-    hooks.logger.info('stepped down', { epoch: term.epoch });
+    hooks.logger.info('stepped down', { epoch: term.epoch, reason: abortReason(term.signal) });
   }
   return clean;
 }
@@ -105,4 +105,11 @@ export function leaderChangedEvent(
     at,
     data: { leader: name, epoch, change },
   };
+}
+
+/** Why a term's signal aborted, for the log (the backend's own words: deposed, lease, engine…). */
+function abortReason(signal: AbortSignal): string | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason);
 }

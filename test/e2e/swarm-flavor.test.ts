@@ -4,7 +4,6 @@
 // joins with the token the flavor fetched. Kill a worker's engine: replaced, the new node joins,
 // the dead node is removed. A rolling update drains each node before it is destroyed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,11 +11,11 @@ import { createSwarmFlavor, type SwarmNode } from '../../src/plugins/flavor/swar
 import { createDockerSwarmGateway } from '../../src/plugins/flavor/swarm/swarm-gateway.js';
 import type { FlavorPlugin, JsonValue } from '../../src/spi/index.js';
 import { runFlavorPluginContract } from '../support/contract/plugin-contract.js';
-import { e2eWorkspace, eventually, ManagerProcess, runCli } from '../support/manager.js';
+import { cliApply, e2eManager, eventually, type ManagerProcess } from '../support/manager.js';
 import {
-  engineInitLines,
-  engineKeepAliveLines,
+  killHostProcesses,
   startSwarm,
+  swarmGroupYaml,
   swarmSkipReason,
   type TestSwarm,
 } from '../support/swarm.js';
@@ -45,38 +44,15 @@ function bound(role: 'worker' | 'manager'): FlavorPlugin {
 
 function specYaml(version: string): string {
   const s = live();
-  const spare = s.hosts.hosts.slice(s.engines.length);
-  const lines = (list: readonly string[]) =>
-    list.map((l) => `                  - ${JSON.stringify(l)}`).join('\n');
-  return `
-groups:
-  - id: ${group}
-    allocation: { size: 3 }
-    instance: { plugin: process }
-    flavor:
-      plugin: combo
-      properties:
-        flavors:
-          - plugin: vanilla
-            properties:
-              init:
-${lines(engineInitLines(spare, s.hosts.dir))}
-          - plugin: swarm
-            properties:
-              role: worker
-              managers: [${managerSockets()
-                .map((m) => JSON.stringify(m))
-                .join(', ')}]
-              drainTimeout: 30s
-          - plugin: vanilla
-            properties:
-              init:
-${lines([`echo "worker ${version}"`, ...engineKeepAliveLines])}
-    # grace covers an engine start and join on a loaded machine; the heal time printed after the
-    # engine kill includes whatever is left of it.
-    health: { grace: 90s, unhealthyAfter: 2s, maxInFlight: 1 }
-    update: { maxSurge: 0, maxUnavailable: 1, healthyFor: 2s, timeout: 10m, onFailure: pause }
-`;
+  return swarmGroupYaml({
+    group,
+    allocation: '{ size: 3 }',
+    role: 'worker',
+    managers: managerSockets(),
+    spare: s.hosts.hosts.slice(s.engines.length),
+    dir: s.hosts.dir,
+    version,
+  });
 }
 
 async function nodes(): Promise<SwarmNode[]> {
@@ -91,30 +67,19 @@ async function readyWorkers(count: number): Promise<SwarmNode[] | undefined> {
 }
 
 describe('swarm flavor on a real swarm', { skip: swarmSkipReason() }, () => {
-  let workspace: Awaited<ReturnType<typeof e2eWorkspace>>;
+  let workspace: Awaited<ReturnType<typeof e2eManager>>['workspace'];
   let manager: ManagerProcess;
   let specFile = '';
 
   const apply = async (version: string) => {
     await writeFile(specFile, specYaml(version));
-    const result = await runCli(['apply', '-f', specFile, '--manager', manager.url, '--timeout', '8m'], {
-      TEND_TOKEN: manager.token,
-    });
-    assert.equal(result.code, 0, `tend apply failed:\n${result.stdout}\n${result.stderr}`);
+    await cliApply(manager, specFile);
   };
 
   before(async () => {
     swarm = await startSwarm({ managers: 3, spareHosts: 5 });
-    workspace = await e2eWorkspace('swarm-flavor');
+    ({ workspace, manager } = await e2eManager('swarm-flavor'));
     specFile = join(workspace.dir, 'workers.yaml');
-    manager = await ManagerProcess.start({
-      name: 'swarm-flavor',
-      dir: workspace.dir,
-      stateDir: workspace.stateDir,
-      tickIntervalMs: 250,
-    });
-    workspace.managers.push(manager);
-    await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
   });
 
   after(async () => {
@@ -146,7 +111,7 @@ describe('swarm flavor on a real swarm', { skip: swarmSkipReason() }, () => {
     const host = live().hosts.hosts.find((h) => h.name === victim.hostname);
     assert.ok(host, `no test host named ${victim.hostname}`);
     const killedAt = performance.now();
-    killEngine(host.netns);
+    killHostProcesses(host);
     const healed = await eventually(
       '3 ready workers again, the dead node gone',
       async () => {
@@ -192,28 +157,6 @@ describe('swarm flavor on a real swarm', { skip: swarmSkipReason() }, () => {
     }
   });
 });
-
-/** SIGKILL to everything in the host's namespace but its sshd: the engine and its containerd. */
-function killEngine(netns: string): void {
-  const pids = execFileSync('/usr/sbin/ip', ['netns', 'pids', netns], { encoding: 'utf8' })
-    .split('\n')
-    .map(Number)
-    .filter((p) => Number.isInteger(p) && p > 0);
-  for (const pid of pids) {
-    let comm = '';
-    try {
-      comm = execFileSync('cat', [`/proc/${pid}/comm`], { encoding: 'utf8' }).trim();
-    } catch {
-      continue;
-    }
-    if (comm === 'sshd') continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
 
 interface NodeEvent {
   id: string;

@@ -24,8 +24,10 @@ export interface ManagerProcessOptions {
   stateDir: string;
   storeDir?: string;
   pluginDir?: string;
-  store?: 'file' | 'etcd';
-  leadership?: 'static' | 'file' | 'etcd';
+  store?: 'file' | 'etcd' | 'swarm';
+  leadership?: 'static' | 'file' | 'etcd' | 'swarm';
+  /** The local engine's socket path, for swarm leadership and store (`--docker-host`). */
+  dockerSocket?: string;
   leaderFile?: string;
   etcdEndpoints?: readonly string[];
   etcdPrefix?: string;
@@ -158,6 +160,7 @@ function upArgs(o: ManagerProcessOptions): string[] {
   args.push('--plugin-dir', o.pluginDir ?? join(o.dir, `plugins-${o.name}`));
   args.push('--leadership', o.leadership ?? 'static');
   if (o.leaderFile !== undefined) args.push('--leader-file', o.leaderFile);
+  if (o.dockerSocket !== undefined) args.push('--docker-host', `unix://${o.dockerSocket}`);
   if (o.etcdEndpoints !== undefined) args.push('--etcd-endpoints', o.etcdEndpoints.join(','));
   if (o.etcdPrefix !== undefined) args.push('--etcd-prefix', o.etcdPrefix);
   if (o.leaseTtlSeconds !== undefined) args.push('--lease-ttl', String(o.leaseTtlSeconds));
@@ -300,4 +303,29 @@ export function runCli(
     });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A workspace with one `tend up` (file store, static leadership) that leads. */
+export async function e2eManager(
+  prefix: string,
+  tickIntervalMs = 250,
+): Promise<{ workspace: Awaited<ReturnType<typeof e2eWorkspace>>; manager: ManagerProcess }> {
+  const workspace = await e2eWorkspace(prefix);
+  const manager = await ManagerProcess.start({
+    name: prefix,
+    dir: workspace.dir,
+    stateDir: workspace.stateDir,
+    tickIntervalMs,
+  });
+  workspace.managers.push(manager);
+  await eventually('the manager to lead', async () => ((await manager.isLeader()) ? true : undefined));
+  return { workspace, manager };
+}
+
+/** `tend apply -f FILE` against `manager`, waiting up to `timeout`; throws with its output if it fails. */
+export async function cliApply(manager: ManagerProcess, file: string, timeout = '8m'): Promise<void> {
+  const result = await runCli(['apply', '-f', file, '--manager', manager.url, '--timeout', timeout], {
+    TEND_TOKEN: manager.token,
+  });
+  if (result.code !== 0) throw new Error(`tend apply failed:\n${result.stdout}\n${result.stderr}`);
 }

@@ -10,7 +10,7 @@ import { existsSync, openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { isAlive } from './manager.js';
+import { eventually, isAlive, ManagerProcess } from './manager.js';
 import { type NetnsHost, type NetnsHosts, netnsSkipReason, startNetnsHosts } from './netns-hosts.js';
 
 const DOCKERD = '/usr/sbin/dockerd';
@@ -168,6 +168,52 @@ export function engineInitLines(hosts: readonly NetnsHost[], dir: string): strin
   ];
 }
 
+/**
+ * A `tend apply` spec of one group of swarm nodes on the `process` plugin: each instance starts an
+ * engine on a free one of `spare` (engineInitLines), the swarm flavor joins it with `role`
+ * through `managers` (Engine API endpoints), and it then lives on as a host would.
+ */
+export function swarmGroupYaml(o: {
+  group: string;
+  /** YAML flow mapping: `{ size: 3 }` or `{ logicalIds: [a, b, c] }`. */
+  allocation: string;
+  role: 'worker' | 'manager';
+  managers: readonly string[];
+  spare: readonly NetnsHost[];
+  dir: string;
+  version: string;
+}): string {
+  const lines = (list: readonly string[]) =>
+    list.map((l) => `                  - ${JSON.stringify(l)}`).join('\n');
+  return `
+groups:
+  - id: ${o.group}
+    allocation: ${o.allocation}
+    instance: { plugin: process }
+    flavor:
+      plugin: combo
+      properties:
+        flavors:
+          - plugin: vanilla
+            properties:
+              init:
+${lines(engineInitLines(o.spare, o.dir))}
+          - plugin: swarm
+            properties:
+              role: ${o.role}
+              managers: [${o.managers.map((m) => JSON.stringify(m)).join(', ')}]
+              drainTimeout: 30s
+          - plugin: vanilla
+            properties:
+              init:
+${lines([`echo "${o.role} ${o.version}"`, ...engineKeepAliveLines])}
+    # grace covers an engine start and join on a loaded machine; heal times printed after an
+    # engine kill include whatever is left of it.
+    health: { grace: 90s, unhealthyAfter: 2s, maxInFlight: 1 }
+    update: { maxSurge: 0, maxUnavailable: 1, healthyFor: 2s, timeout: 10m, onFailure: pause }
+`;
+}
+
 /** After the join: the instance lives on when its engine dies, as a host would (health says down). */
 export const engineKeepAliveLines = [
   'echo "engine $engine on $name running"',
@@ -238,21 +284,26 @@ export async function makeEngine(host: NetnsHost, dir: string): Promise<SwarmEng
     },
     kill: async () => {
       const main = pid();
-      const sshd = host.sshdPid();
-      for (const p of netnsPids(host.netns)) {
-        if (p === sshd) continue;
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killHostProcesses(host);
       if (main !== undefined) {
         for (let i = 0; i < 400 && isAlive(main); i++) await new Promise((r) => setTimeout(r, 25));
       }
       child = undefined;
     },
   };
+}
+
+/** SIGKILL to every process in the host's namespace but its sshd listener: a host crash, minus sshd. */
+export function killHostProcesses(host: NetnsHost): void {
+  const sshd = host.sshdPid();
+  for (const p of netnsPids(host.netns)) {
+    if (p === sshd) continue;
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** Every process in the namespace, except the sshd listener's sessions are included too. */
@@ -265,4 +316,58 @@ function netnsPids(netns: string): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * One `tend up --leadership swarm --store swarm` beside each engine (talking to it alone), as
+ * InfraKit ran one beside each swarm manager; they share only `dir` (admin token) and the
+ * process plugin's `stateDir`. Each is pushed onto `managers` (for the workspace's cleanup).
+ */
+export async function startTendBeside(
+  swarm: TestSwarm,
+  workspace: { dir: string; stateDir: string; managers: ManagerProcess[] },
+  tickIntervalMs: number,
+): Promise<Map<SwarmEngine, ManagerProcess>> {
+  const beside = new Map<SwarmEngine, ManagerProcess>();
+  for (const engine of swarm.engines) {
+    const manager = await ManagerProcess.start({
+      name: `tend-${engine.name}`,
+      dir: workspace.dir,
+      stateDir: workspace.stateDir,
+      store: 'swarm',
+      leadership: 'swarm',
+      dockerSocket: engine.socketPath,
+      tickIntervalMs,
+    });
+    workspace.managers.push(manager);
+    beside.set(engine, manager);
+  }
+  return beside;
+}
+
+/** The Raft leader once it is not `killed` (right after a kill a follower may still name it). */
+export async function leaderOtherThan(swarm: TestSwarm, killed: SwarmEngine): Promise<SwarmEngine> {
+  for (;;) {
+    const leader = await swarm.leader();
+    if (leader !== killed) return leader;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until `engine` is back in the swarm as a ready, reachable manager (asked of `via`). */
+export async function rejoined(engine: SwarmEngine, via: SwarmEngine): Promise<void> {
+  const id = await engine.nodeId();
+  await eventually(
+    `${engine.name} to rejoin the swarm as a reachable manager`,
+    async () => {
+      const node = (await via.docker.getNode(id).inspect()) as {
+        Status?: { State?: string };
+        ManagerStatus?: { Reachability?: string };
+      };
+      return node.Status?.State === 'ready' && node.ManagerStatus?.Reachability === 'reachable'
+        ? true
+        : undefined;
+    },
+    { attempts: 1200, intervalMs: 250 },
+  );
 }

@@ -1,15 +1,23 @@
-import type { Clock, Logger } from '../../../lib/index.js';
+import { type Clock, KeyedSerial, type Logger } from '../../../lib/index.js';
 import { TendError } from '../../../spi/index.js';
 import { managers, parseLink, quorum, reachable } from './membership.js';
 import type { SwarmProperties } from './properties.js';
 import type { SwarmGateway, SwarmNode } from './swarm-gateway.js';
 
 /**
- * Per group, the manager last prepared and until when it may take to join. In memory only: after
- * a restart or failover the next prepare does not wait for a join it cannot know about, and the
- * quorum check still holds (it counts the managers the swarm reports).
+ * Per group, the manager last prepared and until when it may take to join, and the queue that
+ * makes prepares of one group's managers take turns. In memory only: after a restart or failover
+ * the next prepare does not wait for a join it cannot know about, and the quorum check still holds
+ * (it counts the managers the swarm reports).
  */
-export type PendingJoins = Map<string, { link: string; until: number }>;
+export interface PendingJoins {
+  last: Map<string, { link: string; until: number }>;
+  turns: KeyedSerial;
+}
+
+export function pendingJoins(): PendingJoins {
+  return { last: new Map(), turns: new KeyedSerial() };
+}
 
 /** Throws `conflict` unless the swarm keeps quorum with `target` no longer a manager. */
 export function assertDemotionKeepsQuorum(nodes: readonly SwarmNode[], target: SwarmNode): void {
@@ -33,28 +41,41 @@ export interface MakeRoomInput {
   group: string;
   member: string;
   link: string;
+  /** Between two looks at whether the previous manager has joined. */
+  pollMs: number;
   signal?: AbortSignal | undefined;
 }
 
 /**
- * Before a manager for `member` joins: refuses while the group's previous manager is still
- * joining (one at a time); demotes, and removes if dead, the member's old node (the old goes
- * before the new joins); refuses when the swarm would lack quorum should the newcomer never come up.
+ * Before a manager for `member` joins: waits until the group's previous manager (another
+ * provision) has joined, or its `joinTimeout` has passed: one join at a time, and a group's first
+ * managers, created side by side, queue here rather than fail. Then, in turn with the group's
+ * other prepares, demotes and (if dead) removes the member's old node — the old goes before the
+ * new joins — and refuses when the swarm would lack quorum should the newcomer never come up.
  */
 export async function makeRoomForManager(input: MakeRoomInput): Promise<void> {
-  const { gateway, logger, clock, pending, group, member, link, signal } = input;
-  let nodes = await gateway.nodes(signal);
-  const waiting = pending.get(group);
-  if (waiting !== undefined && waiting.link !== link && clock.now() < waiting.until) {
-    // Joined at all is enough: a newcomer that joined and died is replaced, not waited for.
-    const joined = nodes.some((n) => n.link === waiting.link);
-    if (!joined) {
-      throw new TendError(
-        'conflict',
-        `swarm flavor: manager ${waiting.link} was prepared but has not joined yet; managers join one at a time`,
-      );
-    }
+  const { clock, pending, group, link, signal } = input;
+  for (let waited = false; ; waited = true) {
+    const done = await pending.turns.run(group, async () => {
+      const nodes = await input.gateway.nodes(signal);
+      const previous = pending.last.get(group);
+      const free =
+        previous === undefined ||
+        previous.link === link ||
+        clock.now() >= previous.until ||
+        nodes.some((n) => n.link === previous.link); // joined at all: one that died is replaced
+      if (free) await makeRoomInTurn(input, nodes);
+      else if (!waited) input.logger.info('waiting for the previous manager to join', { group, link });
+      return free;
+    });
+    if (done) return;
+    await clock.sleep(input.pollMs, signal);
   }
+}
+
+async function makeRoomInTurn(input: MakeRoomInput, listed: SwarmNode[]): Promise<void> {
+  const { gateway, logger, clock, pending, group, member, link, signal } = input;
+  let nodes = listed;
   const olds = nodes.filter((n) => {
     const parsed = parseLink(n.link);
     return n.link !== link && n.role === 'manager' && parsed?.group === group && parsed.member === member;
@@ -79,7 +100,7 @@ export async function makeRoomForManager(input: MakeRoomInput): Promise<void> {
         `reachable, short of the ${quorum(size)} quorum needs if the new one does not come up`,
     );
   }
-  pending.set(group, { link, until: clock.now() + input.props.joinTimeout });
+  pending.last.set(group, { link, until: clock.now() + input.props.joinTimeout });
 }
 
 /**

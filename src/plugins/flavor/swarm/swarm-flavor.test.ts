@@ -189,11 +189,17 @@ describe('swarm flavor: managers keep quorum', () => {
       sequence: 0,
     });
     assert.ok(prepared.init.includes(FAKE_MANAGER_TOKEN));
-    await assert.rejects(
-      t.flavor.prepare(managerProps, spec('op-b', 'b'), abc, { group: 'g', sequence: 1 }),
-      (e: unknown) => TendError.is(e, 'conflict') && /one at a time/.test(e.message),
-    );
-    // A retry of the same provision is not "another" manager.
+    // b waits for a to join (as a group's first managers, all created at once, do), and c for b.
+    let bDone = false;
+    const b = t.flavor
+      .prepare(managerProps, spec('op-b', 'b'), abc, { group: 'g', sequence: 1 })
+      .finally(() => {
+        bDone = true;
+      });
+    const c = t.flavor.prepare(managerProps, spec('op-c', 'c'), abc, { group: 'g', sequence: 2 });
+    await t.clock.advance(30_000);
+    assert.equal(bDone, false, 'b prepared before a joined');
+    // A retry of the same provision is not "another" manager: it does not wait.
     await t.flavor.prepare(managerProps, spec('op-a', 'a'), abc, { group: 'g', sequence: 0 });
     t.swarm.add({
       id: 'node-a',
@@ -201,7 +207,12 @@ describe('swarm flavor: managers keep quorum', () => {
       link: prepared.tags[TAG_SWARM_LINK],
       manager: { reachability: 'reachable', leader: false, addr: '10.0.1.1:2377' },
     });
-    await t.flavor.prepare(managerProps, spec('op-b', 'b'), abc, { group: 'g', sequence: 1 });
+    const bPrepared = await onVirtualTime(t.clock, b);
+    // b never joins: c goes ahead once b's joinTimeout (1m) is up, not before.
+    const start = t.clock.now();
+    await onVirtualTime(t.clock, c);
+    assert.ok(t.clock.now() - start >= 60_000 - 30_000, `c waited ${t.clock.now() - start} ms`);
+    assert.ok(bPrepared.tags[TAG_SWARM_LINK]);
   });
 
   it('a member is replaced old-first: its dead node demoted and removed before the new one joins', async () => {

@@ -16,6 +16,7 @@ import {
   assertDemotionKeepsQuorum,
   makeRoomForManager,
   type PendingJoins,
+  pendingJoins,
 } from './manager-quorum.js';
 import { deadNodes, joinAddresses, makeLink, nodeHealth, nodeOf, parseLink } from './membership.js';
 import { parseSwarmProperties, type SwarmProperties } from './properties.js';
@@ -48,7 +49,7 @@ export function createSwarmFlavor(options: SwarmFlavorOptions = {}): FlavorPlugi
   const clock = options.clock ?? systemClock;
   const pollMs = options.pollMs ?? 500;
   const gateways = new Map<string, SwarmGateway>();
-  const pending: PendingJoins = new Map();
+  const pending: PendingJoins = pendingJoins();
   const gatewayFor = (props: SwarmProperties): SwarmGateway => {
     const key = props.managers.join(' ');
     let gateway = gateways.get(key);
@@ -117,6 +118,7 @@ export function createSwarmFlavor(options: SwarmFlavorOptions = {}): FlavorPlugi
           group: index.group,
           member,
           link,
+          pollMs,
           signal,
         });
         nodes = await gateway.nodes(signal);
