@@ -6,6 +6,7 @@ import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.j
 import { TendError } from '../spi/index.js';
 import type { ApplyView, CommitMeta, GroupDetail, LeaderView, OkView } from './api-types.js';
 import { groupSocketMetadata } from './group-socket-metadata.js';
+import { groupSocketUpdatable } from './group-socket-updatable.js';
 import { specFromRevision } from './spec-codec.js';
 
 /**
@@ -37,17 +38,21 @@ export interface GroupSocketOptions {
 }
 
 /**
- * Serves what InfraKit's manager served on its socket — `Group/0.1.0`, `Manager/0.1.0` and
- * `Metadata/0.1.0` — on a unix socket; returns the function that closes it.
+ * Serves what InfraKit v0.5's manager served on its socket — `Group/0.1.0`, `Manager/0.1.0`,
+ * `Metadata/0.1.0` and `Updatable/0.1.0` — plus InfraKit HEAD's `Group/0.1.1`, on a unix socket;
+ * returns the function that closes it.
  */
 export async function serveGroupSocket(options: GroupSocketOptions): Promise<() => Promise<void>> {
   const logger = options.logger.child({ component: 'group-socket' });
+  const group = groupPluginOf(options.manager, auditedBy(options.audit, logger));
+  const metadata = groupSocketMetadata(options.manager, options.name);
   const server = await servePlugin({
     dir: options.dir,
     name: options.name,
-    group: groupPluginOf(options.manager, auditedBy(options.audit, logger)),
+    group,
     manager: { isLeader: async () => options.manager.isLeader() },
-    metadata: groupSocketMetadata(options.manager, options.name),
+    metadata,
+    updatable: groupSocketUpdatable(options.manager, options.name, metadata, group),
     logger,
   });
   return () => server.close({ signal: AbortSignal.timeout(5000) });

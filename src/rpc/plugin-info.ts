@@ -1,5 +1,5 @@
 import type { JsonValue } from '../spi/index.js';
-import { API_VERSIONS, type PluginApiName } from './handshake.js';
+import { type PluginApiName, servedVersions } from './handshake.js';
 
 /** Where InfraKit clients read a plugin's description (`infrakit <plugin> info api`). */
 export const PLUGIN_INFO_PATH = '/info/api.json';
@@ -79,14 +79,16 @@ function belongsTo(api: PluginApiName, method: string): boolean {
  * methods with a zero-valued request and answer. `Vendor` is null: Tend's plugins name none.
  */
 export function pluginInfo(apis: readonly PluginApiName[], methods: readonly string[]): JsonValue {
-  const spec = (name: PluginApiName) => ({ Name: name, Version: API_VERSIONS[name] });
+  const specs = apis.flatMap((name) =>
+    servedVersions(name).map((version) => ({ Name: name, Version: version })),
+  );
   return {
     Vendor: null,
-    Implements: apis.map(spec),
-    Interfaces: apis.map((api) => ({
-      ...spec(api),
+    Implements: specs,
+    Interfaces: specs.map((spec) => ({
+      ...spec,
       Methods: methods
-        .filter((method) => belongsTo(api, method))
+        .filter((method) => belongsTo(spec.Name, method))
         .map((method) => {
           const example = EXAMPLES[method] ?? { params: {}, result: {} };
           return {
