@@ -12,8 +12,8 @@ import { connectGroupPlugin } from '../src/rpc/index.js';
 import { groupId } from '../src/spi/index.js';
 import { MemoryStore } from '../src/store/index.js';
 
-const GROUPS = 4;
-const SIZE = 25;
+export const GROUPS = 4;
+export const SIZE = 25;
 const WARMUP = 50;
 
 export interface GroupSocketResult {
@@ -66,7 +66,8 @@ export async function benchGroupSocket(calls = 1000): Promise<GroupSocketResult[
   }
 }
 
-async function rate(calls: number, call: () => Promise<void>): Promise<number> {
+/** Calls per second of `call`, one at a time, after a warm-up. */
+export async function rate(calls: number, call: () => Promise<void>): Promise<number> {
   for (let i = 0; i < WARMUP; i++) await call();
   const started = performance.now();
   for (let i = 0; i < calls; i++) await call();

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../auth/index.js';
 import { fromInfraKitGroup, specToDocument, toInfraKitGroup } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import { servePlugin } from '../rpc/index.js';
-import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.js';
+import type { GroupId, GroupPlugin, GroupSpec, InstanceId, JsonValue } from '../spi/index.js';
 import { TendError } from '../spi/index.js';
 import type { ApplyView, CommitMeta, GroupDetail, LeaderView, OkView } from './api-types.js';
 import { groupSocketMetadata } from './group-socket-metadata.js';
@@ -88,6 +88,16 @@ function auditedBy(append: (entry: AuditEntry) => Promise<void>, logger: Logger)
 
 /** InfraKit's Group service in terms of the manager's own operations, called in-process. */
 export function groupPluginOf(manager: GroupSocketManager, audited: Audited): GroupPlugin {
+  // A spec is never changed in place (a commit makes a new one), so its InfraKit form is made once.
+  const infraKitForms = new WeakMap<GroupSpec, JsonValue>();
+  const infraKitProperties = (spec: GroupSpec): JsonValue => {
+    let properties = infraKitForms.get(spec);
+    if (properties === undefined) {
+      properties = toInfraKitGroup(spec).Properties;
+      infraKitForms.set(spec, properties);
+    }
+    return properties;
+  };
   return {
     commitGroup: (spec, pretend) => {
       const parsed = fromInfraKitGroup(
@@ -113,7 +123,7 @@ export function groupPluginOf(manager: GroupSocketManager, audited: Audited): Gr
       return { instances: [...status.instances], converged: status.phase === 'converged' };
     },
     inspectGroups: async () =>
-      (await manager.specs()).map((spec) => ({ id: spec.id, properties: toInfraKitGroup(spec).Properties })),
+      (await manager.specs()).map((spec) => ({ id: spec.id, properties: infraKitProperties(spec) })),
     destroyInstances: async (id, instances) => {
       const reason = 'Group.DestroyInstances';
       await audited(reason, id, () => manager.destroyInstances(id, instances, { reason }));
