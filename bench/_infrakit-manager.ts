@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectGroupPlugin, JsonRpcClient } from '../src/rpc/index.js';
 import { groupId, type JsonObject } from '../src/spi/index.js';
-import { GROUPS, type GroupSocketResult, rate, SIZE } from './_group-socket.js';
+import { GROUPS, type GroupSocketResult, measureGroupPlugin, SIZE } from './_group-socket.js';
 
 export const INFRAKIT_BIN_ENV = 'TEND_BENCH_INFRAKIT_BIN';
 const BINARIES = ['manager', 'group', 'file', 'vanilla'] as const;
@@ -52,19 +52,7 @@ export async function benchInfraKitManager(calls = 1000): Promise<GroupSocketRes
     try {
       for (let g = 0; g < GROUPS; g++) await group.commitGroup(infraKitGroup(`g${g}`), false);
       await waitFor(async () => (await group.describeGroup(groupId('g1'))).instances.length === SIZE);
-      const inspect = await rate(calls, async () => {
-        const found = await group.inspectGroups();
-        if (found.length !== GROUPS) throw new Error(`expected ${GROUPS} groups, got ${found.length}`);
-      });
-      const describe = await rate(calls, async () => {
-        const found = await group.describeGroup(groupId('g1'));
-        if (found.instances.length !== SIZE) throw new Error(`expected ${SIZE} instances`);
-      });
-      const common = { groups: GROUPS, instancesPerGroup: SIZE, clients: 1 as const, calls };
-      return [
-        { method: 'Group.InspectGroups', ...common, callsPerSecond: inspect },
-        { method: 'Group.DescribeGroup', ...common, callsPerSecond: describe },
-      ];
+      return await measureGroupPlugin(group, calls);
     } finally {
       await group.close();
     }
