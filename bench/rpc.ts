@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { JsonRpcClient, RemoteInstancePlugin, servePlugin } from '../src/rpc/index.js';
 import { type InstanceDescription, type InstancePlugin, instanceId } from '../src/spi/index.js';
 import { benchGroupSocket } from './_group-socket.js';
-import { benchInfraKitManager, INFRAKIT_BIN_ENV, infraKitMissing } from './_infrakit-manager.js';
+import { benchInfraKitManager, infraKitMissing } from './_infrakit-manager.js';
 import { benchPluginServe } from './_plugin-serve.js';
 
 const SIZES = [1, 100, 1000] as const;
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
         `  ${r.method.padEnd(20)} ${String(r.callsPerSecond).padStart(9)} ${String(theirs ?? '-').padStart(22)} calls/s`,
       );
     }
-    if (missing !== undefined) console.log(`  InfraKit column skipped: ${missing} (${INFRAKIT_BIN_ENV})`);
+    if (missing !== undefined) console.log(`  InfraKit column skipped: ${missing}`);
     const served = await benchPluginServe();
     console.log('');
     console.log(`tend plugin serve process: DescribeInstances of ${served[0]?.instances} live processes`);
