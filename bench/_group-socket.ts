@@ -8,12 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StaticLeadership } from '../src/leadership/index.js';
 import { Manager } from '../src/manager/index.js';
 import { fakeControllers, fakeResolver, sampleSpec } from '../src/manager/testing/manager-fixtures.js';
-import { connectGroupPlugin } from '../src/rpc/index.js';
+import { connectGroupPlugin, type RemoteGroupPlugin } from '../src/rpc/index.js';
 import { groupId } from '../src/spi/index.js';
 import { MemoryStore } from '../src/store/index.js';
 
-const GROUPS = 4;
-const SIZE = 25;
+export const GROUPS = 4;
+export const SIZE = 25;
 const WARMUP = 50;
 
 export interface GroupSocketResult {
@@ -44,19 +44,7 @@ export async function benchGroupSocket(calls = 1000): Promise<GroupSocketResult[
     for (let g = 0; g < GROUPS; g++) await manager.apply(sampleSpec(`g${g}`, SIZE), {});
     const group = await connectGroupPlugin({ name: 'group', dir });
     try {
-      const inspect = await rate(calls, async () => {
-        const found = await group.inspectGroups();
-        if (found.length !== GROUPS) throw new Error(`expected ${GROUPS} groups, got ${found.length}`);
-      });
-      const describe = await rate(calls, async () => {
-        const found = await group.describeGroup(groupId('g1'));
-        if (found.instances.length !== SIZE) throw new Error(`expected ${SIZE} instances`);
-      });
-      const common = { groups: GROUPS, instancesPerGroup: SIZE, clients: 1 as const, calls };
-      return [
-        { method: 'Group.InspectGroups', ...common, callsPerSecond: inspect },
-        { method: 'Group.DescribeGroup', ...common, callsPerSecond: describe },
-      ];
+      return await measureGroupPlugin(group, calls);
     } finally {
       await group.close();
     }
@@ -66,6 +54,27 @@ export async function benchGroupSocket(calls = 1000): Promise<GroupSocketResult[
   }
 }
 
+/** InspectGroups and DescribeGroup calls/s of one client on a plugin holding the bench's groups. */
+export async function measureGroupPlugin(
+  group: RemoteGroupPlugin,
+  calls: number,
+): Promise<GroupSocketResult[]> {
+  const inspect = await rate(calls, async () => {
+    const found = await group.inspectGroups();
+    if (found.length !== GROUPS) throw new Error(`expected ${GROUPS} groups, got ${found.length}`);
+  });
+  const describe = await rate(calls, async () => {
+    const found = await group.describeGroup(groupId('g1'));
+    if (found.instances.length !== SIZE) throw new Error(`expected ${SIZE} instances`);
+  });
+  const common = { groups: GROUPS, instancesPerGroup: SIZE, clients: 1 as const, calls };
+  return [
+    { method: 'Group.InspectGroups', ...common, callsPerSecond: inspect },
+    { method: 'Group.DescribeGroup', ...common, callsPerSecond: describe },
+  ];
+}
+
+/** Calls per second of `call`, one at a time, after a warm-up. */
 async function rate(calls: number, call: () => Promise<void>): Promise<number> {
   for (let i = 0; i < WARMUP; i++) await call();
   const started = performance.now();

@@ -2,7 +2,9 @@
 // descriptions, with 1 and 8 concurrent clients, over a real unix socket to a plugin in a child
 // process (as a real plugin would be). A fixed number of calls per case keeps it to a few seconds.
 // Then the manager's InfraKit `group` socket (bench/_group-socket.ts): InspectGroups and
-// DescribeGroup calls/s with one client. Then `tend plugin serve process` (bench/_plugin-serve.ts):
+// DescribeGroup calls/s with one client, and the same calls on InfraKit v0.5's own manager when
+// TEND_BENCH_INFRAKIT_BIN names its binaries (bench/_infrakit-manager.ts; skipped with a note
+// otherwise). Then `tend plugin serve process` (bench/_plugin-serve.ts):
 // the same describe against a real built-in plugin served by the CLI, holding 10 processes.
 // Real clock. Prints tables, then one JSON line.
 //   node --import tsx bench/rpc.ts
@@ -12,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { JsonRpcClient, RemoteInstancePlugin, servePlugin } from '../src/rpc/index.js';
 import { type InstanceDescription, type InstancePlugin, instanceId } from '../src/spi/index.js';
 import { benchGroupSocket } from './_group-socket.js';
+import { benchInfraKitManager, infraKitMissing } from './_infrakit-manager.js';
 import { benchPluginServe } from './_plugin-serve.js';
 
 const SIZES = [1, 100, 1000] as const;
@@ -141,8 +144,18 @@ async function main(): Promise<void> {
     const perSec = (method: string) => group.find((r) => r.method === method)?.callsPerSecond ?? 0;
     console.log('');
     console.log(`group socket: ${group[0]?.groups} groups of ${group[0]?.instancesPerGroup}, 1 client`);
-    for (const r of group)
-      console.log(`  ${r.method.padEnd(20)} ${String(r.callsPerSecond).padStart(6)} calls/s`);
+    const missing = infraKitMissing();
+    const infrakit = missing === undefined ? await benchInfraKitManager() : [];
+    const infraKitPerSec = (method: string) =>
+      missing === undefined ? (infrakit.find((r) => r.method === method)?.callsPerSecond ?? 0) : null;
+    console.log(`  ${'method'.padEnd(20)} ${'Tend'.padStart(9)} ${'InfraKit v0.5 manager'.padStart(22)}`);
+    for (const r of group) {
+      const theirs = infraKitPerSec(r.method);
+      console.log(
+        `  ${r.method.padEnd(20)} ${String(r.callsPerSecond).padStart(9)} ${String(theirs ?? '-').padStart(22)} calls/s`,
+      );
+    }
+    if (missing !== undefined) console.log(`  InfraKit column skipped: ${missing}`);
     const served = await benchPluginServe();
     console.log('');
     console.log(`tend plugin serve process: DescribeInstances of ${served[0]?.instances} live processes`);
@@ -164,6 +177,8 @@ async function main(): Promise<void> {
         cases: results,
         groupInspectPerSec: perSec('Group.InspectGroups'),
         groupDescribePerSec: perSec('Group.DescribeGroup'),
+        infraKitGroupInspectPerSec: infraKitPerSec('Group.InspectGroups'),
+        infraKitGroupDescribePerSec: infraKitPerSec('Group.DescribeGroup'),
         pluginServe: served,
       }),
     );

@@ -4,6 +4,7 @@ import {
   type GroupId,
   type GroupSpec,
   groupId,
+  type JsonObject,
   type JsonValue,
   type MetadataPlugin,
   TendError,
@@ -29,13 +30,7 @@ export function groupSocketMetadata(manager: MetadataSourceManager, socketName: 
   return metadataFromTree({
     children: async () => ({
       leader: { value: async () => manager.isLeader() },
-      configs: {
-        value: async () => {
-          const groups: Record<string, JsonValue> = {};
-          for (const [id, spec] of await specs()) groups[id] = { Plugin: socketName, Properties: spec };
-          return { Groups: groups };
-        },
-      },
+      configs: { value: () => configDocument(manager, socketName) },
       specs: {
         children: async () => {
           const out: Record<string, MetadataNode> = {};
@@ -53,6 +48,20 @@ export function groupSocketMetadata(manager: MetadataSourceManager, socketName: 
       },
     }),
   });
+}
+
+/**
+ * InfraKit's manager snapshot, `{"Groups": {<ID>: {"Plugin": <socket>, "Properties": <group>}}}`:
+ * the `configs` node here, and the document `manager change` edits (group-socket-updatable.ts).
+ */
+export async function configDocument(
+  manager: Pick<MetadataSourceManager, 'specs'>,
+  socketName: string,
+): Promise<JsonObject> {
+  const groups: JsonObject = {};
+  for (const spec of await manager.specs())
+    groups[spec.id] = { Plugin: socketName, Properties: toInfraKitGroup(spec) };
+  return { Groups: groups };
 }
 
 async function description(manager: MetadataSourceManager, id: string): Promise<JsonValue | undefined> {

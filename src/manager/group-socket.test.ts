@@ -148,7 +148,7 @@ test("the socket answers InfraKit's Manager.IsLeader and serves the groups as Me
   const call = (method: string, params: unknown) => connected.client.call(method, params);
   assert.deepEqual(
     connected.apis.map((api) => `${api.name}/${api.version}`),
-    ['Group/0.1.0', 'Manager/0.1.0', 'Metadata/0.1.0'],
+    ['Group/0.1.0', 'Group/0.1.1', 'Manager/0.1.0', 'Metadata/0.1.0', 'Updatable/0.1.0'],
   );
   assert.deepEqual(await call('Manager.IsLeader', {}), { Leader: true });
   const properties = {

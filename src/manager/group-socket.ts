@@ -2,10 +2,11 @@ import type { AuditEntry } from '../auth/index.js';
 import { fromInfraKitGroup, specToDocument, toInfraKitGroup } from '../group/index.js';
 import type { Logger } from '../lib/index.js';
 import { servePlugin } from '../rpc/index.js';
-import type { GroupId, GroupPlugin, GroupSpec, InstanceId } from '../spi/index.js';
+import type { GroupId, GroupPlugin, GroupSpec, InstanceId, JsonValue } from '../spi/index.js';
 import { TendError } from '../spi/index.js';
 import type { ApplyView, CommitMeta, GroupDetail, LeaderView, OkView } from './api-types.js';
 import { groupSocketMetadata } from './group-socket-metadata.js';
+import { groupSocketUpdatable } from './group-socket-updatable.js';
 import { specFromRevision } from './spec-codec.js';
 
 /**
@@ -37,17 +38,21 @@ export interface GroupSocketOptions {
 }
 
 /**
- * Serves what InfraKit's manager served on its socket — `Group/0.1.0`, `Manager/0.1.0` and
- * `Metadata/0.1.0` — on a unix socket; returns the function that closes it.
+ * Serves what InfraKit v0.5's manager served on its socket — `Group/0.1.0`, `Manager/0.1.0`,
+ * `Metadata/0.1.0` and `Updatable/0.1.0` — plus InfraKit HEAD's `Group/0.1.1`, on a unix socket;
+ * returns the function that closes it.
  */
 export async function serveGroupSocket(options: GroupSocketOptions): Promise<() => Promise<void>> {
   const logger = options.logger.child({ component: 'group-socket' });
+  const group = groupPluginOf(options.manager, auditedBy(options.audit, logger));
+  const metadata = groupSocketMetadata(options.manager, options.name);
   const server = await servePlugin({
     dir: options.dir,
     name: options.name,
-    group: groupPluginOf(options.manager, auditedBy(options.audit, logger)),
+    group,
     manager: { isLeader: async () => options.manager.isLeader() },
-    metadata: groupSocketMetadata(options.manager, options.name),
+    metadata,
+    updatable: groupSocketUpdatable(options.manager, options.name, metadata, group),
     logger,
   });
   return () => server.close({ signal: AbortSignal.timeout(5000) });
@@ -83,6 +88,16 @@ function auditedBy(append: (entry: AuditEntry) => Promise<void>, logger: Logger)
 
 /** InfraKit's Group service in terms of the manager's own operations, called in-process. */
 export function groupPluginOf(manager: GroupSocketManager, audited: Audited): GroupPlugin {
+  // A spec is never changed in place (a commit makes a new one), so its InfraKit form is made once.
+  const infraKitForms = new WeakMap<GroupSpec, JsonValue>();
+  const infraKitProperties = (spec: GroupSpec): JsonValue => {
+    let properties = infraKitForms.get(spec);
+    if (properties === undefined) {
+      properties = toInfraKitGroup(spec).Properties;
+      infraKitForms.set(spec, properties);
+    }
+    return properties;
+  };
   return {
     commitGroup: (spec, pretend) => {
       const parsed = fromInfraKitGroup(
@@ -108,7 +123,7 @@ export function groupPluginOf(manager: GroupSocketManager, audited: Audited): Gr
       return { instances: [...status.instances], converged: status.phase === 'converged' };
     },
     inspectGroups: async () =>
-      (await manager.specs()).map((spec) => ({ id: spec.id, properties: toInfraKitGroup(spec).Properties })),
+      (await manager.specs()).map((spec) => ({ id: spec.id, properties: infraKitProperties(spec) })),
     destroyInstances: async (id, instances) => {
       const reason = 'Group.DestroyInstances';
       await audited(reason, id, () => manager.destroyInstances(id, instances, { reason }));

@@ -7,17 +7,36 @@ import { handshakeResult } from './wire.js';
  * `InstanceLogs` is Tend's extension (docs/protocol.md): a plugin that announces it answers
  * `Instance.Logs`. InfraKit clients ignore an API name they do not know.
  */
-export type PluginApiName = 'Instance' | 'Flavor' | 'Group' | 'Manager' | 'Metadata' | 'InstanceLogs';
+export type PluginApiName =
+  | 'Instance'
+  | 'Flavor'
+  | 'Group'
+  | 'Manager'
+  | 'Metadata'
+  | 'Updatable'
+  | 'InstanceLogs';
 
-/** The versions InfraKit v0.5 clients check for (ARCHITECTURE.md §3). */
+/** The versions InfraKit v0.5 clients check for (ARCHITECTURE.md §3); Tend's clients ask for these. */
 export const API_VERSIONS: Readonly<Record<PluginApiName, string>> = {
   Instance: '0.5.0',
   Flavor: '0.1.0',
   Group: '0.1.0',
   Manager: '0.1.0',
   Metadata: '0.1.0',
+  Updatable: '0.1.0',
   InstanceLogs: '0.1.0',
 };
+
+/**
+ * Later versions served as well, announced beside the v0.5 one: `Group/0.1.1` is InfraKit HEAD's
+ * (the same methods, each request with a `Name`), and costs nothing to answer.
+ */
+const ALSO_SERVED: Readonly<Partial<Record<PluginApiName, readonly string[]>>> = { Group: ['0.1.1'] };
+
+/** Every `Name/Version` a server of `api` announces, oldest first. */
+export function servedVersions(api: PluginApiName): string[] {
+  return [API_VERSIONS[api], ...(ALSO_SERVED[api] ?? [])];
+}
 
 /** True when `apis` announces `wanted` at the version this Tend speaks. */
 export function hasApi(apis: readonly PluginApi[], wanted: PluginApiName): boolean {
@@ -27,6 +46,8 @@ export function hasApi(apis: readonly PluginApi[], wanted: PluginApiName): boole
 export const HANDSHAKE_METHOD = 'Handshake.Implements';
 /** InfraKit v0.5's second handshake call: the types (`lookup/type` names) behind each API. */
 export const HANDSHAKE_TYPES_METHOD = 'Handshake.Types';
+/** InfraKit HEAD's handshake: `{Objects: {"Group/0.1.1": [{Name, ProxyFor}]}}` (pkg/rpc/handshake.go). */
+export const HANDSHAKE_HELLO_METHOD = 'Handshake.Hello';
 
 export interface PluginApi {
   name: string;
@@ -37,7 +58,9 @@ export interface PluginApi {
 export function implementsResult(apis: readonly PluginApiName[]): {
   APIs: Array<{ Name: string; Version: string }>;
 } {
-  return { APIs: apis.map((name) => ({ Name: name, Version: API_VERSIONS[name] })) };
+  return {
+    APIs: apis.flatMap((name) => servedVersions(name).map((version) => ({ Name: name, Version: version }))),
+  };
 }
 
 /**
@@ -48,8 +71,19 @@ export function typesResult(types: ReadonlyMap<PluginApiName, readonly string[]>
   Types: Record<string, string[]>;
 } {
   const out: Record<string, string[]> = {};
-  for (const [name, names] of types) out[`${name}/${API_VERSIONS[name]}`] = [...names];
+  for (const [name, names] of types)
+    for (const version of servedVersions(name)) out[`${name}/${version}`] = [...names];
   return { Types: out };
+}
+
+/** The wire form of a `Handshake.Hello` answer: the same types, as InfraKit HEAD's objects. */
+export function helloResult(types: ReadonlyMap<PluginApiName, readonly string[]>): {
+  Objects: Record<string, Array<{ Name: string; ProxyFor: string }>>;
+} {
+  const objects: Record<string, Array<{ Name: string; ProxyFor: string }>> = {};
+  for (const [key, names] of Object.entries(typesResult(types).Types))
+    objects[key] = names.map((name) => ({ Name: name, ProxyFor: '' }));
+  return { Objects: objects };
 }
 
 /** Asks a plugin what it implements. */

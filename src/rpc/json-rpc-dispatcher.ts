@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '../lib/index.js';
 import { formatIssues, mapLimited, silentLogger } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
+import { unsafeNumericIdText, withIdText } from './raw-id.js';
 
 /** JSON-RPC 2.0 error codes, plus -32000 for a plugin's own (TendError) failures. */
 export const JSON_RPC_PARSE_ERROR = -32700;
@@ -100,7 +101,13 @@ export class JsonRpcDispatcher {
       return present.length === 0 ? undefined : serializeBatch(present);
     }
     const answer = await this.handleOne(message, signal);
-    return answer === undefined ? undefined : serialize(answer);
+    if (answer === undefined) return undefined;
+    const id = answer.id;
+    const idText =
+      typeof id === 'number' && !Number.isSafeInteger(id) ? unsafeNumericIdText(body) : undefined;
+    return idText === undefined || typeof id !== 'number'
+      ? serialize(answer)
+      : withIdText(serialize(answer), id, idText);
   }
 
   private async handleOne(

@@ -52,9 +52,12 @@ export async function serveJsonRpc(options: JsonRpcServerOptions): Promise<JsonR
     const controller = new AbortController();
     inFlight.add(controller);
     res.once('close', () => {
-      // The caller went away (or we answered): a handler still running has no one to answer.
-      controller.abort(new TendError('unavailable', 'the caller closed the connection'));
       inFlight.delete(controller);
+      // Answered in full: every handler has finished (answers are sent after them), so there is
+      // nothing to abort — and no error (with its stack) to build on every call.
+      if (res.writableFinished) return;
+      // The caller went away: a handler still running has no one to answer.
+      controller.abort(new TendError('unavailable', 'the caller closed the connection'));
     });
     handleRequest({
       req,

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../spi/index.js';
-import { API_VERSIONS, type PluginApiName } from './handshake.js';
+import { API_VERSIONS, type PluginApiName, servedVersions } from './handshake.js';
 
 /** Where InfraKit clients read a plugin's description (`infrakit <plugin> info api`). */
 export const PLUGIN_INFO_PATH = '/info/api.json';
@@ -66,7 +66,19 @@ const EXAMPLES: Readonly<Record<string, MethodExample>> = {
   'Manager.IsLeader': { params: {}, result: { Leader: false } },
   'Metadata.List': { params: { Path: null }, result: { Nodes: null } },
   'Metadata.Get': { params: { Path: null }, result: { Value: null } },
+  'Updatable.List': { params: { Path: null }, result: { Nodes: null } },
+  'Updatable.Get': { params: { Path: null }, result: { Value: null } },
+  'Updatable.Changes': { params: { Changes: null }, result: { Original: null, Proposed: null, Cas: '' } },
+  'Updatable.Commit': { params: { Proposed: null, Cas: '' }, result: {} },
 };
+
+/** Group/0.1.1's requests add `Name` and its answers echo `Name` and `ID` (docs/protocol.md). */
+function exampleFor(spec: { Name: PluginApiName; Version: string }, method: string): MethodExample {
+  const example = EXAMPLES[method] ?? { params: {}, result: {} };
+  if (spec.Name !== 'Group' || spec.Version === API_VERSIONS.Group) return example;
+  const { OK: _ok, ...result } = example.result as Record<string, JsonValue>;
+  return { params: { Name: '', ...(example.params as object) }, result: { Name: '', ID: '', ...result } };
+}
 
 /** The methods an API's announcement covers: `Instance.Logs` belongs to `InstanceLogs`. */
 function belongsTo(api: PluginApiName, method: string): boolean {
@@ -79,16 +91,18 @@ function belongsTo(api: PluginApiName, method: string): boolean {
  * methods with a zero-valued request and answer. `Vendor` is null: Tend's plugins name none.
  */
 export function pluginInfo(apis: readonly PluginApiName[], methods: readonly string[]): JsonValue {
-  const spec = (name: PluginApiName) => ({ Name: name, Version: API_VERSIONS[name] });
+  const specs = apis.flatMap((name) =>
+    servedVersions(name).map((version) => ({ Name: name, Version: version })),
+  );
   return {
     Vendor: null,
-    Implements: apis.map(spec),
-    Interfaces: apis.map((api) => ({
-      ...spec(api),
+    Implements: specs,
+    Interfaces: specs.map((spec) => ({
+      ...spec,
       Methods: methods
-        .filter((method) => belongsTo(api, method))
+        .filter((method) => belongsTo(spec.Name, method))
         .map((method) => {
-          const example = EXAMPLES[method] ?? { params: {}, result: {} };
+          const example = exampleFor(spec, method);
           return {
             Request: { jsonrpc: '2.0', method, params: example.params, id: '1' },
             Response: { result: example.result, id: '1' },

@@ -99,3 +99,44 @@ test("Manager/0.1.0 and Metadata/0.1.0 are served in InfraKit's shapes and annou
     await server.close();
   }
 });
+
+test('a group plugin is announced at Group/0.1.0 and 0.1.1; the info page shows 0.1.1 with Name', async () => {
+  const server = await servePlugin({
+    dir,
+    name: 'grp',
+    group: {
+      commitGroup: async () => '',
+      freeGroup: async () => {},
+      destroyGroup: async () => {},
+      describeGroup: async () => ({ instances: [], converged: true }),
+      inspectGroups: async () => [],
+      destroyInstances: async () => {},
+      size: async () => 0,
+      setSize: async () => {},
+    },
+    metadata: metadataFromTree({ children: async () => ({ specs: { value: async () => ({ web: 1 }) } }) }),
+  });
+  const connected = await connectPlugin({ dir, name: 'grp' });
+  try {
+    const info = JSON.parse((await get(server.socketPath, '/info/api.json')).body) as {
+      Interfaces: Array<{
+        Name: string;
+        Version: string;
+        Methods: Array<{ Request: { method: string; params: unknown } }>;
+      }>;
+    };
+    const v011 = info.Interfaces.find((i) => i.Name === 'Group' && i.Version === '0.1.1');
+    const size = v011?.Methods.find((m) => m.Request.method === 'Group.Size');
+    assert.deepEqual(size?.Request.params, { Name: '', ID: '' });
+    const v010 = info.Interfaces.find((i) => i.Name === 'Group' && i.Version === '0.1.0');
+    assert.deepEqual(v010?.Methods.find((m) => m.Request.method === 'Group.Size')?.Request.params, {
+      ID: '',
+    });
+    // InfraKit's types.Path travels as one string.
+    assert.deepEqual(await connected.client.call('Metadata.Get', { Path: 'specs/web' }), { Value: 1 });
+    assert.deepEqual(await connected.client.call('Metadata.List', { Path: '.' }), { Nodes: ['specs'] });
+  } finally {
+    connected.client.close();
+    await server.close();
+  }
+});

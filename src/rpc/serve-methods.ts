@@ -10,6 +10,7 @@ import {
   type ManagerPlugin,
   type MetadataPlugin,
   TendError,
+  type UpdatablePlugin,
 } from '../spi/index.js';
 import {
   allocationFromWire,
@@ -30,6 +31,7 @@ import {
   groupCommitParams,
   groupDestroyInstancesParams,
   groupIdParams,
+  groupNameParams,
   groupSetSizeParams,
   instanceDescribeParams,
   instanceDestroyParams,
@@ -38,6 +40,8 @@ import {
   instanceProvisionParams,
   instanceValidateParams,
   metadataPathParams,
+  updatableChangesParams,
+  updatableCommitParams,
 } from './wire.js';
 
 /** Picks the implementation for a request's `Type` (absent when the plugin serves one type). */
@@ -127,44 +131,80 @@ export function registerFlavorMethods(dispatcher: JsonRpcDispatcher, pick: TypeP
   });
 }
 
+/**
+ * Group/0.1.0 and /0.1.1 on one set of methods. A request with a `Name` is a 0.1.1 caller's: it is
+ * answered as InfraKit HEAD answers (the `Name` and `ID` echoed beside the result), else as v0.5.
+ */
 export function registerGroupMethods(dispatcher: JsonRpcDispatcher, group: GroupPlugin): void {
   dispatcher.register('Group.CommitGroup', async (raw) => {
     const p = groupCommitParams.parse(raw);
-    const details = await group.commitGroup(
-      { id: p.Spec.ID, properties: p.Spec.Properties ?? null },
-      p.Pretend ?? false,
-    );
-    return { Details: details };
+    await checkAddressed(group, p.Name);
+    const spec = { id: p.Spec.ID, properties: p.Spec.Properties ?? null };
+    const details = await group.commitGroup(spec, p.Pretend ?? false);
+    return reply(p.Name, p.Spec.ID, { Details: details });
   });
   dispatcher.register('Group.FreeGroup', async (raw) => {
-    await group.freeGroup(groupId(groupIdParams.parse(raw).ID));
-    return { OK: true };
+    const p = groupIdParams.parse(raw);
+    await checkAddressed(group, p.Name);
+    await group.freeGroup(groupId(p.ID));
+    return reply(p.Name, p.ID, {}, { OK: true });
   });
   dispatcher.register('Group.DestroyGroup', async (raw) => {
-    await group.destroyGroup(groupId(groupIdParams.parse(raw).ID));
-    return { OK: true };
+    const p = groupIdParams.parse(raw);
+    await checkAddressed(group, p.Name);
+    await group.destroyGroup(groupId(p.ID));
+    return reply(p.Name, p.ID, {}, { OK: true });
   });
   dispatcher.register('Group.DescribeGroup', async (raw) => {
-    const description = await group.describeGroup(groupId(groupIdParams.parse(raw).ID));
-    return { Description: groupDescriptionToWire(description) };
+    const p = groupIdParams.parse(raw);
+    await checkAddressed(group, p.Name);
+    const description = await group.describeGroup(groupId(p.ID));
+    return reply(p.Name, p.ID, { Description: groupDescriptionToWire(description) });
   });
-  dispatcher.register('Group.InspectGroups', async () => {
-    const groups = await group.inspectGroups();
-    return { Groups: groups.map((g) => ({ ID: g.id, Properties: g.properties })) };
+  dispatcher.register('Group.InspectGroups', async (raw) => {
+    const p = groupNameParams.parse(raw);
+    await checkAddressed(group, p.Name);
+    const groups = (await group.inspectGroups()).map((g) => ({ ID: g.id, Properties: g.properties }));
+    return reply(p.Name, '', { Groups: groups });
   });
   dispatcher.register('Group.DestroyInstances', async (raw) => {
     const p = groupDestroyInstancesParams.parse(raw);
+    await checkAddressed(group, p.Name);
     await group.destroyInstances(groupId(p.ID), (p.Instances ?? []).map(instanceId));
-    return { OK: true };
+    return reply(p.Name, p.ID, {}, { OK: true });
   });
   dispatcher.register('Group.Size', async (raw) => {
-    return { Size: await group.size(groupId(groupIdParams.parse(raw).ID)) };
+    const p = groupIdParams.parse(raw);
+    await checkAddressed(group, p.Name);
+    return reply(p.Name, p.ID, { Size: await group.size(groupId(p.ID)) });
   });
   dispatcher.register('Group.SetSize', async (raw) => {
     const p = groupSetSizeParams.parse(raw);
+    await checkAddressed(group, p.Name);
     await group.setSize(groupId(p.ID), p.Size);
-    return { OK: true };
+    return reply(p.Name, p.ID, {}, { OK: true });
   });
+}
+
+/**
+ * A 0.1.1 caller (one that sends `Name`) gets InfraKit HEAD's answer: `Name` and `ID` echoed
+ * beside `result`; a 0.1.0 caller gets v0.5's, `result` plus `v010` (`OK: true` for writes).
+ */
+function reply(name: string | null | undefined, id: string, result: object, v010: object = {}): object {
+  return typeof name === 'string' ? { Name: name, ID: id, ...result } : { ...result, ...v010 };
+}
+
+/**
+ * InfraKit HEAD resolves a request's `Name`: `group` (or `group/groups`) is the plugin itself,
+ * `group/<ID>` the plugin of group `<ID>`, which must exist — else `not found: <Name> (key=<ID>)`,
+ * as its `rpc/internal.Keyed` says. The request's `ID` still names the group acted on.
+ */
+async function checkAddressed(group: GroupPlugin, name: string | null | undefined): Promise<void> {
+  const slash = name?.indexOf('/') ?? -1;
+  const key = name === null || name === undefined || slash === -1 ? '' : name.slice(slash + 1);
+  if (key === '' || key === '.' || key === 'groups') return;
+  if ((await group.inspectGroups()).some((g) => g.id === key)) return;
+  throw new TendError('not_found', `not found: ${name} (key=${key})`);
 }
 
 /** InfraKit's `Manager/0.1.0`: `{"Leader": true}` only when this manager leads for certain. */
@@ -173,15 +213,40 @@ export function registerManagerMethods(dispatcher: JsonRpcDispatcher, manager: M
 }
 
 /** InfraKit's `Metadata/0.1.0`: an absent node answers `null`, as InfraKit's does, not an error. */
-export function registerMetadataMethods(dispatcher: JsonRpcDispatcher, metadata: MetadataPlugin): void {
-  dispatcher.register('Metadata.List', async (raw) => {
+export function registerMetadataMethods(
+  dispatcher: JsonRpcDispatcher,
+  metadata: MetadataPlugin,
+  service: 'Metadata' | 'Updatable' = 'Metadata',
+): void {
+  dispatcher.register(`${service}.List`, async (raw) => {
     const path = metadataPathParams.parse(raw).Path ?? [];
     return { Nodes: (await metadata.list(path)) ?? null };
   });
-  dispatcher.register('Metadata.Get', async (raw) => {
+  dispatcher.register(`${service}.Get`, async (raw) => {
     const path = metadataPathParams.parse(raw).Path ?? [];
     // InfraKit answers an empty path with no value rather than the whole tree.
     if (path.length === 0) return { Value: null };
     return { Value: (await metadata.get(path)) ?? null };
+  });
+}
+
+/**
+ * InfraKit's `Updatable/0.1.0` (`infrakit manager change`): `List`/`Get` as Metadata's, then
+ * `Changes` proposes and `Commit` applies a proposal whose `Cas` still matches.
+ */
+export function registerUpdatableMethods(dispatcher: JsonRpcDispatcher, updatable: UpdatablePlugin): void {
+  registerMetadataMethods(dispatcher, updatable, 'Updatable');
+  dispatcher.register('Updatable.Changes', async (raw) => {
+    const changes = (updatableChangesParams.parse(raw).Changes ?? []).map((c) => ({
+      path: c.Path ?? [],
+      value: c.Value ?? null,
+    }));
+    const { original, proposed, cas } = await updatable.changes(changes);
+    return { Original: original, Proposed: proposed, Cas: cas };
+  });
+  dispatcher.register('Updatable.Commit', async (raw) => {
+    const p = updatableCommitParams.parse(raw);
+    await updatable.commit(p.Proposed ?? null, p.Cas);
+    return {};
   });
 }

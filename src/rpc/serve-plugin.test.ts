@@ -126,6 +126,7 @@ describe('servePlugin + remote adapters', () => {
     assert.deepEqual(connected.apis, [
       { name: 'Flavor', version: '0.1.0' },
       { name: 'Group', version: '0.1.0' },
+      { name: 'Group', version: '0.1.1' },
     ]);
     const f = await connectFlavorPlugin({ dir, name: 'mixed' });
     const g = await connectGroupPlugin({ dir, name: 'mixed' });
@@ -156,7 +157,9 @@ describe('servePlugin + remote adapters', () => {
         connectInstancePlugin({ dir, name: 'mixed' }),
         (e: unknown) =>
           TendError.is(e, 'invalid_spec') &&
-          /does not implement Instance \(it announces Flavor\/0\.1\.0, Group\/0\.1\.0\)/.test(e.message),
+          /does not implement Instance \(it announces Flavor\/0\.1\.0, Group\/0\.1\.0, Group\/0\.1\.1\)/.test(
+            e.message,
+          ),
       );
     } finally {
       await f.close();

@@ -8,10 +8,13 @@ import {
   type ManagerPlugin,
   type MetadataPlugin,
   TendError,
+  type UpdatablePlugin,
 } from '../spi/index.js';
 import {
+  HANDSHAKE_HELLO_METHOD,
   HANDSHAKE_METHOD,
   HANDSHAKE_TYPES_METHOD,
+  helloResult,
   implementsResult,
   type PluginApiName,
   typesResult,
@@ -26,6 +29,7 @@ import {
   registerInstanceMethods,
   registerManagerMethods,
   registerMetadataMethods,
+  registerUpdatableMethods,
   type TypePicker,
 } from './serve-methods.js';
 
@@ -41,6 +45,8 @@ export type ServePluginOptions = PluginLocation & {
   manager?: ManagerPlugin;
   /** InfraKit's `Metadata/0.1.0`: a read-only tree browsed by path. */
   metadata?: MetadataPlugin;
+  /** InfraKit's `Updatable/0.1.0`: a metadata tree whose document `manager change` edits. */
+  updatable?: UpdatablePlugin;
   logger?: Logger;
   maxBodyBytes?: number;
   bodyTimeoutMs?: number;
@@ -84,17 +90,23 @@ export async function servePlugin(options: ServePluginOptions): Promise<JsonRpcS
     types.set('Metadata', ['.']);
     registerMetadataMethods(dispatcher, options.metadata);
   }
+  if (options.updatable !== undefined) {
+    types.set('Updatable', ['.']);
+    registerUpdatableMethods(dispatcher, options.updatable);
+  }
   const apis = [...types.keys()];
   if (apis.length === 0) {
     throw new TendError(
       'invalid_spec',
-      `plugin ${name}: servePlugin needs an instance, flavor, group, manager or metadata plugin`,
+      `plugin ${name}: servePlugin needs an instance, flavor, group, manager, metadata or updatable plugin`,
     );
   }
   const answer = implementsResult(apis);
   const typesAnswer = typesResult(types);
+  const helloAnswer = helloResult(types);
   dispatcher.register(HANDSHAKE_METHOD, async () => answer);
   dispatcher.register(HANDSHAKE_TYPES_METHOD, async () => typesAnswer);
+  dispatcher.register(HANDSHAKE_HELLO_METHOD, async () => helloAnswer);
   const info = pluginInfo(apis, dispatcher.methods());
   return serveJsonRpc({
     socketPath,

@@ -153,10 +153,26 @@ export const wireGroupInstance = wireInstanceDescription.extend({
   Config: z.string().nullish(),
   CreatedAt: z.number().nullish(),
 });
-export const groupIdParams = z.object({ ID: z.string() });
-/** InfraKit's `types.Path` is a list of strings; Go sends `null` for an empty one. */
-export const metadataPathParams = z.object({ Path: z.array(z.string()).nullish() });
+/**
+ * Group/0.1.1 (InfraKit after v0.5) adds `Name` to every request: the plugin name the caller
+ * addressed, `group` or `group/<ID>`. Group/0.1.0 callers send none.
+ */
+const wireGroupName = z.string().nullish();
+export const groupIdParams = z.object({ Name: wireGroupName, ID: z.string() });
+export const groupNameParams = z.object({ Name: wireGroupName });
+/**
+ * InfraKit's `types.Path` travels as one string, `specs/cattle` (`.` for the top: its
+ * `MarshalJSON`); a list of segments is taken too. Go sends `null` for an empty list.
+ */
+export const wirePath = z.union([z.string().transform((path) => path.split('/')), z.array(z.string())]);
+export const metadataPathParams = z.object({ Path: wirePath.nullish() });
+/** `Updatable.Changes`: each `Value` is InfraKit's `*types.Any`, any JSON. */
+export const updatableChangesParams = z.object({
+  Changes: z.array(z.object({ Path: wirePath.nullish(), Value: wireJson.nullish() })).nullish(),
+});
+export const updatableCommitParams = z.object({ Proposed: wireJson.nullish(), Cas: z.string() });
 export const groupCommitParams = z.object({
+  Name: wireGroupName,
   Spec: z.object({ ID: z.string(), Properties: wireJson.nullish() }),
   Pretend: z.boolean().nullish(),
 });
@@ -172,8 +188,13 @@ export const groupInspectResult = z.object({
   Groups: z.array(z.object({ ID: z.string(), Properties: wireJson.nullish() })).nullish(),
 });
 export const groupDestroyInstancesParams = z.object({
+  Name: wireGroupName,
   ID: z.string(),
   Instances: z.array(z.string()).nullish(),
 });
 export const groupSizeResult = z.object({ Size: z.number().int().min(0) });
-export const groupSetSizeParams = z.object({ ID: z.string(), Size: z.number().int().min(0) });
+export const groupSetSizeParams = z.object({
+  Name: wireGroupName,
+  ID: z.string(),
+  Size: z.number().int().min(0),
+});

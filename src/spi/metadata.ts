@@ -26,3 +26,27 @@ export interface ManagerPlugin {
   /** True only when this manager is the leader for certain; false when not, or unknown. */
   isLeader(): Promise<boolean>;
 }
+
+/** One change of InfraKit's `Updatable.Changes`: the value to put at `path`. */
+export interface MetadataChange {
+  path: MetadataPath;
+  value: JsonValue;
+}
+
+/** What `Updatable.Changes` proposes: the document now, the document changed, and its hash. */
+export interface ProposedChange {
+  original: JsonValue;
+  proposed: JsonValue;
+  /** Names this pair; `commit` refuses a proposal whose original is no longer current. */
+  cas: string;
+}
+
+/**
+ * InfraKit's `Updatable/0.1.0` service (`infrakit manager change`): a metadata tree with a
+ * document that can be changed by path, in two steps — propose, then commit with the hash.
+ */
+export interface UpdatablePlugin extends MetadataPlugin {
+  changes(changes: readonly MetadataChange[]): Promise<ProposedChange>;
+  /** Throws `conflict` when the document changed since the proposal (the hash differs). */
+  commit(proposed: JsonValue, cas: string): Promise<void>;
+}
