@@ -52,7 +52,7 @@ const realLimits = {
   pacing: 'cloud' as const,
 };
 /** Tick intervals after convergence over which the steady state's describes per tick are counted. */
-const steadyTicks = 10;
+const steadyTicks = 20;
 /** A run that has not converged by this many floors is cut off and reported as not converged. */
 const capFactor = Number(process.env.BENCH_CAP ?? 3);
 
