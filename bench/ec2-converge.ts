@@ -5,6 +5,9 @@
 // Floor = the time RunInstances' resource bucket needs to admit 200 launches; it starts EMPTY (an
 // account that has just spent its burst), else 1000 tokens would admit all 200 at once.
 // Runs: 1 group of 200 and 50 groups of 4; the limiter told the real launch rate and twice that.
+// Set up as the manager sets up an `ec2` plugin: cloud pacing, groups ticking in step, one
+// describe coalescer (at most one call per tick interval). Describes per tick = describe API
+// requests of the groups' ticks per tick interval once converged (and while converging).
 // Run: npm run bench -- ec2-converge   (BENCH_SCALE, BENCH_SIZE, BENCH_LIMIT_RATE, BENCH_RUNS=1x1,50x2,
 // BENCH_CAP=floors before a run is cut off; last line: JSON)
 import { loadavg } from 'node:os';
