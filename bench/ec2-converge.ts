@@ -5,11 +5,15 @@
 // Floor = the time RunInstances' resource bucket needs to admit 200 launches; it starts EMPTY (an
 // account that has just spent its burst), else 1000 tokens would admit all 200 at once.
 // Runs: 1 group of 200 and 50 groups of 4; the limiter told the real launch rate and twice that.
+// Set up as the manager sets up an `ec2` plugin: cloud pacing, groups ticking in step, one
+// describe coalescer (at most one call per tick interval). Describes per tick = describe API
+// requests of the groups' ticks per tick interval once converged (and while converging).
 // Run: npm run bench -- ec2-converge   (BENCH_SCALE, BENCH_SIZE, BENCH_LIMIT_RATE, BENCH_RUNS=1x1,50x2,
 // BENCH_CAP=floors before a run is cut off; last line: JSON)
 import { loadavg } from 'node:os';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
+  ALIGNED_GATHER_MS,
   createDescribeCoalescer,
   createGroupController,
   createPluginLimiter,
@@ -47,7 +51,11 @@ const realLimits = {
   ratePerSec: Number(process.env.BENCH_LIMIT_RATE ?? buckets.runInstances.refillPerSec / scale),
   burst: 10,
   concurrency: 8,
+  // As the `ec2` kind sets it (src/cli/plugin-config/kinds/ec2.ts).
+  pacing: 'cloud' as const,
 };
+/** Tick intervals after convergence over which the steady state's describes per tick are counted. */
+const steadyTicks = 20;
 /** A run that has not converged by this many floors is cut off and reported as not converged. */
 const capFactor = Number(process.env.BENCH_CAP ?? 3);
 
@@ -89,14 +97,8 @@ function isTickDescribe(action: string, params: URLSearchParams): boolean {
   return true;
 }
 
-/**
- * Counts the group-level describes (one per group per tick) the controllers ask for, and times
- * each provision inside the limiter: what EC2 (here moto, on this machine) takes to answer.
- */
-function countingDescribes(
-  plugin: InstancePlugin,
-  counter: { ticks: number; provisionMs: number[] },
-): InstancePlugin {
+/** Times each provision inside the limiter: what EC2 (here moto, on this machine) takes to answer. */
+function timingProvisions(plugin: InstancePlugin, counter: { provisionMs: number[] }): InstancePlugin {
   return {
     validate: (p, o) => plugin.validate(p, o),
     provision: async (spec, o) => {
@@ -109,10 +111,7 @@ function countingDescribes(
     },
     label: (id, labels, o) => plugin.label(id, labels, o),
     destroy: (id, context, o) => plugin.destroy(id, context, o),
-    describeInstances: (tags, o) => {
-      if (tags[TAG_OP] === undefined) counter.ticks += 1;
-      return plugin.describeInstances(tags, o);
-    },
+    describeInstances: (tags, o) => plugin.describeInstances(tags, o),
   };
 }
 
@@ -125,9 +124,19 @@ interface Result {
   throttledShare: number;
   throttledBy: Ec2ProxyStats['throttledBy'];
   runInstances: number;
-  /** Describe API requests of the groups' ticks per tick round (every group ticking once). */
-  describesPerTick: number;
-  tickRounds: number;
+  /**
+   * Describe API requests of the groups' ticks per tick interval, over the `steadyTicks`
+   * intervals after convergence: every group at size and ticking, the state a fleet spends its
+   * life in. One group of 200 and 50 of 4 hold the same instances, so a merged describe costs
+   * both the same; unmerged, 50 groups would cost 50 describes.
+   */
+  describesPerTick: number | null;
+  /** The same while converging (convergence time ÷ tick interval); a group provisioning does not tick. */
+  describesPerTickConverging: number | null;
+  /** Group describes asked for (ticks of all groups) over the whole run. */
+  groupTicks: number;
+  /** Merged describe calls the coalescer made. */
+  describeCalls: number;
   finalLimiterRate: number;
   /** Median time of one provision call (look-up + RunInstances through proxy and moto). */
   provisionMsP50: number;
@@ -154,22 +163,24 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     credentials: { accessKeyId: MOTO_ACCESS_KEY, secretAccessKey: MOTO_SECRET_KEY },
   });
   // One limiter for the plugin, shared by every group: EC2's quota is the account's.
-  const limiter: PluginLimiter = createPluginLimiter({
-    ratePerSec: limiterRate,
-    burst: realLimits.burst,
-    concurrency: realLimits.concurrency,
-  });
+  const limiter: PluginLimiter = createPluginLimiter({ ...realLimits, ratePerSec: limiterRate });
   const random = createRandom(7);
-  // As the manager does (#13 item 6): one describer per plugin, shared by its groups, so a tick
-  // round costs one filtered, paginated describe whatever the number of groups.
-  const coalescer = createDescribeCoalescer({ plugin, limiter });
+  // As the manager does for a cloud kind (#13 item 6): one describer per plugin, shared by its
+  // groups, which tick in step, at most one call per tick interval: a tick costs one filtered,
+  // paginated describe (src/manager/plugin-describers.ts).
+  const coalescer = createDescribeCoalescer({
+    plugin,
+    limiter,
+    windowMs: tickMs,
+    gatherMs: ALIGNED_GATHER_MS,
+  });
   const controllers: GroupController[] = [];
   for (let g = 0; g < groups; g++) {
     const n = Math.floor(size / groups) + (g < size % groups ? 1 : 0);
     controllers.push(
       createGroupController({
         spec: spec(`g${g}`, n),
-        instancePlugin: countingDescribes(plugin, counter),
+        instancePlugin: timingProvisions(plugin, counter),
         describer: {
           describe: (tags, signal) => {
             counter.ticks += 1;
@@ -180,6 +191,7 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
         journal: memoryJournal(),
         epoch: 1,
         tickIntervalMs: tickMs,
+        alignTicks: true,
         limiter,
         random,
       }),
@@ -204,12 +216,16 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
   const during = proxy.stats();
   const statuses = controllers.map((c) => c.status());
   const lastError = statuses.find((st) => st.lastError !== undefined)?.lastError;
-  const tickRounds = counter.ticks / groups;
+  // The steady state: every group at size, ticking in step.
+  const converging = tickDescribes;
+  if (convergedAt !== undefined) await new Promise((r) => setTimeout(r, steadyTicks * tickMs));
+  const steady = tickDescribes - converging;
   stop.abort();
   await Promise.all(controllers.map((c) => c.stop()));
   await plugin.close();
   await proxy.close();
   const convergedS = convergedAt === undefined ? null : (convergedAt - started) / 1_000;
+  const perTick = (describes: number, ms: number) => Number(((describes * tickMs) / ms).toFixed(2));
   return {
     groups,
     limiterRate,
@@ -219,8 +235,10 @@ async function converge(moto: MotoServer, groups: number, limiterRate: number): 
     throttledShare: Number((during.throttled / Math.max(1, during.requests)).toFixed(4)),
     throttledBy: during.throttledBy,
     runInstances: during.byAction.RunInstances?.requests ?? 0,
-    describesPerTick: Number((tickDescribes / Math.max(1, tickRounds)).toFixed(2)),
-    tickRounds: Number(tickRounds.toFixed(1)),
+    describesPerTick: convergedS === null ? null : perTick(steady, steadyTicks * tickMs),
+    describesPerTickConverging: convergedS === null ? null : perTick(converging, convergedS * 1_000),
+    groupTicks: counter.ticks,
+    describeCalls: coalescer.stats().calls,
     finalLimiterRate: Number(limiter.stats().ratePerSec.toFixed(2)),
     provisionMsP50: Math.round(median(counter.provisionMs)),
     observedAtEnd: statuses.reduce((sum, st) => sum + st.observed, 0),
@@ -258,7 +276,7 @@ console.log(
     `describe ${buckets.nonMutating.capacity} / ${buckets.nonMutating.refillPerSec}/s); tick ${tickMs} ms; floor ${floorS} s`,
 );
 console.log(
-  'groups   limiter   converged s   ratio   requests   throttled   RunInstances   describes/tick   limiter end',
+  'groups   limiter   converged s   ratio   requests   throttled   RunInstances   describes/tick (converging)   limiter end',
 );
 for (const r of results) {
   console.log(
@@ -270,11 +288,14 @@ for (const r of results) {
       String(r.requests).padStart(10),
       pct(r.throttledShare).padStart(11),
       String(r.runInstances).padStart(14),
-      String(r.describesPerTick).padStart(16),
+      `${r.describesPerTick ?? '—'} (${r.describesPerTickConverging ?? '—'})`.padStart(29),
       `${r.finalLimiterRate}/s`.padStart(13),
     ].join(''),
   );
-  console.log(`        provision call p50 ${r.provisionMsP50} ms; ${r.tickRounds} tick rounds`);
+  console.log(
+    `        provision call p50 ${r.provisionMsP50} ms; ${r.groupTicks} group describes in ` +
+      `${r.describeCalls} merged calls; throttled by ${JSON.stringify(r.throttledBy)}`,
+  );
   if (r.convergedS === null)
     console.log(
       `        not converged: ${r.observedAtEnd} of ${size} seen; last error: ${r.lastError ?? 'none'}`,
@@ -296,6 +317,8 @@ console.log(
     throttledShare: one?.throttledShare,
     describesPerTick1: one?.describesPerTick,
     describesPerTick50: fifty?.describesPerTick,
+    describesPerTickConverging1: one?.describesPerTickConverging,
+    describesPerTickConverging50: fifty?.describesPerTickConverging,
     ratio50: fifty?.ratio,
     throttledShare50: fifty?.throttledShare,
     overestimatedRatio: oneOver?.ratio,

@@ -1,15 +1,18 @@
 // The group controller: a pure planner (observed + spec → actions), the reconcile loop around it
 // with journaling, rate limits and a circuit breaker, and the group spec parser (spec/).
 
+export type { RatePacing } from './loop/adaptive-rate.js';
 export { createGroupController } from './loop/controller.js';
-export type {
-  ControllerJournal,
-  DestroyInstancesOptions,
-  GroupController,
-  GroupControllerOptions,
-  RollbackNotice,
+export {
+  type ControllerJournal,
+  DEFAULT_TICK_INTERVAL_MS,
+  type DestroyInstancesOptions,
+  type GroupController,
+  type GroupControllerOptions,
+  type RollbackNotice,
 } from './loop/controller-api.js';
 export {
+  ALIGNED_GATHER_MS,
   createDescribeCoalescer,
   type DescribeCoalescer,
   type DescribeCoalescerOptions,

@@ -6,6 +6,8 @@ export interface TokenBucketOptions {
   /** Most tokens the bucket holds (and the size of a burst after a quiet spell). */
   burst: number;
   clock: Clock;
+  /** Tokens at start. Default `burst`. */
+  initialTokens?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface TokenBucket {
 export function createTokenBucket(options: TokenBucketOptions): TokenBucket {
   const { clock, burst } = options;
   let rate = positive(options.ratePerSec);
-  let tokens = burst;
+  let tokens = Math.min(burst, options.initialTokens ?? burst);
   let last = clock.now();
 
   const refill = (): void => {

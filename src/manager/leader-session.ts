@@ -38,6 +38,8 @@ export interface LeaderSessionOptions {
   limiterFor: (plugin: string) => PluginLimiter;
   /** The describe coalescer of an instance plugin, shared by all its groups. */
   describerFor: (plugin: string, instancePlugin: InstancePlugin) => Describer;
+  /** Whether the groups on a plugin tick in step (a cloud kind's: their describes merge). */
+  alignTicksFor: (plugin: string) => boolean;
   clock: Clock;
   logger: Logger;
   tickIntervalMs: number | undefined;
@@ -260,6 +262,7 @@ export class LeaderSession {
         epoch: this.epoch,
         limiter: this.options.limiterFor(spec.instance.plugin),
         describer: this.options.describerFor(spec.instance.plugin, instancePlugin),
+        alignTicks: this.options.alignTicksFor(spec.instance.plugin),
         clock: this.options.clock,
         logger: this.options.logger.child({ component: 'group', group: spec.id }),
         ...(this.options.tickIntervalMs === undefined ? {} : { tickIntervalMs: this.options.tickIntervalMs }),

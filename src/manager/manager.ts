@@ -1,6 +1,7 @@
 import { type ApiServer, type ManagerApi, startApiServer } from '../api/server/index.js';
 import {
   createPluginLimiter,
+  DEFAULT_TICK_INTERVAL_MS,
   type DescribeCoalescerStats,
   type PluginLimiter,
   type RollbackNotice,
@@ -65,6 +66,7 @@ import { boundSummary, type PageQuery, pageInstances } from './status-summary.js
 
 /** `GET /v1/status` answers within a second whatever etcd does: its backend reads get this long. */
 const STATUS_WAIT_MS = 250;
+
 /** How old a standby's own view of the store may grow (see `StandbyView`). */
 const STANDBY_VIEW_REFRESH_MS = 5000;
 
@@ -461,6 +463,8 @@ export class Manager implements ManagerApi {
       clock: this.options.clock,
       metrics: this.services.metrics,
       windowMs: this.options.describeWindowMs,
+      alignedFor: (plugin) => this.isCloud(plugin),
+      tickIntervalMs: this.options.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS,
     });
     return this.describersValue;
   }
@@ -472,6 +476,11 @@ export class Manager implements ManagerApi {
   private get countedResolver(): PluginResolver {
     this.countedResolverValue ??= instrumentResolver(this.options.resolver, this.services.metrics);
     return this.countedResolverValue;
+  }
+
+  /** A plugin of a cloud kind (EC2): paced to the API's buckets, its groups tick in step. */
+  private isCloud(plugin: string): boolean {
+    return this.limiterFor(plugin).pacing === 'cloud';
   }
 
   private limiterFor(plugin: string): PluginLimiter {
@@ -504,6 +513,7 @@ export class Manager implements ManagerApi {
       createController: observedControllers(this.options.createController, this.services.metrics),
       limiterFor: (plugin) => this.limiterFor(plugin),
       describerFor: (plugin, instancePlugin) => this.describers.for(plugin, instancePlugin),
+      alignTicksFor: (plugin) => this.isCloud(plugin),
       clock: this.options.clock,
       logger: this.options.logger,
       tickIntervalMs: this.options.tickIntervalMs,

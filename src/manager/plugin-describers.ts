@@ -1,4 +1,5 @@
 import {
+  ALIGNED_GATHER_MS,
   createDescribeCoalescer,
   type DescribeCoalescer,
   type DescribeCoalescerStats,
@@ -15,6 +16,12 @@ export interface PluginDescribersOptions {
   metrics: ManagerMetrics;
   /** Least time between two describe calls to one plugin (see `createDescribeCoalescer`). */
   windowMs: number;
+  /**
+   * Whether the plugin's groups tick in step (`alignTicks`, a cloud kind): then at most one call
+   * per tick interval, gathering the groups whose timers fire a few milliseconds apart.
+   */
+  alignedFor: (plugin: string) => boolean;
+  tickIntervalMs: number;
 }
 
 /**
@@ -41,7 +48,9 @@ export class PluginDescribers {
       plugin: counted,
       limiter: this.options.limiterFor(name),
       clock,
-      windowMs,
+      ...(this.options.alignedFor(name)
+        ? { windowMs: this.options.tickIntervalMs, gatherMs: ALIGNED_GATHER_MS }
+        : { windowMs }),
       onCall: (requests) => metrics.describeCall(name, requests),
     });
     this.byName.set(name, { plugin, coalescer });

@@ -30,7 +30,9 @@ test('each instance plugin gets its own limits by name; groups on one plugin sha
     pluginLimits: { ratePerSec: 7, burst: 7, concurrency: 2 },
     pluginLimitsFor: (plugin) => {
       asked.push(plugin);
-      return plugin === 'ec2-east' ? { ratePerSec: 5, burst: 10, concurrency: 4 } : undefined;
+      return plugin === 'ec2-east'
+        ? { ratePerSec: 5, burst: 10, concurrency: 4, pacing: 'cloud' }
+        : undefined;
     },
   });
   try {
@@ -44,6 +46,10 @@ test('each instance plugin gets its own limits by name; groups on one plugin sha
     // A plugin the function does not answer for keeps the manager-wide default.
     assert.equal(limiter('c')?.stats().ratePerSec, 7);
     assert.deepEqual(asked.sort(), ['ec2-east', 'other']);
+    // A cloud kind's groups tick in step, so their describes merge into one call per tick.
+    assert.equal(limiter('a')?.pacing, 'cloud');
+    assert.equal(controllers.latest('a')?.options.alignTicks, true);
+    assert.equal(controllers.latest('c')?.options.alignTicks, false);
   } finally {
     await manager.stop();
   }

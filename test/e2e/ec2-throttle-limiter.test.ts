@@ -1,10 +1,15 @@
-// EC2's throttling reaches Tend's AIMD limiter: the real `ec2` plugin, the real SDK, a real
+// EC2's throttling reaches Tend's limiter (AIMD, and the ec2 kind's cloud pacing): the real `ec2` plugin, the real SDK, a real
 // moto_server behind the throttling proxy. Every RequestLimitExceeded the proxy answers must
 // arrive at the limiter as `throttled` (none hidden by SDK retries), and the limiter must back off.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { createGroupController, createPluginLimiter, memoryJournal } from '../../src/group/index.js';
+import {
+  createGroupController,
+  createPluginLimiter,
+  memoryJournal,
+  type PluginLimiter,
+} from '../../src/group/index.js';
 import { createEc2Plugin } from '../../src/plugins/instance/ec2/index.js';
 import { type FlavorPlugin, groupId, TAG_GROUP, TendError } from '../../src/spi/index.js';
 import { EC2_DEFAULT_BUCKETS, type Ec2Buckets } from '../support/ec2-buckets.js';
@@ -76,20 +81,30 @@ test('each RequestLimitExceeded reaches the limiter as throttled, and the rate c
   }
 });
 
-test('a group converges through throttled RunInstances: the limiter absorbs them, nothing fails', {
-  skip,
-}, async () => {
+/**
+ * A group of `size` on `ec2` through the proxy, RunInstances' resource bucket starting empty and
+ * refilling `launchRate` a second, converged under `limiter`; checks that no launch was lost or
+ * doubled, and answers what the proxy saw.
+ */
+async function convergeThrottled(options: { size: number; launchRate: number; limiter: PluginLimiter }) {
   assert.ok(moto);
   await moto.reset();
-  // RunInstances' resource bucket starts empty and refills 4 a second: 6 launches need ~1.5 s,
-  // and a limiter told 50/s runs into it at once.
+  const { size, limiter } = options;
   const buckets: Ec2Buckets = {
     ...EC2_DEFAULT_BUCKETS,
-    runInstances: { capacity: 1000, refillPerSec: 4, initial: 0 },
+    runInstances: { capacity: 1000, refillPerSec: options.launchRate, initial: 0 },
   };
-  const proxy = await createEc2Proxy({ target: moto.endpoint, seed: 5, buckets });
+  /** RunInstances answers in the order the proxy gave them. */
+  const launches: string[] = [];
+  const proxy = await createEc2Proxy({
+    target: moto.endpoint,
+    seed: 5,
+    buckets,
+    onRequest: (action, _params, outcome) => {
+      if (action === 'RunInstances') launches.push(outcome);
+    },
+  });
   const ec2 = plugin(proxy.url);
-  const limiter = createPluginLimiter({ ratePerSec: 50, burst: 10, concurrency: 8 });
   const flavor: FlavorPlugin = {
     validate: async () => {},
     prepare: async (_p, spec) => spec,
@@ -100,7 +115,7 @@ test('a group converges through throttled RunInstances: the limiter absorbs them
   const controller = createGroupController({
     spec: {
       id: groupId('throttled'),
-      allocation: { size: 6 },
+      allocation: { size },
       instance: { plugin: 'ec2', properties: { imageId: MOTO_AMI, instanceType: 't3.micro' } },
       flavor: { plugin: 'test' },
       health: { graceMs: 30_000, unhealthyAfterMs: 20_000, maxInFlight: 1 },
@@ -118,26 +133,52 @@ test('a group converges through throttled RunInstances: the limiter absorbs them
     journal: memoryJournal(),
     epoch: 1,
     tickIntervalMs: 200,
+    alignTicks: limiter.pacing === 'cloud',
     limiter,
     onEvent: (e) => events.push(e.type),
   });
   controller.start(new AbortController().signal);
   try {
-    await eventually('6 instances, converged', () => {
+    await eventually(`${size} instances, converged`, () => {
       const s = controller.status();
-      return s.phase === 'converged' && s.observed === 6 ? s : undefined;
+      return s.phase === 'converged' && s.observed === size ? s : undefined;
     });
     const seen = proxy.stats();
-    assert.ok(seen.throttledBy.runInstances > 0, 'the resource bucket refused launches');
-    assert.ok(limiter.stats().throttled >= seen.throttledBy.runInstances, 'each reached the limiter');
-    assert.ok(limiter.stats().ratePerSec < 50, 'and it backed off');
+    assert.ok(limiter.stats().throttled >= seen.throttledBy.runInstances, 'each refusal reached the limiter');
     const live = await moto.client.send(new DescribeInstancesCommand({}));
     const count = (live.Reservations ?? []).flatMap((r) => r.Instances ?? []).length;
-    assert.equal(count, 6, 'throttled launches made no extra instances');
-    assert.equal(events.filter((e) => e === 'created').length, 6);
+    assert.equal(count, size, 'throttled launches made no extra instances');
+    assert.equal(events.filter((e) => e === 'created').length, size);
+    return { seen, launches };
   } finally {
     await controller.stop();
     await ec2.close();
     await proxy.close();
   }
+}
+
+test('a group converges through throttled RunInstances: the limiter absorbs them, nothing fails', {
+  skip,
+}, async () => {
+  // 6 launches need ~1.5 s from an empty bucket refilling 4 a second, and a limiter told 50/s
+  // runs into it at once.
+  const limiter = createPluginLimiter({ ratePerSec: 50, burst: 10, concurrency: 8 });
+  const { seen } = await convergeThrottled({ size: 6, launchRate: 4, limiter });
+  assert.ok(seen.throttledBy.runInstances > 0, 'the resource bucket refused launches');
+  assert.ok(limiter.stats().ratePerSec < 50, 'and it backed off');
+});
+
+test("cloud pacing (the ec2 kind's), told twice the launch rate, sends no blind burst into an empty bucket", {
+  skip,
+}, async () => {
+  // The ec2 kind's burst and concurrency; 40 launches from an empty bucket refilling 4/s. AIMD
+  // starts with its burst of 10 (9 of its first 10 launches refused in our run); cloud pacing
+  // starts with one token and halves at the first refusal (3 of 10 in ours).
+  const limiter = createPluginLimiter({ ratePerSec: 8, burst: 10, concurrency: 8, pacing: 'cloud' });
+  const { launches } = await convergeThrottled({ size: 40, launchRate: 4, limiter });
+  const refusedOfFirst10 = launches.slice(0, 10).filter((o) => o === 'throttled').length;
+  assert.ok(
+    refusedOfFirst10 <= 5,
+    `refused ${refusedOfFirst10} of the first 10 launches: ${launches.join(' ')}`,
+  );
 });

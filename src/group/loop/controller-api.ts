@@ -28,6 +28,9 @@ export interface ControllerJournal {
   loadState(): Promise<JsonValue | undefined>;
 }
 
+/** Time between two ticks of a group when nothing else wakes it. */
+export const DEFAULT_TICK_INTERVAL_MS = 1_000;
+
 export interface GroupControllerOptions {
   spec: GroupSpec;
   instancePlugin: InstancePlugin;
@@ -39,6 +42,13 @@ export interface GroupControllerOptions {
   logger?: Logger;
   /** Time between reconcile ticks when nothing else wakes the loop. */
   tickIntervalMs?: number;
+  /**
+   * Ticks start on whole multiples of `tickIntervalMs` of the clock, so every group on a plugin
+   * looks in the same instant and their describes merge into one call per tick (a cloud plugin's
+   * describe budget then does not grow with groups). The pause after a tick then ends at the next
+   * multiple (at most one interval) instead of lasting exactly one. Default false.
+   */
+  alignTicks?: boolean;
   onEvent?: (event: GroupEvent) => void;
   /** Told what the controller does as it does it (ticks, calls, outcomes): the manager's metrics. */
   observer?: ControllerObserver;

@@ -2,7 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { createBackoff, createRandom, silentLogger, systemClock } from '../../lib/index.js';
 import { type InstanceId, TAG_GROUP, TendError } from '../../spi/index.js';
 import { defaultPlanLimits } from '../plan/types.js';
-import type { GroupController, GroupControllerOptions } from './controller-api.js';
+import {
+  DEFAULT_TICK_INTERVAL_MS,
+  type GroupController,
+  type GroupControllerOptions,
+} from './controller-api.js';
 import { directDescriber } from './describe-coalescer.js';
 import { controllerLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
@@ -23,7 +27,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? silentLogger).child({ component: 'group', group: options.spec.id });
   const random = options.random ?? createRandom(Date.now());
-  const tickIntervalMs = options.tickIntervalMs ?? 1_000;
+  const tickIntervalMs = options.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS;
   const limiter =
     options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock });
   const reconciler = createReconciler({
@@ -80,6 +84,17 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     return running;
   };
 
+  /**
+   * `ms`, or with aligned ticks until the first multiple of the interval at least `least` from
+   * now (`ms` for a wait that must be served in full, e.g. a backoff): a nap that ended between
+   * multiples would describe alone.
+   */
+  const aligned = (ms: number, least = ms): number => {
+    if (options.alignTicks !== true) return ms;
+    const now = clock.now();
+    return Math.ceil((now + Math.max(1, least)) / tickIntervalMs) * tickIntervalMs - now;
+  };
+
   async function nap(ms: number): Promise<void> {
     // Already stopped (the term ended mid-tick): an abort listener added now would never fire.
     if (wakePending || internal.signal.aborted) return;
@@ -117,7 +132,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
         // Watch events need no reset: they cut the nap short already, and events our own
         // failing calls cause must not defeat the backoff.
         if (result.recovered === true) backoff.reset();
-        if (result.failed) await nap(tickIntervalMs + backoff.next());
+        if (result.failed) await nap(aligned(tickIntervalMs + backoff.next()));
         else {
           backoff.reset();
           // The nap is a whole interval after the tick ends, not a fixed rate: with 1,000 groups
@@ -125,7 +140,9 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
           // 1,000 × 100: status median 8 s against 5 ms). So rounds stretch with tick time.
           // Replacements held back by their backoff go as soon as it is over, not a tick later.
           const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
-          await nap(Math.max(0, Math.min(tickIntervalMs, untilRetry)));
+          const pause = Math.max(0, Math.min(tickIntervalMs, untilRetry));
+          // A plain pause ends at the next multiple: a tick at every one, with the other groups.
+          await nap(aligned(pause, pause < tickIntervalMs ? pause : 0));
         }
       }
     } finally {

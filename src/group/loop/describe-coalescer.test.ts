@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { VirtualClock } from '../../lib/index.js';
-import { groupId, type InstanceId, TAG_GROUP, TendError } from '../../spi/index.js';
+import { groupId, type InstanceId, type InstancePlugin, TAG_GROUP, TendError } from '../../spi/index.js';
 import { fakeCloud, fakeFlavor } from '../testing/fake-plugins.js';
 import { testSpec } from '../testing/plan-fixtures.js';
 import { createGroupController } from './controller.js';
-import { createDescribeCoalescer, directDescriber } from './describe-coalescer.js';
-import { createPluginLimiter } from './limiter.js';
+import {
+  ALIGNED_GATHER_MS,
+  createDescribeCoalescer,
+  type Describer,
+  directDescriber,
+} from './describe-coalescer.js';
+import { createPluginLimiter, type PluginLimiter } from './limiter.js';
 import { memoryJournal } from './memory-journal.js';
 
 /** A cloud with `groups` groups of `size` instances each, plus one instance Tend did not make. */
@@ -24,6 +29,30 @@ function populated(groups: number, size: number) {
   cloud.instances.set('foreign' as InstanceId, { id: 'foreign' as InstanceId, tags: { owner: 'someone' } });
   const limiter = createPluginLimiter({ ratePerSec: 10_000, burst: 10_000, concurrency: 4, clock });
   return { clock, cloud, limiter };
+}
+
+/** `count` group controllers g0, g1, … of `size` each on one plugin, limiter and describer. */
+function groupsOn(options: {
+  count: number;
+  size: number;
+  plugin: InstancePlugin;
+  clock: VirtualClock;
+  limiter: PluginLimiter;
+  describer: Describer;
+  alignTicks?: boolean;
+}) {
+  const { count, size, plugin, ...shared } = options;
+  return Array.from({ length: count }, (_, g) =>
+    createGroupController({
+      spec: testSpec({ id: `g${g}`, size }),
+      instancePlugin: plugin,
+      flavorPlugin: fakeFlavor(),
+      journal: memoryJournal(),
+      epoch: 1,
+      random: () => 0.5,
+      ...shared,
+    }),
+  );
 }
 
 const describes = (calls: readonly string[]) => calls.filter((c) => c === 'describe').length;
@@ -102,19 +131,7 @@ test('an aborted request leaves the others their answer; the call stops only whe
 test('50 group controllers on one plugin: one describe per tick round', async () => {
   const { clock, cloud, limiter } = populated(50, 2);
   const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock });
-  const controllers = Array.from({ length: 50 }, (_, g) =>
-    createGroupController({
-      spec: testSpec({ id: `g${g}`, size: 2 }),
-      instancePlugin: cloud,
-      flavorPlugin: fakeFlavor(),
-      journal: memoryJournal(),
-      epoch: 1,
-      clock,
-      limiter,
-      describer: coalescer,
-      random: () => 0.5,
-    }),
-  );
+  const controllers = groupsOn({ count: 50, size: 2, plugin: cloud, clock, limiter, describer: coalescer });
   await Promise.all(controllers.map((c) => c.tick()));
   // Their instances carry another config, so each group also rolls; the observation is what counts.
   assert.equal(describes(cloud.calls), 1);
@@ -152,4 +169,54 @@ test('requests with mixed tags each get exactly what a call of their own would a
   for (const [i, tags] of mixed.entries()) {
     assert.deepEqual(mixedAnswers[i], await direct.describe(tags, signal), JSON.stringify(tags));
   }
+});
+
+/**
+ * 20 groups started 37 ms apart over 740 ms, on a plugin whose describe takes 120 ms; describe
+ * calls counted over the 10 s that follow the first 5.
+ */
+async function describesOfStaggeredGroups(alignTicks: boolean): Promise<number> {
+  const { clock, cloud, limiter } = populated(0, 0);
+  const slow = {
+    ...cloud,
+    describeInstances: async (...args: Parameters<typeof cloud.describeInstances>) => {
+      await clock.sleep(120);
+      return cloud.describeInstances(...args);
+    },
+  };
+  const coalescer = createDescribeCoalescer({
+    plugin: slow,
+    limiter,
+    clock,
+    ...(alignTicks ? { windowMs: 1_000, gatherMs: ALIGNED_GATHER_MS } : {}),
+  });
+  const stop = new AbortController();
+  const controllers = groupsOn({
+    count: 20,
+    size: 0,
+    plugin: slow,
+    clock,
+    limiter,
+    describer: coalescer,
+    alignTicks,
+  });
+  for (const c of controllers) {
+    c.start(stop.signal);
+    await clock.advance(37);
+  }
+  await clock.advance(5_000);
+  const before = describes(cloud.calls);
+  await clock.advance(10_000);
+  const calls = describes(cloud.calls) - before;
+  stop.abort();
+  await clock.advance(1_000);
+  await Promise.all(controllers.map((c) => c.stop()));
+  return calls;
+}
+
+test('groups that tick in step make one describe call per tick interval, however their starts spread', async () => {
+  assert.equal(await describesOfStaggeredGroups(true), 10);
+  // Without: each group ticks a whole interval after its own tick ended, so their asks spread
+  // over the interval and only the window merges them.
+  assert.ok((await describesOfStaggeredGroups(false)) > 20);
 });

@@ -3,6 +3,12 @@ import type { InstanceDescription, InstancePlugin, Tags } from '../../spi/index.
 import { limitedCall } from './limited-call.js';
 import type { PluginLimiter } from './limiter.js';
 
+/**
+ * `gatherMs` for the groups of a cloud plugin, which tick in step (`alignTicks`): their timers,
+ * due in the same millisecond, fire within a few milliseconds of each other.
+ */
+export const ALIGNED_GATHER_MS = 50;
+
 /** How a group controller describes its instances. */
 export interface Describer {
   /**
@@ -38,6 +44,12 @@ export interface DescribeCoalescerOptions {
    * wait for the next call. Default 200 ms.
    */
   windowMs?: number;
+  /**
+   * How long a request that finds the plugin idle waits for others before the call goes. Default
+   * 0: to the end of this turn of the event loop. Groups with aligned ticks wake on timers due in
+   * the same millisecond, which may fire a turn or a few milliseconds apart.
+   */
+  gatherMs?: number;
   random?: Random;
   /** Told of every plugin call, with how many requests it answers (metrics). */
   onCall?: (requests: number) => void;
@@ -63,6 +75,7 @@ interface Request {
 export function createDescribeCoalescer(options: DescribeCoalescerOptions): DescribeCoalescer {
   const clock = options.clock ?? systemClock;
   const windowMs = options.windowMs ?? 200;
+  const gatherMs = options.gatherMs ?? 0;
   const random = options.random ?? Math.random;
   let pending: Request[] = [];
   let inFlight = false;
@@ -73,7 +86,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
   const schedule = (): void => {
     if (inFlight || scheduled || pending.length === 0) return;
     scheduled = true;
-    const wait = lastStart + windowMs - clock.now();
+    const wait = Math.max(lastStart + windowMs - clock.now(), gatherMs);
     // Even when due now, wait for the end of this turn: groups woken together ask together.
     const due = wait > 0 ? clock.sleep(wait) : new Promise<void>((resolve) => setImmediate(resolve));
     void due.then(() => {
@@ -259,7 +272,9 @@ function anyOf(tags: Tags | readonly Tags[]): readonly Tags[] {
  * No merging: each describe is its own call, through the limiter's `observe` lane; a list of tag
  * sets is one call per set, in turn (a failure ends it), each instance kept once.
  */
-export function directDescriber(options: Omit<DescribeCoalescerOptions, 'windowMs' | 'onCall'>): Describer {
+export function directDescriber(
+  options: Omit<DescribeCoalescerOptions, 'windowMs' | 'gatherMs' | 'onCall'>,
+): Describer {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const one = (tags: Tags, signal: AbortSignal, epoch: number | undefined) =>

@@ -1,5 +1,6 @@
-import { type Clock, createTokenBucket, LinkedQueue, type QueueEntry, systemClock } from '../../lib/index.js';
+import { type Clock, LinkedQueue, type QueueEntry, systemClock } from '../../lib/index.js';
 import { TendError } from '../../spi/index.js';
+import { type AdaptiveRate, createAdaptiveRate, type RatePacing } from './adaptive-rate.js';
 
 /** The three numbers an operator sets per plugin (`--plugin-config`'s `limits`). */
 export interface PluginLimits {
@@ -9,6 +10,12 @@ export interface PluginLimits {
   burst: number;
   /** Calls in flight at once. */
   concurrency: number;
+  /**
+   * How the rate follows `throttled` answers (see `RatePacing`); default `aimd`. Set by a plugin
+   * kind (`cloud` for EC2), not by the file: with `cloud`, describes (the `observe` lane) also
+   * have a rate of their own, as EC2 meters read-only calls in a bucket of their own.
+   */
+  pacing?: RatePacing;
 }
 
 /** For a plugin whose kind sets no limits of its own (sockets, process, docker, simulator). */
@@ -41,7 +48,10 @@ const LANES: readonly LimiterLane[] = ['observe', 'heal', 'change'];
 export interface LimiterStats {
   calls: number;
   throttled: number;
+  /** The rate of mutating calls (heal, change); with `aimd` pacing, of every call. */
   ratePerSec: number;
+  /** The rate of describes (`observe`): its own with `cloud` pacing, else `ratePerSec`. */
+  observeRatePerSec: number;
   inFlight: number;
   queued: number;
   /** Calls started per lane. */
@@ -51,12 +61,10 @@ export interface LimiterStats {
 
 /**
  * One limiter per instance plugin, shared by every group that uses the plugin: a token bucket,
- * a concurrency limit, and AIMD on the rate — a `throttled` answer cuts it by 30%, successes add
- * back slowly — the way TCP finds a link's capacity without knowing it. When tokens or slots are
- * short, waiting calls are served by lane: observe, then heal, then change.
+ * a concurrency limit, and a rate that adapts to `throttled` answers (AIMD, or `cloud` pacing) —
+ * the way TCP finds a link's capacity without knowing it. When tokens or slots are short,
+ * waiting calls are served by lane: observe, then heal, then change.
  */
-/** Multiplicative decrease. 0.7 rather than TCP's 0.5: as AWS SDKs' adaptive retry, gentler. */
-const DECREASE_FACTOR = 0.7;
 
 export interface PluginLimiter {
   /**
@@ -65,6 +73,8 @@ export interface PluginLimiter {
    */
   run<T>(call: () => Promise<T>, signal?: AbortSignal, lane?: LimiterLane): Promise<T>;
   stats(): LimiterStats;
+  /** How its rate follows `throttled` answers (the kind's choice). */
+  readonly pacing: RatePacing;
 }
 
 interface Waiter {
@@ -120,13 +130,23 @@ class AbortWatch {
 
 export function createPluginLimiter(options: PluginLimiterOptions): PluginLimiter {
   const clock = options.clock ?? systemClock;
-  const maxRate = options.ratePerSec;
-  const minRate = options.minRatePerSec ?? maxRate / 20;
-  const step = options.increasePerSuccess ?? maxRate / 500;
-  const decreaseInterval = options.decreaseIntervalMs ?? 1_000;
-  const bucket = createTokenBucket({ ratePerSec: maxRate, burst: options.burst, clock });
+  const pacing = options.pacing ?? 'aimd';
+  const newRate = () =>
+    createAdaptiveRate({
+      ratePerSec: options.ratePerSec,
+      burst: options.burst,
+      clock,
+      pacing,
+      minRatePerSec: options.minRatePerSec ?? options.ratePerSec / 20,
+      increasePerSuccess: options.increasePerSuccess ?? options.ratePerSec / 500,
+      decreaseIntervalMs: options.decreaseIntervalMs ?? 1_000,
+    });
+  const mutatingRate = newRate();
+  // EC2 meters read-only calls apart from mutating ones: a describe refused must not slow
+  // launches, nor describes spend the launch rate.
+  const observeRate = pacing === 'cloud' ? newRate() : mutatingRate;
+  const rateOf = (lane: LimiterLane): AdaptiveRate => (lane === 'observe' ? observeRate : mutatingRate);
   const concurrency = options.concurrency;
-  let lastDecrease = Number.NEGATIVE_INFINITY;
   const queues: Record<LimiterLane, LinkedQueue<Waiter>> = {
     observe: new LinkedQueue(),
     heal: new LinkedQueue(),
@@ -135,7 +155,6 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const callsByLane: Record<LimiterLane, number> = { observe: 0, heal: 0, change: 0 };
   let observing = 0;
   let mutating = 0;
-  let timerArmed = false;
   let calls = 0;
   let throttled = 0;
 
@@ -143,13 +162,22 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
   const slotFree = (lane: LimiterLane) =>
     lane === 'observe' ? observing + mutating < concurrency + 1 : observing + mutating < concurrency;
 
-  /** Starts waiting calls while slots and tokens last, highest lane first. */
+  /**
+   * Starts waiting calls while slots and tokens last, highest lane first. A lane whose rate has
+   * no token holds back the lanes after it on the same rate (heal before change), not those on
+   * another (with `cloud` pacing, describes and mutations wait for different tokens).
+   */
   const pump = (): void => {
     for (;;) {
-      const lane = LANES.find((l) => queues[l].size > 0 && slotFree(l));
-      if (lane === undefined) return;
-      if (!bucket.tryTake()) {
-        armTimer();
+      const short = new Set<AdaptiveRate>();
+      const lane = LANES.find((l) => {
+        if (queues[l].size === 0 || !slotFree(l) || short.has(rateOf(l))) return false;
+        if (rateOf(l).bucket.tryTake()) return true;
+        short.add(rateOf(l));
+        return false;
+      });
+      if (lane === undefined) {
+        for (const rate of short) armTimer(rate);
         return;
       }
       const waiter = queues[lane].shift();
@@ -159,13 +187,15 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
     }
   };
 
-  // One timer for the next token, however many wait: the queue, not the timers, holds the order.
-  const armTimer = (): void => {
-    if (timerArmed) return;
-    timerArmed = true;
+  // One timer per rate for its next token, however many wait: the queue holds the order.
+  const armed = new Set<AdaptiveRate>();
+  const armTimer = (rate: AdaptiveRate): void => {
+    if (armed.has(rate)) return;
+    armed.add(rate);
+    const { bucket } = rate;
     const wait = Math.max(1, Math.ceil(((1 - bucket.available()) * 1000) / bucket.ratePerSec));
     void clock.sleep(wait).then(() => {
-      timerArmed = false;
+      armed.delete(rate);
       pump();
     });
   };
@@ -200,15 +230,12 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
         callsByLane[lane] += 1;
         try {
           const result = await call();
-          if (bucket.ratePerSec < maxRate) bucket.setRate(Math.min(maxRate, bucket.ratePerSec + step));
+          rateOf(lane).succeeded();
           return result;
         } catch (error) {
           if (TendError.is(error, 'throttled')) {
             throttled += 1;
-            if (clock.now() - lastDecrease >= decreaseInterval) {
-              lastDecrease = clock.now();
-              bucket.setRate(Math.max(minRate, bucket.ratePerSec * DECREASE_FACTOR));
-            }
+            rateOf(lane).throttled();
           }
           throw error;
         }
@@ -218,10 +245,12 @@ export function createPluginLimiter(options: PluginLimiterOptions): PluginLimite
         pump();
       }
     },
+    pacing,
     stats: () => ({
       calls,
       throttled,
-      ratePerSec: bucket.ratePerSec,
+      ratePerSec: mutatingRate.bucket.ratePerSec,
+      observeRatePerSec: observeRate.bucket.ratePerSec,
       inFlight: observing + mutating,
       queued: LANES.reduce((n, l) => n + queues[l].size, 0),
       callsByLane: { ...callsByLane },

@@ -9,10 +9,11 @@ export const ec2Kind = definePluginKind({
   kind: 'ec2',
   summary: 'AWS EC2 through the SDK v3 (tags, ClientToken + tag lookup, fixed IPs and EBS volumes)',
   // EC2's mutating-action bucket refills at 5 requests/s (non-mutating at 20/s, RunInstances'
-  // resource bucket at 2 instances/s after a burst of 1000): one limiter per plugin carries
-  // every call, so it starts at the tightest API rate and AIMD finds the rest. A small burst,
-  // because the account's buckets are shared with everything else that uses it.
-  defaultLimits: { ratePerSec: 5, burst: 10, concurrency: 8 },
+  // resource bucket at 2 instances/s after a burst of 1000): one limiter per plugin, its rate a
+  // ceiling that `cloud` pacing adapts down to what the account admits (describes on a rate of
+  // their own), starting with one token, its groups ticking in step so their describes merge.
+  // A small burst, because the account's buckets are shared with everything else that uses it.
+  defaultLimits: { ratePerSec: 5, burst: 10, concurrency: 8, pacing: 'cloud' },
   configSchema: strictObject({
     region: z.string().min(1, 'expected a region like us-east-1').optional(),
     /** Another EC2 API (moto on loopback, a VPC endpoint). */
