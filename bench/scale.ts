@@ -5,7 +5,8 @@
 //   - converge: from the apply until every group reports phase converged with S healthy
 //     (floor = G·S / provision rate, plus the apply);
 //   - CPU per round: process CPU ms per second of steady state (one round per group per second);
-//     event-loop delay p99 and the reconcile time the manager records, so a stretched round shows;
+//     event-loop delay p99 and utilization and the reconcile time the manager records, so a
+//     stretched round shows (controllers rest longer while the loop is busy: rest.ts);
 //   - RSS after converging;
 //   - GET /v1/status over loopback: median ms and bytes (whatever status is on main);
 //   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
@@ -90,6 +91,8 @@ interface SizeResult {
   convergeFloorS: number;
   cpuMsPerRound: number;
   loopDelayP99Ms: number;
+  /** Event-loop utilization over the steady window (0–1): how much of the loop the rounds leave. */
+  loopBusy: number;
   roundsPerGroupPerS: number | null;
   reconcileMeanMs: number | null;
   rssMb: number;
@@ -223,11 +226,13 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
     const wallBefore = performance.now();
     const stopProfile = await startProfile(`${groups}x${size}`);
     await sleep(steadySeconds * 1000);
     await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
+    const loopBusy = Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100) / 100;
     const seconds = (performance.now() - wallBefore) / 1000;
     delay.disable();
     const cpuMsPerRound = round((cpu.user + cpu.system) / 1000 / seconds);
@@ -276,6 +281,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       convergeFloorS: round(floorS),
       cpuMsPerRound,
       loopDelayP99Ms,
+      loopBusy,
       roundsPerGroupPerS,
       reconcileMeanMs,
       rssMb,
@@ -296,7 +302,7 @@ console.log(
   `scale: one manager on the simulator (its own limits off), ${raisedRate === undefined ? 'default plugin limits (20 provisions/s)' : `plugin limits raised to ${raisedRate}/s`}, real clock, ${cpus().length} cores`,
 );
 console.log(
-  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
+  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  loop busy  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
 );
 const results: SizeResult[] = [];
 for (const { groups, size } of sizes) {
@@ -304,7 +310,7 @@ for (const { groups, size } of sizes) {
   results.push(r);
   console.log(
     `${`${groups}x${size}`.padEnd(12)}${`${r.convergeS ?? 'no'} (${r.convergeFloorS})`.padStart(18)}` +
-      `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.rssMb).padStart(8)}` +
+      `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.loopBusy).padStart(11)}${String(r.rssMb).padStart(8)}` +
       `${String(r.statusMedianMs).padStart(11)}${String(r.statusBytes).padStart(14)}` +
       `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}`,
   );

@@ -37,8 +37,13 @@ export interface GroupControllerOptions {
   epoch: number;
   clock?: Clock;
   logger?: Logger;
-  /** Time between reconcile ticks when nothing else wakes the loop. */
+  /** Time between the starts of reconcile ticks when nothing else wakes the loop (rest.ts). */
   tickIntervalMs?: number;
+  /**
+   * How busy the event loop is (0–1): after each tick the loop rests at least this share of the
+   * interval. Default: this process's event-loop utilization. Tests pass their own.
+   */
+  loopBusy?: () => number;
   onEvent?: (event: GroupEvent) => void;
   /** Told what the controller does as it does it (ticks, calls, outcomes): the manager's metrics. */
   observer?: ControllerObserver;

@@ -8,6 +8,13 @@ import { createLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
 import { guardObserver } from './observer.js';
 import { createReconciler, type TickResult } from './reconciler.js';
+import { processLoopBusy, restAfterTick } from './rest.js';
+
+/**
+ * The reason a finished nap's timer is cancelled with: made once, since `abort()` without one
+ * builds a DOMException with a stack each time (1,000 groups, one a second each).
+ */
+const NAP_OVER = new Error('nap over');
 
 /** Failed rounds (a tick that failed or destroyed nothing) before an operator's destroy gives up. */
 const DESTROY_ATTEMPTS = 10;
@@ -24,6 +31,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   const logger = (options.logger ?? silentLogger).child({ component: 'group', group: options.spec.id });
   const random = options.random ?? createRandom(Date.now());
   const tickIntervalMs = options.tickIntervalMs ?? 1_000;
+  // On a virtual clock this process's loop says nothing about the time simulated: no measure.
+  const loopBusy = options.loopBusy ?? (clock === systemClock ? processLoopBusy : () => 0);
   const limiter =
     options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock });
   const reconciler = createReconciler({
@@ -84,14 +93,14 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     // Already stopped (the term ended mid-tick): an abort listener added now would never fire.
     if (wakePending || internal.signal.aborted) return;
     const cancel = new AbortController();
-    const stop = () => cancel.abort();
+    const stop = () => cancel.abort(NAP_OVER);
     internal.signal.addEventListener('abort', stop, { once: true });
     await new Promise<void>((resolve) => {
       wake = resolve;
       clock.sleep(ms, cancel.signal).then(resolve, resolve);
     });
     wake = undefined;
-    cancel.abort();
+    cancel.abort(NAP_OVER);
     internal.signal.removeEventListener('abort', stop);
   }
 
@@ -109,6 +118,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       });
       while (!signal.aborted) {
         wakePending = false;
+        const tickStarted = clock.now();
         const result = await tickOnce().catch((error: unknown): TickResult => {
           logger.error('tick failed', { error: String(error) });
           return { acted: false, failed: true };
@@ -120,12 +130,13 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
         if (result.failed) await nap(tickIntervalMs + backoff.next());
         else {
           backoff.reset();
-          // The nap is a whole interval after the tick ends, not a fixed rate: with 1,000 groups
-          // a fixed rate ran ticks back to back and starved the event loop (scale bench at
-          // 1,000 × 100: status median 8 s against 5 ms). So rounds stretch with tick time.
+          // Rounds start an interval apart while the event loop has room (a tick's wait for the
+          // fleet's merged describe no longer stretches the period); a busy loop gets a rest in
+          // proportion, so ticks never run back to back (rest.ts).
+          const rest = restAfterTick(tickIntervalMs, clock.now() - tickStarted, loopBusy());
           // Replacements held back by their backoff go as soon as it is over, not a tick later.
-          const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
-          await nap(Math.max(0, Math.min(tickIntervalMs, untilRetry)));
+          const untilRetry = result.retryAt === undefined ? rest : result.retryAt - clock.now();
+          await nap(Math.max(0, Math.min(rest, untilRetry)));
         }
       }
     } finally {

@@ -94,6 +94,9 @@ export interface TickResult {
 
 export type { Emit } from './emit.js';
 
+/** Ends a finished describe's timeout; one object, not a DOMException with a stack per tick. */
+const DESCRIBE_OVER = new Error('describe over');
+
 /** One group's reconcile state and its tick: observe → plan → act. The loop lives in controller.ts. */
 export function createReconciler(o: ReconcilerOptions) {
   let userSpec = o.spec;
@@ -138,7 +141,8 @@ export function createReconciler(o: ReconcilerOptions) {
   /** Hands the breaker its verdicts, in order, and says what its transitions were. */
   const judge = (verdicts: readonly BreakerVerdict[], now: number) => {
     const step = reduceBreakerAll(state.breaker, verdicts, now);
-    state = { ...state, breaker: step.state };
+    // An unchanged breaker leaves the state as it was, so `persist` has nothing to compare.
+    if (step.state !== state.breaker) state = { ...state, breaker: step.state };
     emitAll(step.events);
   };
   /** Verdicts that count failures, then the pacing their new failures call for. */
@@ -158,11 +162,16 @@ export function createReconciler(o: ReconcilerOptions) {
     onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
+  /** The state last saved or found saved (states are replaced, never changed in place). */
+  let savedState: PlannerState | undefined;
   async function persist(): Promise<void> {
-    const json = JSON.stringify(state);
-    if (json === savedJson) return;
-    await o.journal.saveState(plannerStateToJson(state));
+    // Most ticks change nothing: no serialization of the group's state to find that out.
+    if (state === savedState) return;
+    const saving = state;
+    const json = JSON.stringify(saving);
+    if (json !== savedJson) await o.journal.saveState(plannerStateToJson(saving));
     savedJson = json;
+    savedState = saving;
   }
 
   /** Reads the journal once; callers that come while it is read wait for the same read. */
@@ -247,7 +256,7 @@ export function createReconciler(o: ReconcilerOptions) {
       errors.failed('describe', { plugin: spec.instance.plugin, operation: 'describe' }, failure);
       return failure;
     } finally {
-      timeout.abort();
+      timeout.abort(DESCRIBE_OVER);
       await timer;
     }
   }
