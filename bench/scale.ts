@@ -39,7 +39,7 @@ const sizes = (process.env.BENCH_SIZES ?? '10x10,100x10,1000x10,1000x100').split
   if (!g || !n) throw new Error(`BENCH_SIZES: expected GxS like 100x10, got ${s}`);
   return { groups: g, size: n };
 });
-const heals = Number(process.env.BENCH_HEALS ?? 5);
+const heals = Number(process.env.BENCH_HEALS ?? 9);
 const statusReads = Number(process.env.BENCH_STATUS_READS ?? 10);
 const steadySeconds = Number(process.env.BENCH_STEADY_S ?? 10);
 const raisedRate = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);

@@ -18,6 +18,7 @@ import type {
   GroupView,
   HistoryView,
   InstancePage,
+  InstanceView,
   LeaderView,
   OkView,
   Principal,
@@ -73,6 +74,11 @@ export class ManagerClient {
     if (page.cursor !== undefined) params.set('cursor', page.cursor);
     const query = params.toString() === '' ? '' : `?${params}`;
     return this.get(`/v1/groups/${encodeURIComponent(id)}/instances${query}`);
+  }
+
+  /** The group an instance is in (`GET /v1/instances/:instance`): one read, whatever the fleet. */
+  instance(id: string): Promise<InstanceView> {
+    return this.get(`/v1/instances/${encodeURIComponent(id)}`);
   }
 
   /** Every instance of a group, page after page (1,000 a page). */

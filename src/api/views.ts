@@ -52,6 +52,12 @@ export interface InstancePage {
   next?: string;
 }
 
+/** `GET /v1/instances/:instance`: the group an instance is in, and the instance as last seen. */
+export interface InstanceView {
+  group: string;
+  instance: InstanceStatus;
+}
+
 export interface RolloutPreview {
   fromConfigs: string[];
   toConfig: string;

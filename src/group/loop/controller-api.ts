@@ -7,6 +7,7 @@ import type {
   GroupSummary,
   InstanceId,
   InstancePlugin,
+  InstanceStatus,
   Intent,
   JsonValue,
   TendError,
@@ -107,6 +108,10 @@ export interface GroupController {
   status(): GroupStatus;
   /** `status()` without the instances: what a fleet-wide status lists, whatever the group's size. */
   summary(): GroupSummary;
+  /** The instances in ID order, sorted at most once per look (the instance pages read this). */
+  instances(): readonly InstanceStatus[];
+  /** One instance by ID, if the last look listed it. */
+  instance(id: string): InstanceStatus | undefined;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
   /**

@@ -186,6 +186,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     status: () => reconciler.status(),
     summary: () => reconciler.summary(),
+    instances: () => reconciler.instancesById(),
+    instance: (id) => reconciler.instance(id),
     tick: async () => {
       await tickOnce();
     },

@@ -37,6 +37,7 @@ import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import {
   buildStatus,
   buildSummary,
+  createInstanceIndex,
   holdProgress,
   type RolloutProgress,
   type StatusInput,
@@ -113,6 +114,7 @@ export function createReconciler(o: ReconcilerOptions) {
   // Also look for InfraKit's tag: at the start of each term, and while a look finds members of
   // InfraKit's that still lack Tend's tags (labelling them ends it).
   let lookForInfraKit = true;
+  const instanceIndex = createInstanceIndex(() => ({ observed, described }));
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
   let rolloutProgress: RolloutProgress | undefined;
@@ -433,6 +435,9 @@ export function createReconciler(o: ReconcilerOptions) {
       rolloutProgress = holdProgress(status.rollout, rolloutProgress);
       return status;
     },
+    /** The instances in ID order (the pages of `GET /v1/groups/:id/instances`). */
+    instancesById: () => instanceIndex.sorted(),
+    instance: (id: string) => instanceIndex.find(id),
     summary: (): GroupSummary => {
       const summary = buildSummary(statusInput());
       rolloutProgress = holdProgress(summary.rollout, rolloutProgress);
