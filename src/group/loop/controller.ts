@@ -70,6 +70,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   let loop: Promise<void> | undefined;
   let current: Promise<TickResult> | undefined;
   let wakePending = false;
+  /** The watch said one of the group's instances changed: the next look goes out first. */
+  let urgentPending = false;
   let wake: (() => void) | undefined;
 
   const requestTick = () => {
@@ -77,12 +79,12 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     wake?.();
   };
 
-  const tickOnce = (): Promise<TickResult> => {
+  const tickOnce = (urgent = false): Promise<TickResult> => {
     if (current !== undefined) {
       wakePending = true; // a change arrived mid-tick: look again right after
       return current;
     }
-    const running = reconciler.tick(internal.signal).finally(() => {
+    const running = reconciler.tick(internal.signal, { urgent }).finally(() => {
       current = undefined;
     });
     current = running;
@@ -110,6 +112,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       const owner = event.tags?.[TAG_GROUP];
       if (owner !== undefined && owner !== options.spec.id) return;
       if (event.type === 'gone') reconciler.noteGone(event.id);
+      urgentPending = true;
       requestTick();
     });
     try {
@@ -118,8 +121,10 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       });
       while (!signal.aborted) {
         wakePending = false;
+        const urgent = urgentPending;
+        urgentPending = false;
         const tickStarted = clock.now();
-        const result = await tickOnce().catch((error: unknown): TickResult => {
+        const result = await tickOnce(urgent).catch((error: unknown): TickResult => {
           logger.error('tick failed', { error: String(error) });
           return { acted: false, failed: true };
         });

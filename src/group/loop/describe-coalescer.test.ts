@@ -153,3 +153,66 @@ test('requests with mixed tags each get exactly what a call of their own would a
     assert.deepEqual(mixedAnswers[i], await direct.describe(tags, signal), JSON.stringify(tags));
   }
 });
+
+/** Start times of the plugin's describe calls when each takes `costMs` of virtual time. */
+async function callStarts(costMs: number): Promise<number[]> {
+  const { clock, cloud, limiter } = populated(2, 1);
+  const starts: number[] = [];
+  const slow = {
+    ...cloud,
+    describeInstances: async (tags: Parameters<typeof cloud.describeInstances>[0]) => {
+      starts.push(clock.now());
+      await clock.sleep(costMs);
+      return cloud.describeInstances(tags);
+    },
+  };
+  const coalescer = createDescribeCoalescer({ plugin: slow, limiter, clock, windowMs: 200 });
+  const signal = new AbortController().signal;
+  // A group asks again as soon as it has its answer: the window alone spaces the calls.
+  const asking = (async () => {
+    for (let i = 0; i < 3; i++) await coalescer.describe({ [TAG_GROUP]: 'g0' }, signal);
+  })();
+  for (let t = 0; t < 40; t++) {
+    await turn();
+    await clock.advance(50);
+  }
+  await asking;
+  const first = starts[0] ?? 0;
+  return starts.map((s) => s - first);
+}
+
+test('the window grows to four times what a call costs, at most 500 ms', async () => {
+  assert.deepEqual(await callStarts(10), [0, 200, 400], 'cheap calls: the 200 ms window');
+  assert.deepEqual(await callStarts(100), [0, 400, 800], 'a 100 ms call: 400 ms between starts');
+  assert.deepEqual(await callStarts(300), [0, 500, 1_000], 'capped at 500 ms');
+});
+
+test("a watch-woken (urgent) look waits a quarter window, and takes the waiting looks along", async () => {
+  const { clock, cloud, limiter } = populated(3, 1);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock, windowMs: 200 });
+  const signal = new AbortController().signal;
+  await Promise.all([coalescer.describe({ [TAG_GROUP]: 'g0' }, signal), turn()]);
+  const start = clock.now();
+  const times: Record<string, number> = {};
+  const look = (group: string, urgent: boolean) =>
+    coalescer.describe({ [TAG_GROUP]: group }, signal, undefined, { urgent }).then(() => {
+      times[group] = clock.now() - start;
+    });
+  const regular = look('g1', false);
+  await clock.advance(10);
+  const urgent = look('g2', true);
+  for (let t = 0; t < 10; t++) {
+    await turn();
+    await clock.advance(10);
+  }
+  await Promise.all([regular, urgent]);
+  assert.deepEqual(times, { g1: 50, g2: 50 }, 'both went at 50 ms, not 200');
+  assert.equal(describes(cloud.calls), 2);
+  const alone = look('g1', false);
+  for (let t = 0; t < 30; t++) {
+    await turn();
+    await clock.advance(10);
+  }
+  await alone;
+  assert.equal(times.g1, 250, 'a regular look waits the whole window after that call');
+});

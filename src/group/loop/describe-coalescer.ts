@@ -11,7 +11,21 @@ export interface Describer {
    * `epoch` is the asking leader's: sent on the call, so a fencing plugin learns of a new term
    * from its first look, before that leader ever needs to change anything (see docs/protocol.md).
    */
-  describe(tags: Tags | readonly Tags[], signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
+  describe(
+    tags: Tags | readonly Tags[],
+    signal: AbortSignal,
+    epoch?: number,
+    options?: DescribeOptions,
+  ): Promise<InstanceDescription[]>;
+}
+
+export interface DescribeOptions {
+  /**
+   * The plugin's watch just said an instance of the group changed or went: the look should not
+   * wait out the whole window (a coalescer waits at most a quarter of it; one call in flight
+   * still bounds the calls).
+   */
+  urgent?: boolean;
 }
 
 export interface DescribeCoalescerStats {
@@ -38,16 +52,28 @@ export interface DescribeCoalescerOptions {
    * wait for the next call. Default 200 ms.
    */
   windowMs?: number;
+  /**
+   * The window grows to `COST_FACTOR` times what the last call took (the call and its split),
+   * up to this much: a fleet-wide answer of 100,000 instances is not fetched and copied five
+   * times a second. Default 500 ms, half a default round, so every group still looks each round.
+   */
+  maxWindowMs?: number;
   random?: Random;
   /** Told of every plugin call, with how many requests it answers (metrics). */
   onCall?: (requests: number) => void;
 }
+
+const RESCHEDULED = new Error('an urgent describe moved the call earlier');
+
+/** Merged calls take at most about 1/COST_FACTOR of the time: the window is ≥ this × their cost. */
+const COST_FACTOR = 4;
 
 interface Request {
   /** Any one of these tag sets. */
   tags: readonly Tags[];
   signal: AbortSignal;
   epoch: number | undefined;
+  urgent: boolean;
   resolve: (found: InstanceDescription[]) => void;
   reject: (error: unknown) => void;
   done: boolean;
@@ -63,28 +89,49 @@ interface Request {
 export function createDescribeCoalescer(options: DescribeCoalescerOptions): DescribeCoalescer {
   const clock = options.clock ?? systemClock;
   const windowMs = options.windowMs ?? 200;
+  const maxWindowMs = Math.max(windowMs, options.maxWindowMs ?? 500);
+  /** How long the last call took, from its start to its answer split. */
+  let lastCostMs = 0;
   const random = options.random ?? Math.random;
   let pending: Request[] = [];
   let inFlight = false;
-  let scheduled = false;
   let lastStart = Number.NEGATIVE_INFINITY;
   const stats: DescribeCoalescerStats = { calls: 0, requests: 0, failures: 0 };
 
+  /** The flush waiting for its time: urgent or not, and how to call it off for an earlier one. */
+  let scheduled: { urgent: boolean; cancel: AbortController } | undefined;
+  /** Some request waiting now came from a watch event. */
+  let urgentWaiting = false;
+
   const schedule = (): void => {
-    if (inFlight || scheduled || pending.length === 0) return;
-    scheduled = true;
-    const wait = lastStart + windowMs - clock.now();
+    if (inFlight || pending.length === 0) return;
+    if (scheduled !== undefined && (scheduled.urgent || !urgentWaiting)) return;
+    scheduled?.cancel.abort(RESCHEDULED);
+    const cancel = new AbortController();
+    const mine = { urgent: urgentWaiting, cancel };
+    scheduled = mine;
+    const full = Math.min(maxWindowMs, Math.max(windowMs, COST_FACTOR * lastCostMs));
+    // A heal the watch asked for waits a quarter window, not a whole one: heal time stays that
+    // of an idle plugin however many groups keep the plugin busy (#17: 1,000 groups vs 10).
+    const window = urgentWaiting ? full / 4 : full;
+    const wait = lastStart + window - clock.now();
     // Even when due now, wait for the end of this turn: groups woken together ask together.
-    const due = wait > 0 ? clock.sleep(wait) : new Promise<void>((resolve) => setImmediate(resolve));
-    void due.then(() => {
-      scheduled = false;
-      void flush();
-    });
+    const due =
+      wait > 0 ? clock.sleep(wait, cancel.signal) : new Promise<void>((resolve) => setImmediate(resolve));
+    due.then(
+      () => {
+        if (scheduled !== mine) return;
+        scheduled = undefined;
+        void flush();
+      },
+      () => {}, // called off for an earlier, urgent one
+    );
   };
 
   const flush = async (): Promise<void> => {
     const batch = pending.filter((r) => !r.done);
     pending = [];
+    urgentWaiting = false;
     if (batch.length === 0) return;
     inFlight = true;
     lastStart = clock.now();
@@ -118,16 +165,18 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
       for (const r of batch) settle(r, () => r.reject(error));
     } finally {
       for (const r of batch) r.signal.removeEventListener('abort', giveUp);
+      lastCostMs = clock.now() - lastStart;
       inFlight = false;
       schedule();
     }
   };
 
   return {
-    describe(tags, signal, epoch) {
+    describe(tags, signal, epoch, describeOptions = {}) {
       signal.throwIfAborted();
       return new Promise<InstanceDescription[]>((resolve, reject) => {
-        const request: Request = { tags: anyOf(tags), signal, epoch, resolve, reject, done: false };
+        const urgent = describeOptions.urgent === true;
+        const request: Request = { tags: anyOf(tags), signal, epoch, urgent, resolve, reject, done: false };
         const onAbort = () => settle(request, () => reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         request.resolve = (found) => {
@@ -139,6 +188,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
           reject(error);
         };
         pending.push(request);
+        if (urgent) urgentWaiting = true;
         schedule();
       });
     },

@@ -237,7 +237,7 @@ export function createReconciler(o: ReconcilerOptions) {
   }
 
   /** The group's instances, or the error that kept Tend from seeing them. */
-  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | TendError> {
+  async function describe(signal: AbortSignal, urgent: boolean): Promise<InstanceDescription[] | TendError> {
     const timeout = new AbortController();
     const both = AbortSignal.any([signal, timeout.signal]);
     const timer = o.clock.sleep(o.describeTimeoutMs, both).then(
@@ -249,7 +249,7 @@ export function createReconciler(o: ReconcilerOptions) {
       const own = { [TAG_GROUP]: o.spec.id };
       // One request either way: merged with other groups' looks, it costs no extra call.
       const tags = lookForInfraKit ? [own, infraKitLookTags(o.spec.id)] : own;
-      const answer = await o.describer.describe(tags, both, o.epoch);
+      const answer = await o.describer.describe(tags, both, o.epoch, { urgent });
       lookForInfraKit = answer.some(needsAdoption);
       errors.succeeded('describe');
       return answer;
@@ -264,12 +264,13 @@ export function createReconciler(o: ReconcilerOptions) {
   }
 
   /** One tick, reported to the observer from start to end. */
-  async function tick(signal: AbortSignal): Promise<TickResult> {
+  /** `urgent`: the plugin's watch woke this tick (its look need not wait for other groups'). */
+  async function tick(signal: AbortSignal, options: { urgent?: boolean } = {}): Promise<TickResult> {
     const started = performance.now();
     o.observer.tickStarted({ group });
     let result: TickResult = { acted: false, failed: true };
     try {
-      result = await observeAndAct(signal);
+      result = await observeAndAct(signal, options.urgent === true);
       return result;
     } finally {
       o.observer.tickEnded({
@@ -281,14 +282,14 @@ export function createReconciler(o: ReconcilerOptions) {
     }
   }
 
-  async function observeAndAct(signal: AbortSignal): Promise<TickResult> {
+  async function observeAndAct(signal: AbortSignal, urgent: boolean): Promise<TickResult> {
     await load();
     const now = o.clock.now();
     const spec = effectiveSpec();
     const targetConfig = configHash(spec);
     lastTickAt = now;
     const looking = performance.now();
-    const answer = await describe(signal);
+    const answer = await describe(signal, urgent);
     if (answer instanceof TendError) {
       o.observer.observed({ group, ms: performance.now() - looking });
       // Never act on a partial view: a failed describe means "I do not know", not "none".
