@@ -120,7 +120,8 @@ export class ManagerClient {
   ): Promise<void> {
     const response = await this.send(
       'GET',
-      `/v1/events/stream?${eventParams(options)}`,
+      // Status changes as deltas; readEventStream hands on whole statuses all the same.
+      `/v1/events/stream?${eventParams(options)}&status=delta`,
       undefined,
       options.signal,
       {

@@ -31,6 +31,16 @@ export interface StatusView extends LeaderView {
   groups: GroupSummary[];
 }
 
+/**
+ * `event: status-delta` on `GET /v1/events/stream?status=delta`: the status's own fields, the
+ * summaries that changed or came since the last status or delta, and the IDs of groups gone.
+ * Applied in order to the first `event: status` it gives the current status (`applyStatusDelta`).
+ */
+export interface StatusDelta extends LeaderView {
+  changed: GroupSummary[];
+  removed: string[];
+}
+
 export interface GroupView {
   id: string;
   /** The latest committed revision (what the user declared). */

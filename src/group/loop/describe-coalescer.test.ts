@@ -187,7 +187,7 @@ test('the window grows to four times what a call costs, at most 500 ms', async (
   assert.deepEqual(await callStarts(300), [0, 500, 1_000], 'capped at 500 ms');
 });
 
-test("a watch-woken (urgent) look waits a quarter window, and takes the waiting looks along", async () => {
+test('a watch-woken (urgent) look waits a quarter window, and takes the waiting looks along', async () => {
   const { clock, cloud, limiter } = populated(3, 1);
   const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock, windowMs: 200 });
   const signal = new AbortController().signal;
