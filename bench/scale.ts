@@ -10,7 +10,9 @@
 //   - RSS after converging;
 //   - GET /v1/status over loopback: median ms and bytes (whatever status is on main);
 //   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
-//     event) and a silent loss (found by the next describe); median of BENCH_HEALS each.
+//     event) and a silent loss (found by the next describe); median of BENCH_HEALS (default 9)
+//     each, victims spread over the groups. healRatio1000to10 = watch median of the first size
+//     with 1,000 groups over that of the size with 10, in the same run.
 // Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
 // Run: npm run bench -- scale   (BENCH_PROFILE=DIR: a CPU profile of each steady-state window)
 import { cpus } from 'node:os';
