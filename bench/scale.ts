@@ -9,8 +9,9 @@
 //     stretched round shows (controllers rest longer while the loop is busy: rest.ts);
 //   - RSS after converging;
 //   - GET /v1/status over loopback: median ms and bytes (whatever status is on main);
-//   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
-//     event) and a silent loss (found by the next describe); median of BENCH_HEALS (default 9)
+//   - heal: one instance lost (sim.vanish) until its replacement's provision returned (taken in a
+//     wrapper of the plugin, not by polling) — the watch path (a `gone` event) and a silent loss
+//     (found by the next describe); median of BENCH_HEALS (default 9)
 //     each, victims spread over the groups. healRatio1000to10 = watch median of the first size
 //     with 1,000 groups over that of the size with 10, in the same run.
 // Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
@@ -28,6 +29,7 @@ import {
 import {
   type FlavorPlugin,
   type InstanceId,
+  type InstancePlugin,
   type PluginResolver,
   TAG_GROUP,
   TendError,
@@ -63,10 +65,31 @@ const flavor: FlavorPlugin = {
   drain: async () => {},
 };
 
-function resolverFor(sim: SimulatorPlugin): PluginResolver {
+/**
+ * The simulator as the manager sees it, telling `created` of each provision the moment it
+ * returns: a heal's end is taken there, on the same clock as its start, not by polling (a 5 ms
+ * poll in a busy event loop measured the loop's delay as much as the heal).
+ */
+function reportingCreations(sim: SimulatorPlugin, created: (group: string) => void): InstancePlugin {
+  return new Proxy(sim, {
+    get(target, property) {
+      if (property === 'provision')
+        return async (...args: Parameters<SimulatorPlugin['provision']>) => {
+          const id = await target.provision(...args);
+          created(args[0].tags[TAG_GROUP] ?? '');
+          return id;
+        };
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function resolverFor(sim: SimulatorPlugin, created: (group: string) => void): PluginResolver {
+  const plugin = reportingCreations(sim, created);
   return {
     instance: async (name) => {
-      if (name === 'simulator') return sim;
+      if (name === 'simulator') return plugin;
       throw new TendError('not_found', `no instance plugin ${name}`);
     },
     flavor: async (name) => {
@@ -138,6 +161,13 @@ function allConverged(body: unknown, groups: number, size: number): boolean {
   return list.every((g) => g.phase === 'converged' && g.healthy === size);
 }
 
+/** When each group's last provision returned (performance.now()), told by reportingCreations. */
+const lastCreated = new Map<string, number>();
+
+/**
+ * Loses one instance of `group` and times it until the replacement's provision returned; then
+ * checks the group is whole again (the size back, without the victim). Null when it was not.
+ */
 async function heal(
   sim: SimulatorPlugin,
   group: string,
@@ -153,7 +183,9 @@ async function heal(
   for (;;) {
     if (performance.now() - started > 120_000) return null;
     const now = await sim.describeInstances(tags);
-    if (now.length === size && !now.some((d) => d.id === victim)) return performance.now() - started;
+    const createdAt = lastCreated.get(group) ?? 0;
+    if (now.length === size && !now.some((d) => d.id === victim) && createdAt > started)
+      return createdAt - started;
     await sleep(5);
   }
 }
@@ -195,7 +227,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
   const manager = await Manager.create({
     name: 'scale',
     store: new MemoryStore(),
-    resolver: resolverFor(sim),
+    resolver: resolverFor(sim, (group) => lastCreated.set(group, performance.now())),
     leadership: ({ address }) => new StaticLeadership({ name: 'scale', address }),
     listen: { port: 0 },
     defaultAuthor: 'bench',
@@ -230,8 +262,17 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     const cpuBefore = process.cpuUsage();
     const loopBefore = performance.eventLoopUtilization();
     const wallBefore = performance.now();
+    const steadyFrom = Date.now();
     const stopProfile = await startProfile(`${groups}x${size}`);
     await sleep(steadySeconds * 1000);
+    // Rounds are counted in the manager's closed 10 s intervals that lie wholly in this window (a
+    // last interval reaching back into the converge counted its long, provisioning ticks): wait
+    // for one, at most 15 s more.
+    const inWindow = () =>
+      manager
+        .metricsHistory()
+        .points.filter((p) => p.partial !== true && p.at - manager.metricsHistory().intervalMs >= steadyFrom);
+    for (let waited = 0; inWindow().length === 0 && waited < 15; waited++) await sleep(1000);
     await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
     const loopBusy = Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100) / 100;
@@ -239,15 +280,19 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     delay.disable();
     const cpuMsPerRound = round((cpu.user + cpu.system) / 1000 / seconds);
     const loopDelayP99Ms = round(delay.percentile(99) / 1e6);
-    // The last closed 10 s interval: observe phases finished per group per second (1.0 = every
-    // group kept its 1 s round) and their mean time.
-    const history = manager.metricsHistory();
-    const closed = history.points.filter((p) => p.partial !== true).at(-1);
+    // Observe phases finished per group per second in those intervals (1.0 = every group kept its
+    // 1 s round) and their mean time.
+    const intervals = inWindow();
+    const intervalS = manager.metricsHistory().intervalMs / 1000;
+    const looks = intervals.reduce((n, p) => n + p.reconcile.count, 0);
     const roundsPerGroupPerS =
-      closed === undefined
+      intervals.length === 0
         ? null
-        : Math.round((closed.reconcile.count / (history.intervalMs / 1000) / groups) * 100) / 100;
-    const reconcileMeanMs = closed === undefined ? null : round(closed.reconcile.meanMs);
+        : Math.round((looks / (intervals.length * intervalS) / groups) * 100) / 100;
+    const reconcileMeanMs =
+      looks === 0
+        ? null
+        : round(intervals.reduce((ms, p) => ms + p.reconcile.meanMs * p.reconcile.count, 0) / looks);
     const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
     const statusTimes: number[] = [];
     let statusBytes = 0;

@@ -187,7 +187,7 @@ test('the window grows to four times what a call costs, at most 500 ms', async (
   assert.deepEqual(await callStarts(300), [0, 500, 1_000], 'capped at 500 ms');
 });
 
-test('a watch-woken (urgent) look waits a quarter window, and takes the waiting looks along', async () => {
+test('a watch-woken (urgent) look goes at once, taking the waiting looks along; one early call per window', async () => {
   const { clock, cloud, limiter } = populated(3, 1);
   const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock, windowMs: 200 });
   const signal = new AbortController().signal;
@@ -198,21 +198,23 @@ test('a watch-woken (urgent) look waits a quarter window, and takes the waiting 
     coalescer.describe({ [TAG_GROUP]: group }, signal, undefined, { urgent }).then(() => {
       times[group] = clock.now() - start;
     });
+  const settle = async (steps: number) => {
+    for (let t = 0; t < steps; t++) {
+      await turn();
+      await clock.advance(10);
+    }
+  };
   const regular = look('g1', false);
   await clock.advance(10);
   const urgent = look('g2', true);
-  for (let t = 0; t < 10; t++) {
-    await turn();
-    await clock.advance(10);
-  }
+  await settle(2);
   await Promise.all([regular, urgent]);
-  assert.deepEqual(times, { g1: 50, g2: 50 }, 'both went at 50 ms, not 200');
+  assert.deepEqual(times, { g1: 10, g2: 10 }, 'both went at 10 ms, not at 200');
   assert.equal(describes(cloud.calls), 2);
-  const alone = look('g1', false);
-  for (let t = 0; t < 30; t++) {
-    await turn();
-    await clock.advance(10);
-  }
-  await alone;
-  assert.equal(times.g1, 250, 'a regular look waits the whole window after that call');
+  // Another urgent look within the same window waits for it, like any other.
+  const again = look('g0', true);
+  await settle(30);
+  await again;
+  assert.equal(times.g0, 210, 'the window after the early call');
+  assert.equal(describes(cloud.calls), 3);
 });

@@ -22,8 +22,8 @@ export interface Describer {
 export interface DescribeOptions {
   /**
    * The plugin's watch just said an instance of the group changed or went: the look should not
-   * wait out the whole window (a coalescer waits at most a quarter of it; one call in flight
-   * still bounds the calls).
+   * wait out the window (a coalescer sends it once no call is in flight, at most one such early
+   * call per window).
    */
   urgent?: boolean;
 }
@@ -102,6 +102,8 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
   let scheduled: { urgent: boolean; cancel: AbortController } | undefined;
   /** Some request waiting now came from a watch event. */
   let urgentWaiting = false;
+  /** Start of the last call that went before its window was over (an urgent one). */
+  let lastEarlyStart = Number.NEGATIVE_INFINITY;
 
   const schedule = (): void => {
     if (inFlight || pending.length === 0) return;
@@ -110,11 +112,14 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
     const cancel = new AbortController();
     const mine = { urgent: urgentWaiting, cancel };
     scheduled = mine;
+    const now = clock.now();
     const full = Math.min(maxWindowMs, Math.max(windowMs, COST_FACTOR * lastCostMs));
-    // A heal the watch asked for waits a quarter window, not a whole one: heal time stays that
-    // of an idle plugin however many groups keep the plugin busy (#17: 1,000 groups vs 10).
-    const window = urgentWaiting ? full / 4 : full;
-    const wait = lastStart + window - clock.now();
+    // A look the watch asked for (a heal) goes as soon as no call is in flight, so heal time is
+    // that of an idle plugin however many groups keep it busy (#17: 1,000 groups vs 10) — but
+    // one such early call per window at most, so a storm of watch events costs at most twice
+    // the describes (a plugin's describes share its limiter's tokens with the heals' provisions).
+    const early = urgentWaiting && now - lastEarlyStart >= full && lastStart + full > now;
+    const wait = early ? 0 : lastStart + full - now;
     // Even when due now, wait for the end of this turn: groups woken together ask together.
     const due =
       wait > 0 ? clock.sleep(wait, cancel.signal) : new Promise<void>((resolve) => setImmediate(resolve));
@@ -122,6 +127,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
       () => {
         if (scheduled !== mine) return;
         scheduled = undefined;
+        if (early) lastEarlyStart = clock.now();
         void flush();
       },
       () => {}, // called off for an earlier, urgent one
