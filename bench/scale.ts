@@ -16,7 +16,7 @@
 //     with 1,000 groups over that of the size with 10, in the same run.
 // Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
 // Run: npm run bench -- scale   (BENCH_PROFILE=DIR: a CPU profile of each steady-state window)
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { StaticLeadership } from '../src/leadership/index.js';
 import { systemClock } from '../src/lib/index.js';
@@ -127,6 +127,8 @@ interface SizeResult {
   healWatchMaxMs: number | null;
   healSilentMedianMs: number | null;
   healSilentMaxMs: number | null;
+  /** The machine's 1-minute load average when this size's measurements ended. */
+  load1: number;
 }
 
 let statusErrors = 0;
@@ -338,6 +340,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       healWatchMaxMs: watch.length === 0 ? null : round(Math.max(...watch)),
       healSilentMedianMs: median(silent),
       healSilentMaxMs: silent.length === 0 ? null : round(Math.max(...silent)),
+      load1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     };
   } finally {
     await manager.stop();
@@ -349,7 +352,7 @@ console.log(
   `scale: one manager on the simulator (its own limits off), ${raisedRate === undefined ? 'default plugin limits (20 provisions/s)' : `plugin limits raised to ${raisedRate}/s`}, real clock, ${cpus().length} cores`,
 );
 console.log(
-  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  loop busy  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
+  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  loop busy  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)  load',
 );
 const results: SizeResult[] = [];
 for (const { groups, size } of sizes) {
@@ -359,7 +362,7 @@ for (const { groups, size } of sizes) {
     `${`${groups}x${size}`.padEnd(12)}${`${r.convergeS ?? 'no'} (${r.convergeFloorS})`.padStart(18)}` +
       `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.loopBusy).padStart(11)}${String(r.rssMb).padStart(8)}` +
       `${String(r.statusMedianMs).padStart(11)}${String(r.statusBytes).padStart(14)}` +
-      `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}`,
+      `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}${String(r.load1).padStart(6)}`,
   );
 }
 const find = (g: number, s: number) => results.find((r) => r.groups === g && r.size === s);
