@@ -269,12 +269,12 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     await sleep(steadySeconds * 1000);
     // Rounds are counted in the manager's closed 10 s intervals that lie wholly in this window (a
     // last interval reaching back into the converge counted its long, provisioning ticks): wait
-    // for one, at most 15 s more.
+    // for one, at most 21 s more.
     const inWindow = () =>
       manager
         .metricsHistory()
         .points.filter((p) => p.partial !== true && p.at - manager.metricsHistory().intervalMs >= steadyFrom);
-    for (let waited = 0; inWindow().length === 0 && waited < 15; waited++) await sleep(1000);
+    for (let waited = 0; inWindow().length === 0 && waited < 21; waited++) await sleep(1000);
     await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
     const loopBusy = Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100) / 100;
