@@ -9,8 +9,10 @@
 //   npm run bench -- faults [--seeds 200] [--first 1] [--setup file|etcd|both] [--steps 5]
 //   npm run bench -- faults --seed 1234 --setup file        (one seed again, with its log)
 //   [--faults kill-manager,pause-manager]                   (only these fault kinds)
+
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { freshBuild } from '../scripts/source-freshness.mjs';
 import { createWorld, reproduction, runSeed, type SeedResult, type World } from '../test/faults/campaign.js';
 import { type FaultKind, faultKinds } from '../test/faults/faults.js';
 import { etcdAvailable, startEtcdCluster } from '../test/support/etcd.js';
@@ -57,6 +59,11 @@ if (needsEtcd && !etcdAvailable()) {
 const deadline = Date.now() + Number(values['max-minutes']) * 60_000;
 const load = loadavg()[0]?.toFixed(2);
 console.log(`fault campaign: ${seeds.length} seeds, ${steps} steps each, setup ${setupChoice}; load ${load}`);
+// A build older than the sources is never run (bin/tend.js): the managers then load through tsx.
+const compiled = freshBuild() !== null;
+console.log(
+  `managers run ${!compiled ? 'the sources through tsx (run `npm run build` for what operators run)' : 'the compiled build (dist/, up to date)'}`,
+);
 const etcd = needsEtcd ? await startEtcdCluster({ members: 1 }) : undefined;
 const results: SeedResult[] = [];
 const worlds = new Map<string, World | undefined>();
@@ -157,6 +164,7 @@ console.log(
     maxStatusMs: Math.max(0, ...results.map((r) => r.maxStatusMs)),
     durationS: Math.round((Date.now() - started) / 1000),
     clock: 'wall (Date.now)',
+    managers: compiled ? 'compiled' : 'tsx',
     load1: Number(load),
     node: process.version,
   }),

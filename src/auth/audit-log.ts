@@ -1,6 +1,7 @@
 import { appendFile, open, rename, stat } from 'node:fs/promises';
+import { z } from 'zod';
 import type { AuditEntry } from '../api/index.js';
-import { errorCode, readFileIfExists } from '../lib/index.js';
+import { errorCode, readFileIfExists, SerialQueue } from '../lib/index.js';
 
 export type { AuditEntry } from '../api/index.js';
 
@@ -19,7 +20,7 @@ export class AuditLog {
   private readonly file: string | undefined;
   private readonly maxBytes: number;
   private readonly memory: AuditEntry[] = [];
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: AuditLogOptions = {}) {
     this.file = options.file;
@@ -27,22 +28,21 @@ export class AuditLog {
   }
 
   append(entry: AuditEntry): Promise<void> {
-    const run = this.queue.then(() => this.write(entry));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.write(entry));
   }
 
   /** The newest `limit` entries, oldest first. */
   async recent(limit: number): Promise<AuditEntry[]> {
-    await this.queue;
+    await this.queue.idle();
     if (this.file === undefined) return this.memory.slice(-limit);
     const text = (await readFileIfExists(this.file)) ?? '';
     const lines = text.split('\n').filter((line) => line !== '');
     return lines.slice(-limit).flatMap((line) => {
       try {
-        return [JSON.parse(line) as AuditEntry];
+        const parsed = auditEntry.safeParse(JSON.parse(line));
+        return parsed.success ? [parsed.data] : [];
       } catch {
-        return []; // a torn last line after a crash
+        return []; // a torn last line after a crash, or a line that is not an entry
       }
     });
   }
@@ -68,3 +68,18 @@ export class AuditLog {
     await (await open(file, 'a', 0o600)).close();
   }
 }
+
+/** The audit file is a trust boundary (torn by a crash, edited by hand): only entries come back. */
+const auditEntry: z.ZodType<AuditEntry> = z.object({
+  at: z.string(),
+  who: z.string(),
+  role: z.string(),
+  what: z.string(),
+  action: z.string().exactOptional(),
+  group: z.string().exactOptional(),
+  revision: z.number().exactOptional(),
+  target: z.string().exactOptional(),
+  result: z.enum(['ok', 'error']),
+  kind: z.string().exactOptional(),
+  forwardedTo: z.string().exactOptional(),
+});

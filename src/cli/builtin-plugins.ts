@@ -89,7 +89,7 @@ export class BuiltinPluginResolver implements PluginResolver {
         if (result.ok) return result.create(this.context(name));
         throw new TendError(
           'invalid_spec',
-          `the ${name} plugin needs configuration (${result.issues.map((i) => i.message).join('; ')}): add a section with kind: ${name} to the file given to tend up --plugin-config`,
+          `the ${name} plugin needs configuration (${result.issues.map((i) => i.message).join('; ')}): add a section with kind: ${name} to the file given with --plugin-config (to tend up, tend plugin serve or tend plugin verify)`,
         );
       }
       return this.unknownIfMissing('instance', name, () =>

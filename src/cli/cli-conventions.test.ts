@@ -50,3 +50,16 @@ test('logs print whole lines with a prefix per instance; --since takes durations
   assert.equal(parseSince('2026-01-02T03:04:05Z'), Date.parse('2026-01-02T03:04:05Z'));
   assert.throws(() => parseSince('yesterday'), /--since/);
 });
+
+test('tend --version loads no command (it prints one line; every command would load etcd and zod)', async () => {
+  const { Command } = await import('commander');
+  const { registerCommands } = await import('./commands/index.js');
+  const program = new Command('tend');
+  await registerCommands(program, ['--version']);
+  assert.equal(program.commands.length, 0);
+  await registerCommands(program, ['status', '--version']);
+  assert.deepEqual(
+    program.commands.map((c) => c.name()),
+    ['status', 'describe'],
+  );
+});

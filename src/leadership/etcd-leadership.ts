@@ -1,4 +1,5 @@
 import { type Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
+import { z } from 'zod';
 import { type Clock, connectEtcd, etcdCall, type Logger, silentLogger, systemClock } from '../lib/index.js';
 import {
   type CallOptions,
@@ -78,15 +79,13 @@ export class EtcdLeadership implements Leadership {
     const response = await this.call('read the election key', () => this.client.get(this.key).exec());
     const kv = response.kvs[0];
     if (kv === undefined) return undefined;
-    let value: { name?: unknown; address?: unknown } = {};
-    try {
-      value = JSON.parse(kv.value.toString('utf8')) as typeof value;
-    } catch {
+    const value = parseLeaderRecord(kv.value.toString('utf8'));
+    if (value === undefined) {
       throw new TendError('internal', `etcd key ${this.key} does not hold a leader record`, {
         details: { key: this.key },
       });
     }
-    const info: LeaderInfo = { name: String(value.name), epoch: Number(kv.create_revision) };
+    const info: LeaderInfo = { name: value.name, epoch: Number(kv.create_revision) };
     if (typeof value.address === 'string') info.address = value.address;
     return info;
   }
@@ -184,5 +183,17 @@ export class EtcdLeadership implements Leadership {
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return etcdCall(`etcd leadership ${this.key}: ${what}`, this.endpoints, this.roundMs() * 4, fn);
+  }
+}
+
+/** What a candidate writes under the election key: its name, and its API address if it has one. */
+const leaderRecord = z.object({ name: z.string(), address: z.string().optional() });
+
+function parseLeaderRecord(text: string): z.infer<typeof leaderRecord> | undefined {
+  try {
+    const parsed = leaderRecord.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -9,6 +9,7 @@ export * from './epoch-fence.js';
 export * from './etcd-client.js';
 export * from './file-lock.js';
 export * from './keyed-serial.js';
+export * from './lifecycle.js';
 export * from './linked-queue.js';
 export * from './logger.js';
 export * from './map-limited.js';

@@ -3,24 +3,32 @@ import { TendError } from '../spi/index.js';
 
 /**
  * Turns zod issues into one path-precise line: `properties.env.PORT: expected string, received
- * number`. Unknown keys get one entry each, naming the key.
+ * number`. Unknown keys get one entry each, naming the key. `root` names what was parsed
+ * (`properties`, `params`, `body`; '' for nothing); past `max` problems the rest are counted.
+ * The one formatter for every zod error a user or a peer sees.
  */
-export function formatIssues(error: z.ZodError, root: string): string {
-  return error.issues
-    .flatMap((issue) => {
-      const path = formatPath(root, issue.path);
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path}.${key}: unknown key`);
-      // A bad record key is reported as "Invalid key in record"; the reason is one level down.
-      const message =
-        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-      return [`${path}: ${message.replace(/^Invalid input: /, '')}`];
-    })
-    .join('; ');
+export function formatIssues(error: z.ZodError, root: string, max = Number.POSITIVE_INFINITY): string {
+  const lines = error.issues.flatMap((issue) => {
+    const path = formatPath(root, issue.path);
+    const at = (where: string) => (where === '' ? '' : `${where}: `);
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => `${at(formatPath(path, [key]))}unknown key`);
+    // A bad record key is reported as "Invalid key in record"; the reason is one level down.
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return [`${at(path)}${message.replace(/^Invalid input: /, '')}`];
+  });
+  const shown = lines.slice(0, max);
+  if (lines.length > shown.length) shown.push(`and ${lines.length - shown.length} more`);
+  return shown.join('; ');
 }
 
 function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
   return out;
 }
 

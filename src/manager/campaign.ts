@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../lib/index.js';
+import { backoffDelay, type Clock, type Logger, type Random } from '../lib/index.js';
 import {
   type GroupEvent,
   groupId,
@@ -17,6 +17,8 @@ export interface CampaignOptions {
   signal: AbortSignal;
   /** One leader term; resolves true if it ended without an error of ours. */
   lead: (term: LeaderTerm) => Promise<boolean>;
+  /** The backoff's jitter; Math.random unless a test seeds it. */
+  random?: Random;
 }
 
 /** Campaigns, leads, and campaigns again until stopped; failures back off so nothing spins. */
@@ -41,11 +43,11 @@ export async function campaignLoop(options: CampaignOptions): Promise<void> {
   }
 }
 
-/** Full-jitter exponential backoff, so a manager that keeps failing does not spin. */
+/** Full-jitter exponential backoff (1 s, 2 s, … up to 30 s), so a manager that keeps failing does not spin. */
 async function backoff(options: CampaignOptions, failures: number): Promise<void> {
-  const cap = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+  const delay = backoffDelay(failures, { baseMs: 500, capMs: 30_000, random: options.random ?? Math.random });
   try {
-    await options.clock.sleep(Math.random() * cap, options.signal);
+    await options.clock.sleep(delay, options.signal);
   } catch {
     // stopping
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -35,6 +35,31 @@ test('events survive a restart, stay bounded, filter by group, and keep counting
     second.push({ type: 'destroyed', groupId: groupId('odd'), message: 'y', at: 0 });
     unsubscribe();
     assert.deepEqual(heard, [27]);
+    await second.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stored line that is not an event (torn, edited, another shape) is left out, the rest kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tend-events-'));
+  try {
+    const first = await EventLog.open({ dir, name: 'm1', capacity: 10 });
+    first.push({ type: 'created', groupId: groupId('web'), message: 'kept', at: 1 });
+    await first.close();
+    const file = join(dir, 'events-m1.jsonl');
+    const bad = [
+      '{"seq":2,"type":"created","groupId":"web","at":2}', // no message
+      '{"seq":"3","type":"created","groupId":"web","message":"m","at":3}', // seq a string
+      '[1,2,3]',
+      '{"seq":4,"type":"creat',
+    ];
+    await appendFile(file, `${bad.join('\n')}\n`);
+    const second = await EventLog.open({ dir, name: 'm1', capacity: 10 });
+    assert.deepEqual(
+      second.query().map((e) => e.message),
+      ['kept'],
+    );
     await second.close();
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, readFileIfExists, silentLogger } from '../lib/index.js';
-import type { GroupEvent } from '../spi/index.js';
+import { z } from 'zod';
+import { type Logger, readFileIfExists, SerialQueue, silentLogger } from '../lib/index.js';
+import type { GroupEvent, GroupEventType, GroupId, InstanceId, JsonValue } from '../spi/index.js';
 import { type EventQuery, EventRing, type SequencedEvent } from './event-ring.js';
 
 export interface EventLogOptions {
@@ -31,7 +32,7 @@ export class EventLog {
   private handle: FileHandle | undefined;
   private linesInSegment = 0;
   private nextSeq = 1;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(options: EventLogOptions) {
     this.ring = new EventRing({ capacity: options.capacity });
@@ -74,13 +75,13 @@ export class EventLog {
   /** Waits for queued appends and closes the file. */
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.queue;
+    await this.queue.idle();
     await this.handle?.close();
     this.handle = undefined;
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
+    this.queue.run(task).catch((error: unknown) => {
       // The in-memory copy still serves readers; only the restart copy misses this event.
       this.log.warn('event not persisted', { error: String(error) });
     });
@@ -114,14 +115,28 @@ export class EventLog {
   }
 }
 
+/**
+ * A stored event as far as readers rely on it. The file is a trust boundary (a crash tears a
+ * line, a person edits it): a line that is not such an event is left out, not believed.
+ */
+const text = <T>() => z.custom<T>((value) => typeof value === 'string');
+const storedEvent: z.ZodType<SequencedEvent> = z.object({
+  seq: z.number(),
+  // Kept as written: a newer manager's event types are still shown, not dropped.
+  type: text<GroupEventType>(),
+  groupId: text<GroupId>(),
+  message: z.string(),
+  at: z.number(),
+  instanceId: text<InstanceId>().exactOptional(),
+  data: z.record(z.string(), z.custom<JsonValue>()).exactOptional(),
+});
+
 function parseLines(text: string): SequencedEvent[] {
   return text.split('\n').flatMap((line) => {
     if (line === '') return [];
     try {
-      const value = JSON.parse(line) as Partial<SequencedEvent>;
-      const ok =
-        typeof value.seq === 'number' && typeof value.type === 'string' && typeof value.at === 'number';
-      return ok ? [value as SequencedEvent] : [];
+      const parsed = storedEvent.safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
     } catch {
       return []; // a torn last line after a crash
     }

@@ -7,9 +7,9 @@ import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GroupControllerOptions } from '../group/index.js';
 import { StaticLeadership } from '../leadership/index.js';
+import { KeyedSerial as GroupWrites } from '../lib/index.js';
 import { groupId, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
-import { GroupWrites } from './group-writes.js';
 import { Manager } from './manager.js';
 import { fakeControllers, fakeResolver, sampleSpec } from './testing/manager-fixtures.js';
 

@@ -13,8 +13,14 @@ export interface ManagerServices {
   events: EventLog;
   metrics: ManagerMetrics;
   statusFeed: StatusFeed;
-  /** Serialized read answers; the manager invalidates it after every write. */
+  /** Serialized read answers; dropped only through `changed`. */
   reads: ReadCache;
+  /**
+   * Something a read shows changed: a group (its answers and the status are dropped) or, without
+   * one, everything. The one place the read cache is invalidated: the manager's writes and every
+   * event (created, replaced, a rollout step, a leader change) come through here.
+   */
+  changed(group?: string): void;
 }
 
 export interface ServicesOptions {
@@ -39,7 +45,8 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
   });
   // A group's event (created, replaced, rollout step) changes what reads of that group and the
   // status show; a leader change (no group) changes every answer.
-  events.subscribe((event) => reads.invalidate(event.groupId === '' ? undefined : event.groupId));
+  const changed = (group?: string) => reads.invalidate(group);
+  events.subscribe((event) => changed(event.groupId === '' ? undefined : event.groupId));
   const metrics = new ManagerMetrics(options.snapshot);
   metrics.history.start();
   return {
@@ -58,5 +65,6 @@ export async function openServices(options: ServicesOptions): Promise<ManagerSer
       logger: options.logger.child({ component: 'api' }),
     }),
     reads,
+    changed,
   };
 }

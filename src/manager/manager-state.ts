@@ -1,19 +1,16 @@
-import { TendError } from '../spi/index.js';
+import { createLifecycle, type Lifecycle, type LifecycleState, type Transitions } from '../lib/index.js';
 
-export type ManagerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type ManagerState = LifecycleState;
 
-const transitions: Record<ManagerState, readonly ManagerState[]> = {
-  initialized: ['running', 'stopping'],
+const transitions: Transitions = {
+  created: ['running', 'stopping'],
   running: ['stopping', 'failed'],
   stopping: ['stopped', 'failed'],
   stopped: [],
+  // A manager that failed is still stopped on the way out, to release what it holds.
   failed: ['stopping'],
 };
 
-/** The next state, or a `conflict` error when the lifecycle does not allow the step. */
-export function nextState(current: ManagerState, next: ManagerState): ManagerState {
-  if (!transitions[current].includes(next)) {
-    throw new TendError('conflict', `manager cannot go from ${current} to ${next}`);
-  }
-  return next;
+export function managerLifecycle(): Lifecycle {
+  return createLifecycle('manager', transitions);
 }

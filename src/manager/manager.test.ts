@@ -136,6 +136,20 @@ test('scale, pause, resume and undo', async () => {
   await rejectsKind(client.scale('nope', 1), 'not_found');
 });
 
+test('a client reads its own writes: cached answers are dropped by the manager, not the server', async () => {
+  const { client } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  // Read twice, so both answers sit in the read cache (they would stay 250 ms if nothing dropped them).
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await client.group('web')).status?.paused, false);
+    assert.equal((await client.status()).groups.find((g) => g.id === 'web')?.desired, 3);
+  }
+  await client.rollout('web', 'pause');
+  assert.equal((await client.group('web')).status?.paused, true);
+  await client.scale('web', 5);
+  assert.equal((await client.status()).groups.find((g) => g.id === 'web')?.desired, 5);
+});
+
 test('destroy drains the group then forgets it; free forgets and leaves instances', async () => {
   const { client, controllers, store } = await leaderManager();
   await client.apply(sampleSpec('web', 2));

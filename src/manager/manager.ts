@@ -5,7 +5,7 @@ import {
   type PluginLimiter,
   type RollbackNotice,
 } from '../group/index.js';
-import { type Logger, within } from '../lib/index.js';
+import { KeyedSerial, type Logger, within } from '../lib/index.js';
 import {
   type GroupEvent,
   type GroupId,
@@ -48,7 +48,6 @@ import {
   setPaused,
   undoRollout,
 } from './group-operations.js';
-import { GroupWrites } from './group-writes.js';
 import { instrumentResolver, observedControllers } from './instrumented-plugins.js';
 import { LeaderSession } from './leader-session.js';
 import { pluginForInstance } from './logs-plugin.js';
@@ -58,7 +57,7 @@ import {
   resolveManagerOptions,
 } from './manager-options.js';
 import { type ManagerServices, openServices } from './manager-services.js';
-import { type ManagerState, nextState } from './manager-state.js';
+import { type ManagerState, managerLifecycle } from './manager-state.js';
 import type { MetricsHistoryView } from './metrics-history.js';
 import { PluginDescribers } from './plugin-describers.js';
 import { specFromRevision } from './spec-codec.js';
@@ -74,20 +73,23 @@ const STANDBY_VIEW_REFRESH_MS = 5000;
  * A Tend manager: campaigns for leadership and, while leader, runs one controller per group.
  * Serves the HTTP API all the time; a standby answers reads and forwards writes to the leader.
  *
- * Lifecycle: `create()` binds the API (state `initialized`) → `start()` (`running`) →
+ * Lifecycle: `create()` binds the API (state `created`) → `start()` (`running`) →
  * `stop()` (`stopping` → `stopped`). Instances keep running when a manager stops.
  */
 export class Manager implements ManagerApi {
   private readonly options: ResolvedManagerOptions;
   private readonly log: Logger;
-  /** One write queue per group (group-writes.ts): a slow write never holds another group's. */
-  private readonly writes = new GroupWrites();
+  /**
+   * One write queue per group: two commits for a group never interleave, and a long `destroy`
+   * of one group never holds `pause` (the emergency brake) or any write of another group.
+   */
+  private readonly writes = new KeyedSerial();
   /** Per instance plugin, kept across terms: the provider's quota does not reset on failover. */
   private readonly limiters = new Map<string, PluginLimiter>();
   private describersValue: PluginDescribers | undefined;
   private countedResolverValue: PluginResolver | undefined;
   private readonly stopController = new AbortController();
-  private current: ManagerState = 'initialized';
+  private readonly lifecycle = managerLifecycle();
   private session: LeaderSession | undefined;
   private loop: Promise<void> | undefined;
   private api: ApiServer | undefined;
@@ -161,7 +163,7 @@ export class Manager implements ManagerApi {
   }
 
   get state(): ManagerState {
-    return this.current;
+    return this.lifecycle.state;
   }
 
   get name(): string {
@@ -208,7 +210,7 @@ export class Manager implements ManagerApi {
 
   /** Stops every controller, resigns, closes the API. Instances keep running by design. */
   async stop(): Promise<void> {
-    if (this.current === 'stopped' || this.current === 'stopping') return;
+    if (this.state === 'stopped' || this.state === 'stopping') return;
     this.transition('stopping');
     this.stopController.abort(new TendError('unavailable', 'manager stopping'));
     await this.loop;
@@ -409,7 +411,7 @@ export class Manager implements ManagerApi {
     };
   }
 
-  /** Runs a write on the leader, one at a time per group it names (group-writes.ts). */
+  /** Runs a write on the leader, one at a time per group it names (KeyedSerial). */
   private write<T>(
     groups: readonly GroupId[],
     operation: (ctx: OperationsContext) => Promise<T>,
@@ -419,7 +421,7 @@ export class Manager implements ManagerApi {
         return await this.leading(operation);
       } finally {
         // Reads after this write must see it: its groups' answers and the status are dropped.
-        for (const group of groups) this.services.reads.invalidate(group);
+        for (const group of groups) this.services.changed(group);
       }
     });
   }
@@ -537,6 +539,6 @@ export class Manager implements ManagerApi {
   }
 
   private transition(next: ManagerState): void {
-    this.current = nextState(this.current, next);
+    this.lifecycle.to(next);
   }
 }

@@ -1,4 +1,4 @@
-import { configHash, parseSpecDocument, specToDocument } from '../group/index.js';
+import { configHash, parseGroupObject, parseSpecDocument, specToDocument } from '../group/index.js';
 import {
   type CallOptions,
   type GroupSpec,
@@ -44,17 +44,36 @@ export function checkedSpec(spec: GroupSpec): CheckedSpec {
   return { spec, document: specToDocument(spec), config: configHash(spec) };
 }
 
-/** Rebuilds the resolved spec from a stored revision. */
+/** Past this many, the oldest parsed revision is dropped (one per group is what a fleet needs). */
+const PARSED_REVISIONS_KEPT = 4096;
+const parsedRevisions = new Map<string, GroupSpec>();
+
+/**
+ * Rebuilds the resolved spec from a stored revision: the stored object is parsed as it is (no
+ * YAML round trip), and once per stored content (the key: two stores may hold different specs
+ * under the same group and revision): a standby's status rebuilds every group's spec on every
+ * answer, and JSON.stringify costs a small part of a schema check.
+ */
 export function specFromRevision(revision: SpecRevision): GroupSpec {
-  const [spec] = parseSpecDocument(JSON.stringify({ groups: [revision.spec] }), {
-    source: `store:${revision.groupId}@${revision.revision}`,
-  });
-  if (spec === undefined) {
+  const content = JSON.stringify(revision.spec);
+  const known = parsedRevisions.get(content);
+  if (known !== undefined) return known;
+  if (revision.spec === null || typeof revision.spec !== 'object') {
     throw new TendError(
       'invalid_spec',
       `stored revision ${revision.revision} of ${revision.groupId} is empty`,
     );
   }
+  const spec = parseGroupObject(revision.spec, '', {
+    source: `store:${revision.groupId}@${revision.revision}`,
+  });
+  for (const oldest of parsedRevisions.keys()) {
+    if (parsedRevisions.size < PARSED_REVISIONS_KEPT) break;
+    parsedRevisions.delete(oldest);
+  }
+  // Shared by every caller: frozen, so a caller that changed it would fail loudly, not corrupt the next.
+  deepFreeze(spec);
+  parsedRevisions.set(content, spec);
   return spec;
 }
 
@@ -99,4 +118,10 @@ async function rethrowAsSpecError(
     }
     throw error;
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

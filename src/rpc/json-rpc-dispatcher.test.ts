@@ -138,7 +138,7 @@ describe('JsonRpcDispatcher', () => {
       {
         jsonrpc: '2.0',
         id: null,
-        error: { code: -32600, message: 'invalid request: Invalid input: expected object, received number' },
+        error: { code: -32600, message: 'invalid request: expected object, received number' },
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../lib/index.js';
-import { mapLimited, silentLogger } from '../lib/index.js';
+import { formatIssues, mapLimited, silentLogger } from '../lib/index.js';
 import { TendError } from '../spi/index.js';
 
 /** JSON-RPC 2.0 error codes, plus -32000 for a plugin's own (TendError) failures. */
@@ -151,18 +151,9 @@ export class JsonRpcDispatcher {
   }
 }
 
-/** `params.Spec.Tags.role: expected string, received number; …` — every issue with its path. */
+/** `params.Spec.Tags.role: expected string, received number; …` — the first five issues with their paths. */
 export function describeIssues(error: z.ZodError, root: string): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = [root, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
-        .filter((p) => p !== '')
-        .join('.')
-        .replaceAll('.[', '[');
-      return path === '' ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join('; ');
+  return formatIssues(error, root, 5);
 }
 
 function validId(message: unknown): JsonRpcId {

@@ -26,6 +26,8 @@ describe('plugin directory', () => {
   test('TEND_PLUGIN_DIR wins, else ~/.tend/plugins', () => {
     assert.equal(pluginDir({ TEND_PLUGIN_DIR: '/x/y' }), '/x/y');
     assert.equal(pluginDir({}), join(homedir(), '.tend', 'plugins'));
+    assert.equal(pluginDir({ TEND_HOME: '/h' }), '/h/plugins');
+    assert.equal(pluginDir({ TEND_HOME: '/h', TEND_PLUGIN_DIR: '/x/y' }), '/x/y');
     assert.equal(pluginDir({ TEND_PLUGIN_DIR: '' }), join(homedir(), '.tend', 'plugins'));
   });
 

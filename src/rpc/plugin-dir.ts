@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { TendError } from '../spi/index.js';
 import { checkSocketPath, isErrnoCode, isSocketLive, removeStaleSocket } from './unix-socket.js';
 
-/** `$TEND_PLUGIN_DIR`, else `~/.tend/plugins` (ARCHITECTURE.md §3). */
+/**
+ * `$TEND_PLUGIN_DIR`, else `$TEND_HOME/plugins`, else `~/.tend/plugins` (ARCHITECTURE.md §3):
+ * a manager run with its own `TEND_HOME` finds its own plugins, not another one's.
+ */
 export function pluginDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.TEND_PLUGIN_DIR;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.tend', 'plugins');
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const home = env.TEND_HOME;
+  return join(home !== undefined && home !== '' ? home : join(homedir(), '.tend'), 'plugins');
 }
 
 /** Creates the directory mode 0700 (and tightens an existing one): sockets in it are private. */

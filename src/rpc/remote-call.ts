@@ -24,11 +24,18 @@ export async function callChecked<S extends z.ZodType>(
 }
 
 /** InfraKit's `{OK: false}` without an error means "rejected"; treat it as a spec problem. */
-export function requireOk(
+/** Calls a method whose answer is `{OK}`: an `OK=false` is the plugin refusing, `invalid_spec`. */
+export async function callForOk<S extends z.ZodType<{ OK?: boolean | null | undefined }>>(
   client: JsonRpcClient,
   method: string,
-  result: { OK?: boolean | null | undefined },
-): void {
+  params: Record<string, unknown>,
+  schema: S,
+  options: CallOptions = {},
+): Promise<void> {
+  requireOk(client, method, await callChecked(client, method, params, schema, options));
+}
+
+function requireOk(client: JsonRpcClient, method: string, result: { OK?: boolean | null | undefined }): void {
   if (result.OK === false) {
     throw new TendError('invalid_spec', `plugin ${client.pluginName}: ${method} answered OK=false`, {
       details: { plugin: client.pluginName, method },

@@ -17,7 +17,7 @@ import {
   instanceSpecToWire,
 } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
-import { callChecked, requireOk, typed } from './remote-call.js';
+import { callChecked, callForOk, typed } from './remote-call.js';
 import { flavorDrainResult, flavorHealthyResult, flavorPrepareResult, flavorValidateResult } from './wire.js';
 
 export interface RemoteFlavorPluginOptions {
@@ -45,16 +45,11 @@ export class RemoteFlavorPlugin implements FlavorPlugin {
     allocation: Allocation,
     options?: CallOptions,
   ): Promise<void> {
-    const method = 'Flavor.Validate';
     const params = typed(this.type, {
       Properties: properties ?? null,
       Allocation: allocationToWire(allocation),
     });
-    requireOk(
-      this.client,
-      method,
-      await callChecked(this.client, method, params, flavorValidateResult, options),
-    );
+    await callForOk(this.client, 'Flavor.Validate', params, flavorValidateResult, options);
   }
 
   async prepare(
@@ -92,16 +87,11 @@ export class RemoteFlavorPlugin implements FlavorPlugin {
     instance: InstanceDescription,
     options?: CallOptions,
   ): Promise<void> {
-    const method = 'Flavor.Drain';
     const params = typed(this.type, {
       Properties: properties ?? null,
       Instance: descriptionToWire(instance),
     });
-    requireOk(
-      this.client,
-      method,
-      await callChecked(this.client, method, params, flavorDrainResult, options),
-    );
+    await callForOk(this.client, 'Flavor.Drain', params, flavorDrainResult, options);
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import {
 } from '../spi/index.js';
 import { instanceStatusFromWire } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
-import { callChecked, requireOk } from './remote-call.js';
+import { callChecked, callForOk } from './remote-call.js';
 import {
   groupCommitResult,
   groupDescribeResult,
@@ -77,6 +77,6 @@ export class RemoteGroupPlugin implements GroupPlugin {
   }
 
   private async ok(method: string, params: Record<string, unknown>): Promise<void> {
-    requireOk(this.client, method, await callChecked(this.client, method, params, groupOkResult));
+    await callForOk(this.client, method, params, groupOkResult);
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '../spi/index.js';
 import { descriptionFromWire, instanceSpecToWire } from './codec.js';
 import type { JsonRpcClient } from './json-rpc-client.js';
-import { callChecked, requireOk, typed } from './remote-call.js';
+import { callChecked, callForOk, typed } from './remote-call.js';
 import {
   instanceDescribeResult,
   instanceDestroyResult,
@@ -63,11 +63,7 @@ export class RemoteInstancePlugin implements InstancePlugin {
   async validate(properties: JsonValue | undefined, options?: CallOptions): Promise<void> {
     const method = 'Instance.Validate';
     const params = typed(this.type, { Properties: properties ?? null });
-    requireOk(
-      this.client,
-      method,
-      await callChecked(this.client, method, params, instanceValidateResult, options),
-    );
+    await callForOk(this.client, method, params, instanceValidateResult, options);
   }
 
   async provision(spec: InstanceSpec, options?: CallOptions): Promise<InstanceId> {
@@ -85,11 +81,7 @@ export class RemoteInstancePlugin implements InstancePlugin {
   async label(id: InstanceId, labels: Tags, options?: CallOptions): Promise<void> {
     const method = 'Instance.Label';
     const params = typed(this.type, { Instance: id, Labels: { ...labels }, ...epochParam(options) });
-    requireOk(
-      this.client,
-      method,
-      await callChecked(this.client, method, params, instanceLabelResult, options),
-    );
+    await callForOk(this.client, method, params, instanceLabelResult, options);
   }
 
   async destroy(id: InstanceId, context: DestroyContext, options?: CallOptions): Promise<void> {
@@ -99,11 +91,7 @@ export class RemoteInstancePlugin implements InstancePlugin {
       Context: { Reason: context.reason },
       ...epochParam(options),
     });
-    requireOk(
-      this.client,
-      method,
-      await callChecked(this.client, method, params, instanceDestroyResult, options),
-    );
+    await callForOk(this.client, method, params, instanceDestroyResult, options);
   }
 
   async describeInstances(tags: Tags, options?: DescribeOptions): Promise<InstanceDescription[]> {

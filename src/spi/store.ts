@@ -1,6 +1,10 @@
 import type { GroupId, JsonValue } from './types.js';
 
-/** One committed version of a group's spec (as the user wrote it, before defaults). */
+/**
+ * One committed version of a group's spec: the resolved spec with its defaults written in (see
+ * docs/decisions.md, "Stored specs carry their defaults"), so a later Tend with other defaults
+ * never changes a running group behind its operator's back.
+ */
 export interface SpecRevision {
   groupId: GroupId;
   /** 1, 2, 3… per group; never reused. */

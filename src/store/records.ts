@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatIssues } from '../lib/index.js';
 import {
   type CommitInput,
   type GroupId,
@@ -85,9 +86,7 @@ export function parseRecord<T>(
   }
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
-  return { ok: false, problem: `unexpected shape (${where}${issue?.message ?? 'invalid'})` };
+  return { ok: false, problem: `unexpected shape (${formatIssues(result.error, '', 1)})` };
 }
 
 /** Group IDs and intent keys become file names and etcd key segments; this keeps `/` and friends out. */

@@ -1,6 +1,13 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type Docker from 'dockerode';
-import { type Clock, type Cluster, clusterRead, clusterWriteLabels, systemClock } from '../lib/index.js';
+import {
+  backoffDelay,
+  type Clock,
+  type Cluster,
+  clusterRead,
+  clusterWriteLabels,
+  systemClock,
+} from '../lib/index.js';
 import {
   type CommitInput,
   type ConfigStore,
@@ -161,7 +168,8 @@ export class SwarmStore implements ConfigStore {
       }
       changes[`${this.prefix}.chunks`] = String(count);
       if (await clusterWriteLabels(this.docker, cluster, changes)) return result;
-      await this.clock.sleep(10 + Math.floor(Math.random() * 40 * Math.min(attempt + 1, 5)));
+      // Another writer won the compare-and-swap: back off with jitter so the two do not collide again.
+      await this.clock.sleep(10 + backoffDelay(attempt, { baseMs: 40, capMs: 200 }));
     }
     throw new TendError(
       'unavailable',

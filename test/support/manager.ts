@@ -11,6 +11,11 @@ import { ManagerClient } from '../../src/manager/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const cliEntry = join(root, 'src/cli/main.ts');
+/**
+ * What an operator runs: the compiled build when it is up to date with the sources (after `npm
+ * run build`), else the sources through tsx, which compiles each module on its first use.
+ */
+const launcher = join(root, 'bin/tend.js');
 
 export interface ManagerProcessOptions {
   name: string;
@@ -86,22 +91,18 @@ export class ManagerProcess {
   static async start(options: ManagerProcessOptions): Promise<ManagerProcess> {
     const logFile = join(options.dir, `${options.name}.log`);
     const log = openSync(logFile, 'a');
-    const child = spawn(
-      process.execPath,
-      [...(options.nodeArgs ?? []), '--import', 'tsx', cliEntry, 'up', ...upArgs(options)],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', log],
-        env: {
-          ...process.env,
-          TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info',
-          TEND_MANAGER: '',
-          TEND_TOKEN: '',
-          TEND_HOME: options.dir,
-          ...options.env,
-        },
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), launcher, 'up', ...upArgs(options)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', log],
+      env: {
+        ...process.env,
+        TEND_LOG_LEVEL: process.env.TEND_LOG_LEVEL ?? 'info',
+        TEND_MANAGER: '',
+        TEND_TOKEN: '',
+        TEND_HOME: options.dir,
+        ...options.env,
       },
-    );
+    });
     closeSync(log);
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

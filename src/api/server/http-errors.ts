@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { formatIssues } from '../../lib/index.js';
 import { type JsonValue, type TendError, type TendErrorKind, toTendError } from '../../spi/index.js';
 import type { ErrorBody } from '../index.js';
 
@@ -45,9 +46,7 @@ export function errorResponse(error: unknown): {
     };
   }
   if (error instanceof ZodError) {
-    const message = error.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
-      .join('; ');
+    const message = formatIssues(error, 'body');
     return { status: 400, body: { error: { kind: 'invalid_spec', message } } };
   }
   const tend = toTendError(error);

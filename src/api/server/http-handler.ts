@@ -19,7 +19,7 @@ import { preferLeader } from './prefer-leader.js';
 import { type CachedBody, etagMatches, FLEET } from './read-cache.js';
 import type { Route, RouteRequest } from './route.js';
 
-/** Set for every write (non-GET route); after one, cached reads are dropped: a client reads its own writes. */
+/** Set for every write (non-GET route): what the audit line records. */
 interface PendingAudit {
   principal: Principal;
   route: Route;
@@ -96,15 +96,12 @@ export async function handleRequest(
     }
     const forwarded = await maybeForward(ctx.manager, route, request, url, raw);
     if (forwarded !== undefined) {
-      if (audit !== undefined) ctx.manager.services.reads.invalidate(params.id);
       // The leader executed it and wrote the audit line; writing one here too would count it twice.
       sendRaw(response, forwarded.status, forwarded.body);
       return;
     }
     const result = await route.handle(ctx.manager, routeRequest);
     if (audit !== undefined) {
-      // A write to one group drops that group's answers (and status); any other write, all.
-      ctx.manager.services.reads.invalidate(params.id);
       audit.result = result;
       await recordAudit(ctx, audit, undefined);
     }
@@ -112,8 +109,6 @@ export async function handleRequest(
   } catch (error) {
     const { status, body, headers } = errorResponse(error);
     if (audit !== undefined) {
-      // A write that failed half way may still have changed something.
-      ctx.manager.services.reads.invalidate(audit.params.id);
       await recordAudit(ctx, audit, body.error.kind);
     }
     if (response.headersSent) {

@@ -25,7 +25,11 @@ export interface ApiServices {
   events: EventFeed;
   metrics: { render(): Promise<string>; readonly contentType: string };
   statusFeed: StatusFeed;
-  /** Serialized read answers; dropped for a group after a write to it (the manager does too). */
+  /**
+   * Serialized read answers. Only the manager drops them (after its writes and its events), so
+   * the server never invalidates: a write it forwards is read back from the leader, which a
+   * standby asks first.
+   */
   reads: ReadCache;
 }
 

@@ -44,6 +44,8 @@ const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-o', '--output']);
  */
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const word = commandWord(args);
+  // `tend --version` prints a line: loading every command (etcd's gRPC, zod) cost it ~0.7 s.
+  if (word === undefined && args.some((a) => a === '-V' || a === '--version')) return;
   const wanted = modules.filter((m) => word !== undefined && m.names.includes(word));
   const all = word !== undefined && wanted.some((m) => m.needsAll?.includes(word) === true);
   const chosen = wanted.length > 0 && !all ? wanted : modules;

@@ -46,7 +46,7 @@ export interface UpConfig {
   groupSocket: boolean;
 }
 
-/** `$TEND_HOME`, else `~/.tend`: where the embedded defaults keep their files. */
+/** `--listen HOST:PORT` (`:PORT` and `[v6]:PORT` too); anything else names the flag. */
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);

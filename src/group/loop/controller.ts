@@ -4,7 +4,7 @@ import { type InstanceId, TAG_GROUP, TendError } from '../../spi/index.js';
 import { defaultPlanLimits } from '../plan/types.js';
 import type { GroupController, GroupControllerOptions } from './controller-api.js';
 import { directDescriber } from './describe-coalescer.js';
-import { createLifecycle } from './lifecycle.js';
+import { controllerLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
 import { guardObserver } from './observer.js';
 import { createReconciler, type TickResult } from './reconciler.js';
@@ -58,7 +58,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     observer: guardObserver(options.observer ?? {}, logger),
     ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
   });
-  const lifecycle = createLifecycle();
+  const lifecycle = controllerLifecycle();
   const backoff = createBackoff({ baseMs: tickIntervalMs, capMs: 30_000, random });
   // Every queued provider call listens on this signal; a thousand at once is normal here.
   const newInternal = () => {

@@ -1,8 +1,8 @@
-import { TendError } from '../../spi/index.js';
+import { createLifecycle, type Lifecycle, type LifecycleState, type Transitions } from '../../lib/index.js';
 
-export type ControllerState = 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type ControllerState = LifecycleState;
 
-const legal: Readonly<Record<ControllerState, readonly ControllerState[]>> = {
+const legal: Transitions = {
   created: ['running', 'stopping', 'stopped'],
   running: ['stopping', 'failed'],
   stopping: ['stopped', 'failed'],
@@ -10,25 +10,7 @@ const legal: Readonly<Record<ControllerState, readonly ControllerState[]>> = {
   failed: [],
 };
 
-/** The controller's lifecycle, Temporal-worker style: an illegal transition is a bug, so it throws. */
-export interface Lifecycle {
-  readonly state: ControllerState;
-  to(next: ControllerState): void;
-}
-
-export function createLifecycle(): Lifecycle {
-  let state: ControllerState = 'created';
-  return {
-    get state() {
-      return state;
-    },
-    to(next) {
-      if (!legal[state].includes(next)) {
-        throw new TendError('conflict', `group controller cannot go from ${state} to ${next}`, {
-          details: { from: state, to: next },
-        });
-      }
-      state = next;
-    },
-  };
+/** A group controller's lifecycle: once stopped or failed it is never started again. */
+export function controllerLifecycle(): Lifecycle {
+  return createLifecycle('group controller', legal);
 }

@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { parsePluginProperties } from '../../../lib/index.js';
-import { type JsonValue, TendError } from '../../../spi/index.js';
+import type { JsonValue } from '../../../spi/index.js';
+import { declaredMember, memberName, memberPort as port } from '../ensemble/index.js';
 
-const port = z.number().int().min(1).max(65535);
-/** Names end up in `--initial-cluster a=url,b=url` and in paths, so `,`, `=` and `/` are out. */
-const memberName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a name of letters, digits, . _ -');
 /** Flags the flavor sets itself; letting `extraFlags` repeat them would split the truth in two. */
 const ownedFlags = [
   '--name',
@@ -85,14 +81,7 @@ export function parseEtcdProperties(properties: JsonValue | undefined): EtcdProp
 }
 
 export function memberAddress(properties: EtcdProperties, name: string): EtcdMemberAddress {
-  const member = properties.members[name];
-  if (member === undefined) {
-    const known = Object.keys(properties.members).join(', ');
-    throw new TendError(
-      'invalid_spec',
-      `etcd flavor: logical ID ${name} has no entry in properties.members (has ${known})`,
-    );
-  }
+  const member = declaredMember(properties.members, name, 'etcd flavor');
   return {
     name,
     peerUrl: `http://${member.host}:${member.peerPort}`,

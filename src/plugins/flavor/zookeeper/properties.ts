@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { parsePluginProperties } from '../../../lib/index.js';
-import { type JsonValue, TendError } from '../../../spi/index.js';
-
-const port = z.number().int().min(1).max(65535);
-/** Names end up in paths and in the shell script, so only plain characters. */
-const memberName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a name of letters, digits, . _ -');
+import type { JsonValue } from '../../../spi/index.js';
+import { declaredMember, memberName, memberPort as port } from '../ensemble/index.js';
 
 const memberSchema = z.strictObject({
   host: z
@@ -89,14 +84,7 @@ export function parseZookeeperProperties(properties: JsonValue | undefined): Zoo
 
 /** The member for logical ID `name`; its server id stays the same across replacements. */
 export function zookeeperMember(properties: ZookeeperProperties, name: string): ZookeeperMember {
-  const member = properties.members[name];
-  if (member === undefined) {
-    const known = Object.keys(properties.members).join(', ');
-    throw new TendError(
-      'invalid_spec',
-      `zookeeper flavor: logical ID ${name} has no entry in properties.members (has ${known})`,
-    );
-  }
+  const member = declaredMember(properties.members, name, 'zookeeper flavor');
   const position = Object.keys(properties.members).sort().indexOf(name) + 1;
   return {
     name,

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SerialQueue } from '../../../lib/index.js';
 import { TendError } from '../../../spi/index.js';
 
 type Overrides = Record<string, Record<string, string>>;
@@ -13,7 +14,7 @@ type Overrides = Record<string, Record<string, string>>;
 export class LabelStore {
   private readonly file: string | undefined;
   private overrides: Overrides | undefined;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   /** Without a `stateDir` the overrides live in memory only and die with the process. */
   constructor(options: { stateDir?: string | undefined }) {
@@ -46,14 +47,11 @@ export class LabelStore {
   }
 
   private async update(change: (all: Overrides) => void): Promise<void> {
-    const run = this.writes.then(async () => {
+    await this.writes.run(async () => {
       const all = await this.load();
       change(all);
       await this.save(all);
     });
-    // A failed write must not poison the queue for the next caller; this caller still sees it.
-    this.writes = run.catch(() => {});
-    await run;
   }
 
   private async load(): Promise<Overrides> {
