@@ -5,14 +5,18 @@
 //   - converge: from the apply until every group reports phase converged with S healthy
 //     (floor = G·S / provision rate, plus the apply);
 //   - CPU per round: process CPU ms per second of steady state (one round per group per second);
-//     event-loop delay p99 and the reconcile time the manager records, so a stretched round shows;
+//     event-loop delay p99 and utilization and the reconcile time the manager records, so a
+//     stretched round shows (controllers rest longer while the loop is busy: rest.ts);
 //   - RSS after converging;
 //   - GET /v1/status over loopback: median ms and bytes (whatever status is on main);
-//   - heal: one instance lost (sim.vanish) until its replacement exists — the watch path (a `gone`
-//     event) and a silent loss (found by the next describe); median of BENCH_HEALS each.
+//   - heal: one instance lost (sim.vanish) until its replacement's provision returned (taken in a
+//     wrapper of the plugin, not by polling) — the watch path (a `gone` event) and a silent loss
+//     (found by the next describe); median of BENCH_HEALS (default 9)
+//     each, victims spread over the groups. healRatio1000to10 = watch median of the first size
+//     with 1,000 groups over that of the size with 10, in the same run.
 // Sizes: BENCH_SIZES (default 10x10,100x10,1000x10,1000x100). Last line: JSON.
 // Run: npm run bench -- scale   (BENCH_PROFILE=DIR: a CPU profile of each steady-state window)
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { StaticLeadership } from '../src/leadership/index.js';
 import { systemClock } from '../src/lib/index.js';
@@ -25,6 +29,7 @@ import {
 import {
   type FlavorPlugin,
   type InstanceId,
+  type InstancePlugin,
   type PluginResolver,
   TAG_GROUP,
   TendError,
@@ -38,7 +43,7 @@ const sizes = (process.env.BENCH_SIZES ?? '10x10,100x10,1000x10,1000x100').split
   if (!g || !n) throw new Error(`BENCH_SIZES: expected GxS like 100x10, got ${s}`);
   return { groups: g, size: n };
 });
-const heals = Number(process.env.BENCH_HEALS ?? 5);
+const heals = Number(process.env.BENCH_HEALS ?? 9);
 const statusReads = Number(process.env.BENCH_STATUS_READS ?? 10);
 const steadySeconds = Number(process.env.BENCH_STEADY_S ?? 10);
 const raisedRate = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
@@ -60,10 +65,31 @@ const flavor: FlavorPlugin = {
   drain: async () => {},
 };
 
-function resolverFor(sim: SimulatorPlugin): PluginResolver {
+/**
+ * The simulator as the manager sees it, telling `created` of each provision the moment it
+ * returns: a heal's end is taken there, on the same clock as its start, not by polling (a 5 ms
+ * poll in a busy event loop measured the loop's delay as much as the heal).
+ */
+function reportingCreations(sim: SimulatorPlugin, created: (group: string) => void): InstancePlugin {
+  return new Proxy(sim, {
+    get(target, property) {
+      if (property === 'provision')
+        return async (...args: Parameters<SimulatorPlugin['provision']>) => {
+          const id = await target.provision(...args);
+          created(args[0].tags[TAG_GROUP] ?? '');
+          return id;
+        };
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function resolverFor(sim: SimulatorPlugin, created: (group: string) => void): PluginResolver {
+  const plugin = reportingCreations(sim, created);
   return {
     instance: async (name) => {
-      if (name === 'simulator') return sim;
+      if (name === 'simulator') return plugin;
       throw new TendError('not_found', `no instance plugin ${name}`);
     },
     flavor: async (name) => {
@@ -90,6 +116,8 @@ interface SizeResult {
   convergeFloorS: number;
   cpuMsPerRound: number;
   loopDelayP99Ms: number;
+  /** Event-loop utilization over the steady window (0–1): how much of the loop the rounds leave. */
+  loopBusy: number;
   roundsPerGroupPerS: number | null;
   reconcileMeanMs: number | null;
   rssMb: number;
@@ -99,6 +127,8 @@ interface SizeResult {
   healWatchMaxMs: number | null;
   healSilentMedianMs: number | null;
   healSilentMaxMs: number | null;
+  /** The machine's 1-minute load average when this size's measurements ended. */
+  load1: number;
 }
 
 let statusErrors = 0;
@@ -133,6 +163,13 @@ function allConverged(body: unknown, groups: number, size: number): boolean {
   return list.every((g) => g.phase === 'converged' && g.healthy === size);
 }
 
+/** When each group's last provision returned (performance.now()), told by reportingCreations. */
+const lastCreated = new Map<string, number>();
+
+/**
+ * Loses one instance of `group` and times it until the replacement's provision returned; then
+ * checks the group is whole again (the size back, without the victim). Null when it was not.
+ */
 async function heal(
   sim: SimulatorPlugin,
   group: string,
@@ -148,7 +185,9 @@ async function heal(
   for (;;) {
     if (performance.now() - started > 120_000) return null;
     const now = await sim.describeInstances(tags);
-    if (now.length === size && !now.some((d) => d.id === victim)) return performance.now() - started;
+    const createdAt = lastCreated.get(group) ?? 0;
+    if (now.length === size && !now.some((d) => d.id === victim) && createdAt > started)
+      return createdAt - started;
     await sleep(5);
   }
 }
@@ -190,7 +229,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
   const manager = await Manager.create({
     name: 'scale',
     store: new MemoryStore(),
-    resolver: resolverFor(sim),
+    resolver: resolverFor(sim, (group) => lastCreated.set(group, performance.now())),
     leadership: ({ address }) => new StaticLeadership({ name: 'scale', address }),
     listen: { port: 0 },
     defaultAuthor: 'bench',
@@ -223,24 +262,39 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
     const wallBefore = performance.now();
+    const steadyFrom = Date.now();
     const stopProfile = await startProfile(`${groups}x${size}`);
     await sleep(steadySeconds * 1000);
+    // Rounds are counted in the manager's closed 10 s intervals that lie wholly in this window (a
+    // last interval reaching back into the converge counted its long, provisioning ticks): wait
+    // for one, at most 21 s more.
+    const inWindow = () =>
+      manager
+        .metricsHistory()
+        .points.filter((p) => p.partial !== true && p.at - manager.metricsHistory().intervalMs >= steadyFrom);
+    for (let waited = 0; inWindow().length === 0 && waited < 21; waited++) await sleep(1000);
     await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
+    const loopBusy = Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100) / 100;
     const seconds = (performance.now() - wallBefore) / 1000;
     delay.disable();
     const cpuMsPerRound = round((cpu.user + cpu.system) / 1000 / seconds);
     const loopDelayP99Ms = round(delay.percentile(99) / 1e6);
-    // The last closed 10 s interval: observe phases finished per group per second (1.0 = every
-    // group kept its 1 s round) and their mean time.
-    const history = manager.metricsHistory();
-    const closed = history.points.filter((p) => p.partial !== true).at(-1);
+    // Observe phases finished per group per second in those intervals (1.0 = every group kept its
+    // 1 s round) and their mean time.
+    const intervals = inWindow();
+    const intervalS = manager.metricsHistory().intervalMs / 1000;
+    const looks = intervals.reduce((n, p) => n + p.reconcile.count, 0);
     const roundsPerGroupPerS =
-      closed === undefined
+      intervals.length === 0
         ? null
-        : Math.round((closed.reconcile.count / (history.intervalMs / 1000) / groups) * 100) / 100;
-    const reconcileMeanMs = closed === undefined ? null : round(closed.reconcile.meanMs);
+        : Math.round((looks / (intervals.length * intervalS) / groups) * 100) / 100;
+    const reconcileMeanMs =
+      looks === 0
+        ? null
+        : round(intervals.reduce((ms, p) => ms + p.reconcile.meanMs * p.reconcile.count, 0) / looks);
     const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
     const statusTimes: number[] = [];
     let statusBytes = 0;
@@ -276,6 +330,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       convergeFloorS: round(floorS),
       cpuMsPerRound,
       loopDelayP99Ms,
+      loopBusy,
       roundsPerGroupPerS,
       reconcileMeanMs,
       rssMb,
@@ -285,6 +340,7 @@ async function runSize(groups: number, size: number): Promise<SizeResult> {
       healWatchMaxMs: watch.length === 0 ? null : round(Math.max(...watch)),
       healSilentMedianMs: median(silent),
       healSilentMaxMs: silent.length === 0 ? null : round(Math.max(...silent)),
+      load1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     };
   } finally {
     await manager.stop();
@@ -296,7 +352,7 @@ console.log(
   `scale: one manager on the simulator (its own limits off), ${raisedRate === undefined ? 'default plugin limits (20 provisions/s)' : `plugin limits raised to ${raisedRate}/s`}, real clock, ${cpus().length} cores`,
 );
 console.log(
-  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)',
+  'size        converge s (floor)  cpu ms/round  rounds/group/s  loop p99 ms  loop busy  rss MB  status ms  status bytes  heal watch ms (max)  heal silent ms (max)  load',
 );
 const results: SizeResult[] = [];
 for (const { groups, size } of sizes) {
@@ -304,9 +360,9 @@ for (const { groups, size } of sizes) {
   results.push(r);
   console.log(
     `${`${groups}x${size}`.padEnd(12)}${`${r.convergeS ?? 'no'} (${r.convergeFloorS})`.padStart(18)}` +
-      `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.rssMb).padStart(8)}` +
+      `${String(r.cpuMsPerRound).padStart(14)}${String(r.roundsPerGroupPerS).padStart(16)}${String(r.loopDelayP99Ms).padStart(13)}${String(r.loopBusy).padStart(11)}${String(r.rssMb).padStart(8)}` +
       `${String(r.statusMedianMs).padStart(11)}${String(r.statusBytes).padStart(14)}` +
-      `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}`,
+      `${`${r.healWatchMedianMs} (${r.healWatchMaxMs})`.padStart(21)}${`${r.healSilentMedianMs} (${r.healSilentMaxMs})`.padStart(22)}${String(r.load1).padStart(6)}`,
   );
 }
 const find = (g: number, s: number) => results.find((r) => r.groups === g && r.size === s);

@@ -18,6 +18,7 @@ import type {
   GroupView,
   HistoryView,
   InstancePage,
+  InstanceView,
   LeaderView,
   OkView,
   Principal,
@@ -75,6 +76,11 @@ export class ManagerClient {
     return this.get(`/v1/groups/${encodeURIComponent(id)}/instances${query}`);
   }
 
+  /** The group an instance is in (`GET /v1/instances/:instance`): one read, whatever the fleet. */
+  instance(id: string): Promise<InstanceView> {
+    return this.get(`/v1/instances/${encodeURIComponent(id)}`);
+  }
+
   /** Every instance of a group, page after page (1,000 a page). */
   async allInstances(id: string): Promise<InstanceStatus[]> {
     const all: InstanceStatus[] = [];
@@ -114,7 +120,8 @@ export class ManagerClient {
   ): Promise<void> {
     const response = await this.send(
       'GET',
-      `/v1/events/stream?${eventParams(options)}`,
+      // Status changes as deltas; readEventStream hands on whole statuses all the same.
+      `/v1/events/stream?${eventParams(options)}&status=delta`,
       undefined,
       options.signal,
       {

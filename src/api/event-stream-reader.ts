@@ -1,4 +1,5 @@
-import type { SequencedEvent, StatusView } from './views.js';
+import { applyStatusDelta } from './status-delta.js';
+import type { SequencedEvent, StatusDelta, StatusView } from './views.js';
 
 export interface StreamHandlers {
   onEvent?: (event: SequencedEvent) => void;
@@ -16,12 +17,14 @@ export async function readEventStream(
 ): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
+  // The status as the last `status` and the `status-delta`s after it make it.
+  const held: { status?: StatusView } = {};
   try {
     for await (const chunk of body) {
       buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       let end = buffer.indexOf('\n\n');
       while (end >= 0) {
-        dispatch(buffer.slice(0, end), handlers);
+        dispatch(buffer.slice(0, end), handlers, held);
         buffer = buffer.slice(end + 2);
         end = buffer.indexOf('\n\n');
       }
@@ -32,7 +35,7 @@ export async function readEventStream(
   }
 }
 
-function dispatch(message: string, handlers: StreamHandlers): void {
+function dispatch(message: string, handlers: StreamHandlers, held: { status?: StatusView }): void {
   let type = 'message';
   const data: string[] = [];
   for (const line of message.split('\n')) {
@@ -42,8 +45,15 @@ function dispatch(message: string, handlers: StreamHandlers): void {
   if (data.length === 0) return;
   const value: unknown = JSON.parse(data.join('\n'));
   if (type === 'group-event') handlers.onEvent?.(value as SequencedEvent);
-  else if (type === 'status') handlers.onStatus?.(value as StatusView);
-  else if (type === 'log') handlers.onLog?.(String((value as { text?: unknown }).text ?? ''));
+  else if (type === 'status') {
+    held.status = value as StatusView;
+    handlers.onStatus?.(held.status);
+  } else if (type === 'status-delta') {
+    // Never before a whole status on a stream; one without it is dropped, not guessed at.
+    if (held.status === undefined) return;
+    held.status = applyStatusDelta(held.status, value as StatusDelta);
+    handlers.onStatus?.(held.status);
+  } else if (type === 'log') handlers.onLog?.(String((value as { text?: unknown }).text ?? ''));
   else if (type === 'error')
     handlers.onError?.((value as { error?: { kind?: unknown; message?: unknown } }).error ?? {});
 }

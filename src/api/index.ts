@@ -9,4 +9,5 @@ export {
   type ManagerClientOptions,
 } from './client.js';
 export type { StreamHandlers } from './event-stream-reader.js';
+export { applyStatusDelta } from './status-delta.js';
 export * from './views.js';

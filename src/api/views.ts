@@ -31,6 +31,16 @@ export interface StatusView extends LeaderView {
   groups: GroupSummary[];
 }
 
+/**
+ * `event: status-delta` on `GET /v1/events/stream?status=delta`: the status's own fields, the
+ * summaries that changed or came since the last status or delta, and the IDs of groups gone.
+ * Applied in order to the first `event: status` it gives the current status (`applyStatusDelta`).
+ */
+export interface StatusDelta extends LeaderView {
+  changed: GroupSummary[];
+  removed: string[];
+}
+
 export interface GroupView {
   id: string;
   /** The latest committed revision (what the user declared). */
@@ -50,6 +60,12 @@ export interface InstancePage {
   total: number;
   instances: InstanceStatus[];
   next?: string;
+}
+
+/** `GET /v1/instances/:instance`: the group an instance is in, and the instance as last seen. */
+export interface InstanceView {
+  group: string;
+  instance: InstanceStatus;
 }
 
 export interface RolloutPreview {

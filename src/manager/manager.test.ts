@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerClient } from '../api/index.js';
 import { configHash } from '../group/index.js';
 import { StaticLeadership } from '../leadership/index.js';
-import { groupId, type SpecRevision, TendError } from '../spi/index.js';
+import { groupId, instanceId, type SpecRevision, TendError } from '../spi/index.js';
 import { MemoryStore } from '../store/index.js';
 import { Manager } from './manager.js';
 import { specFromRevision } from './spec-codec.js';
@@ -325,6 +325,19 @@ test('status lists summaries without instances; the instances come in pages', as
     headers: { authorization: `Bearer ${manager.localToken}` },
   });
   assert.equal(raw.status, 400);
+});
+
+test('an instance is found by its ID in one read, with its group', async () => {
+  const { client, manager } = await leaderManager();
+  await client.apply(sampleSpec('web', 3));
+  await client.apply(sampleSpec('db', 2));
+  const found = await client.instance('db-1');
+  assert.equal(found.group, 'db');
+  assert.equal(found.instance.id, 'db-1');
+  await rejectsKind(client.instance('web-9'), 'not_found');
+  const raw = await fetch(`${client.url}/v1/instances/web-0`);
+  assert.equal(raw.status, 401, 'a viewer token is needed');
+  assert.equal((await manager.instance(instanceId('web-2'))).group, 'web');
 });
 
 test("a group's write drops that group's cached answers and the status, not the others'", async () => {

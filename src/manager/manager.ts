@@ -29,6 +29,7 @@ import type {
   GroupView,
   HistoryView,
   InstancePage,
+  InstanceView,
   LeaderView,
   ManagerSelf,
   OkView,
@@ -318,7 +319,15 @@ export class Manager implements ManagerApi {
   /** `GET /v1/groups/:id/instances`: one page of the group's live instances, in ID order. */
   async instances(id: GroupId, query: PageQuery): Promise<InstancePage> {
     await this.latest(id);
-    return pageInstances(id, this.session?.status(id)?.instances ?? [], query);
+    return pageInstances(id, this.session?.instances(id) ?? [], query);
+  }
+
+  /** `GET /v1/instances/:instance`: the group an instance is in, found in memory, not by pages. */
+  async instance(id: InstanceId): Promise<InstanceView> {
+    const found = this.session?.findInstance(id);
+    if (found === undefined)
+      throw new TendError('not_found', `no instance ${id} in the last look of any group`);
+    return found;
   }
 
   private async latest(id: GroupId): Promise<SpecRevision> {

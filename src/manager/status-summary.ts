@@ -93,21 +93,17 @@ export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1_000;
 
 /**
- * One page of a group's instances in ID order. The cursor names the last ID served (opaque to
+ * One page of a group's instances, given in ID order (the controller keeps them sorted between
+ * looks: `createInstanceIndex`), so a page costs a binary search and its slice. The cursor names the last ID served (opaque to
  * clients), so a page never repeats or skips an instance that was there throughout, however the
  * group changes between pages: new ones appear where their ID sorts, gone ones are not served.
  */
-export function pageInstances(
-  id: string,
-  instances: readonly InstanceStatus[],
-  query: PageQuery,
-): InstancePage {
+export function pageInstances(id: string, sorted: readonly InstanceStatus[], query: PageQuery): InstancePage {
   const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw new TendError('invalid_spec', `limit: expected 1 to ${MAX_PAGE_LIMIT}, got ${limit}`);
   }
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const sorted = [...instances].sort((a, b) => compare(a.id, b.id));
   const start = after === undefined ? 0 : firstAfter(sorted, after);
   const page = sorted.slice(start, start + limit);
   const last = page.at(-1);

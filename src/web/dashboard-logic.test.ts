@@ -127,3 +127,34 @@ test('the health seen per instance keeps changes only, and a bounded number of t
   assert.equal(log.of('i-2').length, 50);
   assert.deepEqual(log.of('nobody'), []);
 });
+
+test('the page applies a status-delta: changed summaries replaced or added, removed ones gone', async () => {
+  const api = (await import(new URL('./assets/api.js', import.meta.url).href)) as {
+    applyStatusDelta(
+      status: unknown,
+      delta: unknown,
+    ): { leader: boolean; groups: Array<{ id: string; healthy: number }> };
+  };
+  const status = {
+    leader: false,
+    groups: [
+      { id: 'a', healthy: 3 },
+      { id: 'b', healthy: 3 },
+      { id: 'c', healthy: 1 },
+    ],
+  };
+  const next = api.applyStatusDelta(status, {
+    leader: true,
+    changed: [
+      { id: 'c', healthy: 2 },
+      { id: 'aa', healthy: 0 },
+    ],
+    removed: ['b'],
+  });
+  assert.equal(next.leader, true);
+  assert.deepEqual(next.groups, [
+    { id: 'a', healthy: 3 },
+    { id: 'aa', healthy: 0 },
+    { id: 'c', healthy: 2 },
+  ]);
+});

@@ -107,9 +107,22 @@ class FakeApi {
     return { self, leader, groups: [summary] };
   }
 
-  /** A status message on every open stream, as the manager's status feed sends on a change. */
+  /** Streams opened with `?status=delta` (the dashboard's): they get changes as deltas. */
+  private deltaStreams = new Set<ServerResponse>();
+
+  /**
+   * A status message on every open stream, as the manager's status feed sends on a change: the
+   * group's summary as a `status-delta` where the stream asked for deltas, else the whole status.
+   */
   pushStatus(): void {
-    for (const s of this.streams) s.write(`event: status\ndata: ${JSON.stringify(this.status())}\n\n`);
+    const { groups, ...rest } = this.status();
+    const delta = { ...rest, changed: groups, removed: [] };
+    for (const s of this.streams)
+      s.write(
+        this.deltaStreams.has(s)
+          ? `event: status-delta\ndata: ${JSON.stringify(delta)}\n\n`
+          : `event: status\ndata: ${JSON.stringify(this.status())}\n\n`,
+      );
   }
 
   private metrics() {
@@ -149,8 +162,15 @@ class FakeApi {
       if (url.pathname === '/v1/events') return send(res, 200, { events: this.events });
       if (url.pathname === '/v1/groups/web/history') return send(res, 200, this.history);
       if (url.pathname === '/v1/groups/web/instances') {
-        const { instances } = this.group;
-        return send(res, 200, { id: 'web', total: instances.length, instances });
+        // As the manager pages: ID order, `limit`, `next` naming the last ID served.
+        const all = [...this.group.instances].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        const after = url.searchParams.get('cursor');
+        const start = after === null ? 0 : all.findIndex((i) => i.id > after);
+        const instances = start < 0 ? [] : all.slice(start, start + limit);
+        const more = start >= 0 && start + limit < all.length;
+        const next = more ? { next: instances.at(-1)?.id } : {};
+        return send(res, 200, { id: 'web', total: all.length, instances, ...next });
       }
       if (url.pathname === '/v1/metrics/history') return send(res, 200, this.metrics());
       if (url.pathname === '/v1/groups/web/instances/i-1/logs') {
@@ -171,7 +191,11 @@ class FakeApi {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
         res.write(`event: status\ndata: ${JSON.stringify(this.status())}\n\n`);
         this.streams.add(res);
-        req.on('close', () => this.streams.delete(res));
+        if (url.searchParams.get('status') === 'delta') this.deltaStreams.add(res);
+        req.on('close', () => {
+          this.streams.delete(res);
+          this.deltaStreams.delete(res);
+        });
         return;
       }
     }
@@ -335,6 +359,32 @@ test('dashboard against a fake API', { skip: skip ?? false, timeout: 300_000 }, 
     fake.pushStatus();
     await groupRow.getByTestId('surge').waitFor({ state: 'detached' });
     assert.equal(await healthy.getAttribute('class'), 'ok-text');
+  });
+
+  await t.test('a group larger than a page pages with Next and Previous', async () => {
+    const saved = fake.group.instances;
+    fake.group.instances = Array.from({ length: 600 }, (_, i) => ({
+      id: `p-${String(i).padStart(4, '0')}` as never,
+      config: 'cfg-new-0123456789',
+      health: 'healthy' as const,
+      createdAt: Date.now(),
+      tags: {},
+    }));
+    fake.pushStatus();
+    const rows = page.locator('#instances-body tr[data-instance]');
+    await page.locator('tr[data-instance="p-0499"]').waitFor();
+    assert.equal(await rows.count(), 500);
+    assert.equal(await page.locator('#page-prev').isVisible(), false);
+    await page.click('#page-next');
+    await page.locator('tr[data-instance="p-0599"]').waitFor();
+    assert.equal(await rows.count(), 100);
+    assert.match((await page.locator('#detail-title').textContent()) ?? '', /501–600 of 600/);
+    assert.equal(await page.locator('#page-next').isVisible(), false);
+    await page.click('#page-prev');
+    await page.locator('tr[data-instance="p-0000"]').waitFor();
+    fake.group.instances = saved;
+    fake.pushStatus();
+    await page.locator('tr[data-instance="i-1"]').waitFor();
   });
 
   await t.test("the '+N tend' tag chip expands to Tend's own tags", async () => {

@@ -1,15 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/index.js';
-import type { EventQuery, SequencedEvent } from '../index.js';
+import type { GroupSummary } from '../../spi/index.js';
+import type { EventQuery, SequencedEvent, StatusDelta, StatusView } from '../index.js';
 import { SseWriter } from './sse-writer.js';
 
 const HEARTBEAT_MS = 15_000;
 
-export type StatusListener = (json: string) => void;
+/**
+ * A new status: `full` as `GET /v1/status` answers it, and `delta` (JSON of `StatusDelta`)
+ * against the status before it — absent for the first one a feed computes.
+ */
+export interface StatusUpdate {
+  full: string;
+  delta?: string;
+}
+
+export type StatusListener = (update: StatusUpdate) => void;
 
 /**
  * One status computation per second for all stream readers, sent only when it changed: two
- * hundred dashboards must not mean two hundred status computations a second.
+ * hundred dashboards must not mean two hundred status computations a second. Each change also
+ * comes as a delta: the groups whose summary changed and those gone (readers that ask for
+ * deltas get ~1 KB where the whole status of 1,000 groups is ~225 KB).
  */
 export class StatusFeed {
   private readonly listeners = new Set<StatusListener>();
@@ -19,6 +31,8 @@ export class StatusFeed {
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private last: string | undefined;
+  /** Each group's summary JSON in `last`, by ID. */
+  private lastGroups = new Map<string, string>();
   private running = false;
 
   constructor(options: { compute: () => Promise<string>; intervalMs?: number; logger: Logger }) {
@@ -29,7 +43,7 @@ export class StatusFeed {
 
   subscribe(listener: StatusListener): () => void {
     this.listeners.add(listener);
-    if (this.last !== undefined) listener(this.last);
+    if (this.last !== undefined) listener({ full: this.last });
     else void this.poll();
     this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref();
@@ -43,6 +57,7 @@ export class StatusFeed {
     clearInterval(this.timer);
     this.timer = undefined;
     this.last = undefined;
+    this.lastGroups = new Map();
   }
 
   private async poll(): Promise<void> {
@@ -51,14 +66,33 @@ export class StatusFeed {
     try {
       const json = await this.compute();
       if (json === this.last) return;
+      const first = this.last === undefined;
+      const { delta, groups } = statusDelta(json, this.lastGroups);
       this.last = json;
-      for (const listener of this.listeners) listener(json);
+      this.lastGroups = groups;
+      const update: StatusUpdate = first ? { full: json } : { full: json, delta };
+      for (const listener of this.listeners) listener(update);
     } catch (error) {
       this.log.warn('status for stream failed', { error: String(error) });
     } finally {
       this.running = false;
     }
   }
+}
+
+/** The groups of a status JSON by ID, and the delta from `before` (JSON of `StatusDelta`). */
+function statusDelta(json: string, before: ReadonlyMap<string, string>) {
+  const { groups: list, ...rest } = JSON.parse(json) as StatusView;
+  const groups = new Map<string, string>();
+  const changed: GroupSummary[] = [];
+  for (const group of list) {
+    const one = JSON.stringify(group);
+    groups.set(group.id, one);
+    if (before.get(group.id) !== one) changed.push(group);
+  }
+  const removed = [...before.keys()].filter((id) => !groups.has(id));
+  const delta: StatusDelta = { ...rest, changed, removed };
+  return { delta: JSON.stringify(delta), groups };
 }
 
 /** The durable event log as the stream reads it: recent events, and new ones as they happen. */
@@ -72,6 +106,11 @@ export interface StreamOptions {
   events: EventFeed;
   status: StatusFeed;
   query: EventQuery;
+  /**
+   * `?status=delta`: after the first whole status, `event: status-delta` with only what changed
+   * (`StatusDelta`); otherwise every status whole, as before.
+   */
+  statusDeltas?: boolean;
   /** Ends the stream (manager stopping). */
   signal: AbortSignal;
 }
@@ -79,7 +118,8 @@ export interface StreamOptions {
 /**
  * `GET /v1/events/stream`: `event: group-event` (the GroupEvent JSON, `id` = its seq, so a
  * reconnecting EventSource resumes with `Last-Event-ID`) and `event: status` (every group's
- * summary, as `GET /v1/status`). A reader is dropped only when it stops reading (sse-writer.ts).
+ * summary, as `GET /v1/status`), then with `?status=delta` `event: status-delta` for each change.
+ * A reader is dropped only when it stops reading (sse-writer.ts).
  */
 export function serveEventStream(
   request: IncomingMessage,
@@ -110,8 +150,12 @@ export function serveEventStream(
   if (after !== undefined)
     for (const event of options.events.query({ ...options.query, after })) sendEvent(event);
   unsubscribeEvents = options.events.subscribe(sendEvent);
-  unsubscribeStatus = options.status.subscribe((json) => {
-    if (!closed) writer.status(`event: status\ndata: ${json}\n\n`);
+  unsubscribeStatus = options.status.subscribe((update) => {
+    if (closed) return;
+    const full = `event: status\ndata: ${update.full}\n\n`;
+    if (options.statusDeltas === true && update.delta !== undefined)
+      writer.statusDelta(`event: status-delta\ndata: ${update.delta}\n\n`, full);
+    else writer.status(full);
   });
   const heartbeat = setInterval(() => {
     if (!closed) writer.event(': keep-alive\n\n');

@@ -151,6 +151,7 @@ async function serveSpecial(
       group: q.get('group') ?? undefined,
       instance: q.get('instance') ?? undefined,
     },
+    statusDeltas: q.get('status') === 'delta',
     signal: ctx.closing,
   });
 }

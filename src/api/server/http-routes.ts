@@ -66,6 +66,13 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    path: '/v1/instances/:instance',
+    access: 'viewer',
+    placement: 'prefer-leader',
+    handle: (m, r) => m.instance(instanceId(r.params.instance ?? '')),
+  },
+  {
+    method: 'GET',
     path: '/v1/groups/:id/history',
     access: 'viewer',
     placement: 'local',

@@ -41,6 +41,7 @@ const fake: ManagerApi = {
   metricsHistory: unused,
   groupView: unused,
   instances: unused,
+  instance: unused,
   history: unused,
   logsPlugin: unused,
   apply: unused,

@@ -7,6 +7,7 @@ import type {
   GroupView,
   HistoryView,
   InstancePage,
+  InstanceView,
   LeaderView,
   MetricsHistoryView,
   OkView,
@@ -54,6 +55,7 @@ export interface ManagerApi {
   metricsHistory(): MetricsHistoryView;
   groupView(id: GroupId): Promise<GroupView>;
   instances(id: GroupId, query: PageQuery): Promise<InstancePage>;
+  instance(id: InstanceId): Promise<InstanceView>;
   history(id: GroupId): Promise<HistoryView>;
   /**
    * The instance plugin that keeps `instance`'s logs: `not_found` for a group or an instance this

@@ -104,3 +104,20 @@ test('a reader past the hard limit is dropped at once', () => {
   writer.event('y');
   assert.equal(stalled, 1);
 });
+
+test('deltas go out in order while the reader keeps up; a backed-up reader gets the whole status instead', () => {
+  const fake = fakeSink(16);
+  const writer = new SseWriter({ sink: fake.sink, onStalled: () => assert.fail('never dropped') });
+  writer.statusDelta('d1', 'F1');
+  writer.statusDelta('d2', 'F2');
+  assert.deepEqual(fake.written, ['d1', 'd2']);
+  writer.event('x'.repeat(20)); // the socket backs up
+  writer.statusDelta('d3', 'F3');
+  writer.statusDelta('d4', 'F4');
+  assert.deepEqual(fake.written.slice(3), [], 'nothing more while it has not drained');
+  fake.drain();
+  assert.deepEqual(fake.written.slice(3), ['F4'], 'the newest whole status, no stale delta');
+  fake.drain();
+  writer.statusDelta('d5', 'F5');
+  assert.deepEqual(fake.written.slice(4), ['d5'], 'deltas again, on top of F4');
+});

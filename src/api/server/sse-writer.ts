@@ -73,6 +73,20 @@ export class SseWriter {
     this.write(chunk);
   }
 
+  /**
+   * A status delta: written now if nothing waits for `drain`, so the reader has every earlier
+   * one; else the whole status `full` waits instead (replacing any waiting one) and the reader
+   * starts over from it: deltas never pile up for a slow reader, and none is ever skipped.
+   */
+  statusDelta(delta: string, full: string): void {
+    if (this.stalled) return;
+    if (this.waitingForDrain || this.pendingStatus !== undefined) {
+      this.pendingStatus = full;
+      return;
+    }
+    this.write(delta);
+  }
+
   private isStalled(): boolean {
     const buffered = this.sink.writableLength;
     if (buffered > this.hardLimitBytes) return true;

@@ -87,10 +87,12 @@ export function parseSince(text: string, now = Date.now()): number {
 async function resolveTarget(client: ManagerClient, name: string): Promise<Target> {
   const status = await client.status();
   if (status.groups.some((g) => g.id === name)) return { group: name };
-  // The status has no instances: look through each group's pages, stopping at the owner.
-  for (const group of status.groups) {
-    if ((await instancesOf(client, group.id)).includes(name)) return { group: group.id, instance: name };
-  }
+  // One read finds the instance's group (GET /v1/instances/:instance), whatever the fleet's size.
+  const live = await client.instance(name).catch((error: unknown) => {
+    if (TendError.is(error, 'not_found')) return undefined;
+    throw error;
+  });
+  if (live !== undefined) return { group: live.group, instance: name };
   const { events } = await client.events(0, 1, { instance: name });
   const group = events[0]?.groupId;
   if (group !== undefined && group !== '') return { group, instance: name };

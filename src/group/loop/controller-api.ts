@@ -7,6 +7,7 @@ import type {
   GroupSummary,
   InstanceId,
   InstancePlugin,
+  InstanceStatus,
   Intent,
   JsonValue,
   TendError,
@@ -40,7 +41,7 @@ export interface GroupControllerOptions {
   epoch: number;
   clock?: Clock;
   logger?: Logger;
-  /** Time between reconcile ticks when nothing else wakes the loop. */
+  /** Time between the starts of reconcile ticks when nothing else wakes the loop (rest.ts). */
   tickIntervalMs?: number;
   /**
    * Ticks start on whole multiples of `tickIntervalMs` of the clock, so every group on a plugin
@@ -49,6 +50,11 @@ export interface GroupControllerOptions {
    * multiple (at most one interval) instead of lasting exactly one. Default false.
    */
   alignTicks?: boolean;
+  /**
+   * How busy the event loop is (0–1): after each tick the loop rests at least this share of the
+   * interval. Default: this process's event-loop utilization. Tests pass their own.
+   */
+  loopBusy?: () => number;
   onEvent?: (event: GroupEvent) => void;
   /** Told what the controller does as it does it (ticks, calls, outcomes): the manager's metrics. */
   observer?: ControllerObserver;
@@ -112,6 +118,10 @@ export interface GroupController {
   status(): GroupStatus;
   /** `status()` without the instances: what a fleet-wide status lists, whatever the group's size. */
   summary(): GroupSummary;
+  /** The instances in ID order, sorted at most once per look (the instance pages read this). */
+  instances(): readonly InstanceStatus[];
+  /** One instance by ID, if the last look listed it. */
+  instance(id: string): InstanceStatus | undefined;
   /** One reconcile pass (observe → plan → act); used by tests and by `tickNow` wake-ups. */
   tick(): Promise<void>;
   /**

@@ -26,21 +26,68 @@ export interface StatusInput {
 
 /** The group's status with each instance (tags, location): O(instances) in time and bytes. */
 export function buildStatus(input: StatusInput): GroupStatus {
-  const described = new Map(input.described.map((d) => [d.id, d]));
-  const instances = input.observed.map((i): InstanceStatus => {
-    const entry: InstanceStatus = {
-      id: i.id,
-      config: i.config,
-      health: i.health,
-      createdAt: i.firstSeen,
-      tags: described.get(i.id)?.tags ?? {},
-    };
-    if (i.logicalId !== undefined) entry.logicalId = i.logicalId;
-    const location = described.get(i.id)?.location;
-    if (location !== undefined) entry.location = location;
-    return entry;
-  });
-  return { ...buildSummary(input), instances };
+  return { ...buildSummary(input), instances: buildInstances(input.observed, input.described) };
+}
+
+/** Each observed instance as the API shows it, with its description's tags and location. */
+export function buildInstances(
+  observed: readonly ObservedInstance[],
+  descriptions: readonly InstanceDescription[],
+): InstanceStatus[] {
+  const described = new Map(descriptions.map((d) => [d.id, d]));
+  return observed.map((i) => instanceStatus(i, described.get(i.id)));
+}
+
+export function instanceStatus(
+  i: ObservedInstance,
+  description: InstanceDescription | undefined,
+): InstanceStatus {
+  const entry: InstanceStatus = {
+    id: i.id,
+    config: i.config,
+    health: i.health,
+    createdAt: i.firstSeen,
+    tags: description?.tags ?? {},
+  };
+  if (i.logicalId !== undefined) entry.logicalId = i.logicalId;
+  const location = description?.location;
+  if (location !== undefined) entry.location = location;
+  return entry;
+}
+
+const byId = (a: InstanceStatus, b: InstanceStatus) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The group's instances in ID order for the pages, sorted once per look that changed them and
+ * only when asked: a tick never sorts, and a reader paging through a group within one round
+ * sorts it once, not once per page.
+ */
+export function createInstanceIndex(
+  source: () => {
+    observed: readonly ObservedInstance[];
+    described: readonly InstanceDescription[];
+  },
+) {
+  let memo: { observed: readonly ObservedInstance[]; sorted: InstanceStatus[] } | undefined;
+  return {
+    sorted(): readonly InstanceStatus[] {
+      const { observed, described } = source();
+      if (memo?.observed !== observed)
+        memo = { observed, sorted: buildInstances(observed, described).sort(byId) };
+      return memo.sorted;
+    },
+    /** One instance by ID, without building the others. */
+    find(id: string): InstanceStatus | undefined {
+      const { observed, described } = source();
+      const found = observed.find((i) => i.id === id);
+      return found === undefined
+        ? undefined
+        : instanceStatus(
+            found,
+            described.find((d) => d.id === id),
+          );
+    },
+  };
 }
 
 /**

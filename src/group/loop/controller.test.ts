@@ -268,3 +268,25 @@ test('an instance Tend destroys itself is not reported vanished', async () => {
   assert.equal(events.filter((e) => e.type === 'destroyed').length, 2);
   assert.equal(events.filter((e) => e.type === 'vanished').length, 0);
 });
+
+test("a watch-woken tick asks its describe as urgent; the interval's ticks do not", async () => {
+  const { make, cloud, clock } = kit();
+  const asked: boolean[] = [];
+  const controller = make({
+    describer: {
+      describe: (tags, _signal, _epoch, options) => {
+        asked.push(options?.urgent === true);
+        return cloud.describeInstances(tags as Record<string, string>);
+      },
+    },
+  });
+  controller.start(new AbortController().signal);
+  await clock.advance(0);
+  await clock.advance(1_000);
+  const [victim] = [...cloud.instances.keys()];
+  assert.ok(victim !== undefined);
+  cloud.vanish(victim);
+  await clock.advance(0);
+  await controller.stop();
+  assert.deepEqual(asked, [false, false, true]);
+});

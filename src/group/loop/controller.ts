@@ -12,6 +12,13 @@ import { controllerLifecycle } from './lifecycle.js';
 import { createPluginLimiter } from './limiter.js';
 import { guardObserver } from './observer.js';
 import { createReconciler, type TickResult } from './reconciler.js';
+import { processLoopBusy, restAfterTick } from './rest.js';
+
+/**
+ * The reason a finished nap's timer is cancelled with: made once, since `abort()` without one
+ * builds a DOMException with a stack each time (1,000 groups, one a second each).
+ */
+const NAP_OVER = new Error('nap over');
 
 /** Failed rounds (a tick that failed or destroyed nothing) before an operator's destroy gives up. */
 const DESTROY_ATTEMPTS = 10;
@@ -28,6 +35,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   const logger = (options.logger ?? silentLogger).child({ component: 'group', group: options.spec.id });
   const random = options.random ?? createRandom(Date.now());
   const tickIntervalMs = options.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS;
+  // On a virtual clock this process's loop says nothing about the time simulated: no measure.
+  const loopBusy = options.loopBusy ?? (clock === systemClock ? processLoopBusy : () => 0);
   const limiter =
     options.limiter ?? createPluginLimiter({ ratePerSec: 50, burst: 50, concurrency: 32, clock });
   const reconciler = createReconciler({
@@ -65,6 +74,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
   let loop: Promise<void> | undefined;
   let current: Promise<TickResult> | undefined;
   let wakePending = false;
+  /** The watch said one of the group's instances changed: the next look goes out first. */
+  let urgentPending = false;
   let wake: (() => void) | undefined;
 
   const requestTick = () => {
@@ -72,12 +83,12 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     wake?.();
   };
 
-  const tickOnce = (): Promise<TickResult> => {
+  const tickOnce = (urgent = false): Promise<TickResult> => {
     if (current !== undefined) {
       wakePending = true; // a change arrived mid-tick: look again right after
       return current;
     }
-    const running = reconciler.tick(internal.signal).finally(() => {
+    const running = reconciler.tick(internal.signal, { urgent }).finally(() => {
       current = undefined;
     });
     current = running;
@@ -99,14 +110,14 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     // Already stopped (the term ended mid-tick): an abort listener added now would never fire.
     if (wakePending || internal.signal.aborted) return;
     const cancel = new AbortController();
-    const stop = () => cancel.abort();
+    const stop = () => cancel.abort(NAP_OVER);
     internal.signal.addEventListener('abort', stop, { once: true });
     await new Promise<void>((resolve) => {
       wake = resolve;
       clock.sleep(ms, cancel.signal).then(resolve, resolve);
     });
     wake = undefined;
-    cancel.abort();
+    cancel.abort(NAP_OVER);
     internal.signal.removeEventListener('abort', stop);
   }
 
@@ -116,6 +127,7 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       const owner = event.tags?.[TAG_GROUP];
       if (owner !== undefined && owner !== options.spec.id) return;
       if (event.type === 'gone') reconciler.noteGone(event.id);
+      urgentPending = true;
       requestTick();
     });
     try {
@@ -124,7 +136,10 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
       });
       while (!signal.aborted) {
         wakePending = false;
-        const result = await tickOnce().catch((error: unknown): TickResult => {
+        const urgent = urgentPending;
+        urgentPending = false;
+        const tickStarted = clock.now();
+        const result = await tickOnce(urgent).catch((error: unknown): TickResult => {
           logger.error('tick failed', { error: String(error) });
           return { acted: false, failed: true };
         });
@@ -135,14 +150,21 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
         if (result.failed) await nap(aligned(tickIntervalMs + backoff.next()));
         else {
           backoff.reset();
-          // The nap is a whole interval after the tick ends, not a fixed rate: with 1,000 groups
-          // a fixed rate ran ticks back to back and starved the event loop (scale bench at
-          // 1,000 × 100: status median 8 s against 5 ms). So rounds stretch with tick time.
+          // Rounds start an interval apart while the event loop has room (a tick's wait for the
+          // fleet's merged describe no longer stretches the period); a busy loop gets a rest in
+          // proportion, so ticks never run back to back (rest.ts).
+          const rest = restAfterTick(tickIntervalMs, clock.now() - tickStarted, loopBusy());
           // Replacements held back by their backoff go as soon as it is over, not a tick later.
-          const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
-          const pause = Math.max(0, Math.min(tickIntervalMs, untilRetry));
-          // A plain pause ends at the next multiple: a tick at every one, with the other groups.
-          await nap(aligned(pause, pause < tickIntervalMs ? pause : 0));
+          if (options.alignTicks === true) {
+            // A cloud plugin's groups tick in step: a plain pause ends at the next multiple of
+            // the interval, a tick at every one, with the other groups (one merged describe).
+            const untilRetry = result.retryAt === undefined ? tickIntervalMs : result.retryAt - clock.now();
+            const pause = Math.max(0, Math.min(tickIntervalMs, untilRetry));
+            await nap(aligned(pause, pause < tickIntervalMs ? pause : 0));
+          } else {
+            const untilRetry = result.retryAt === undefined ? rest : result.retryAt - clock.now();
+            await nap(Math.max(0, Math.min(rest, untilRetry)));
+          }
         }
       }
     } finally {
@@ -192,6 +214,8 @@ export function createGroupController(options: GroupControllerOptions): GroupCon
     },
     status: () => reconciler.status(),
     summary: () => reconciler.summary(),
+    instances: () => reconciler.instancesById(),
+    instance: (id) => reconciler.instance(id),
     tick: async () => {
       await tickOnce();
     },

@@ -220,3 +220,69 @@ test('groups that tick in step make one describe call per tick interval, however
   // over the interval and only the window merges them.
   assert.ok((await describesOfStaggeredGroups(false)) > 20);
 });
+
+/** Start times of the plugin's describe calls when each takes `costMs` of virtual time. */
+async function callStarts(costMs: number): Promise<number[]> {
+  const { clock, cloud, limiter } = populated(2, 1);
+  const starts: number[] = [];
+  const slow = {
+    ...cloud,
+    describeInstances: async (tags: Parameters<typeof cloud.describeInstances>[0]) => {
+      starts.push(clock.now());
+      await clock.sleep(costMs);
+      return cloud.describeInstances(tags);
+    },
+  };
+  const coalescer = createDescribeCoalescer({ plugin: slow, limiter, clock, windowMs: 200 });
+  const signal = new AbortController().signal;
+  // A group asks again as soon as it has its answer: the window alone spaces the calls.
+  const asking = (async () => {
+    for (let i = 0; i < 3; i++) await coalescer.describe({ [TAG_GROUP]: 'g0' }, signal);
+  })();
+  for (let t = 0; t < 40; t++) {
+    await turn();
+    await clock.advance(50);
+  }
+  await asking;
+  const first = starts[0] ?? 0;
+  return starts.map((s) => s - first);
+}
+
+test('the window grows to four times what a call costs, at most 500 ms', async () => {
+  assert.deepEqual(await callStarts(10), [0, 200, 400], 'cheap calls: the 200 ms window');
+  assert.deepEqual(await callStarts(100), [0, 400, 800], 'a 100 ms call: 400 ms between starts');
+  assert.deepEqual(await callStarts(300), [0, 500, 1_000], 'capped at 500 ms');
+});
+
+test('a watch-woken (urgent) look goes at once, taking the waiting looks along; one early call per window', async () => {
+  const { clock, cloud, limiter } = populated(3, 1);
+  const coalescer = createDescribeCoalescer({ plugin: cloud, limiter, clock, windowMs: 200 });
+  const signal = new AbortController().signal;
+  await Promise.all([coalescer.describe({ [TAG_GROUP]: 'g0' }, signal), turn()]);
+  const start = clock.now();
+  const times: Record<string, number> = {};
+  const look = (group: string, urgent: boolean) =>
+    coalescer.describe({ [TAG_GROUP]: group }, signal, undefined, { urgent }).then(() => {
+      times[group] = clock.now() - start;
+    });
+  const settle = async (steps: number) => {
+    for (let t = 0; t < steps; t++) {
+      await turn();
+      await clock.advance(10);
+    }
+  };
+  const regular = look('g1', false);
+  await clock.advance(10);
+  const urgent = look('g2', true);
+  await settle(2);
+  await Promise.all([regular, urgent]);
+  assert.equal(times.g2, 10, 'the urgent look went at 10 ms, not at 200');
+  assert.equal(times.g1, 10, 'and took the waiting one along');
+  assert.equal(describes(cloud.calls), 2);
+  // Another urgent look within the same window waits for it, like any other.
+  const again = look('g0', true);
+  await settle(30);
+  await again;
+  assert.equal(times.g0, 210, 'the window after the early call');
+  assert.equal(describes(cloud.calls), 3);
+});

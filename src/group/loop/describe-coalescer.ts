@@ -17,7 +17,21 @@ export interface Describer {
    * `epoch` is the asking leader's: sent on the call, so a fencing plugin learns of a new term
    * from its first look, before that leader ever needs to change anything (see docs/protocol.md).
    */
-  describe(tags: Tags | readonly Tags[], signal: AbortSignal, epoch?: number): Promise<InstanceDescription[]>;
+  describe(
+    tags: Tags | readonly Tags[],
+    signal: AbortSignal,
+    epoch?: number,
+    options?: DescribeOptions,
+  ): Promise<InstanceDescription[]>;
+}
+
+export interface DescribeOptions {
+  /**
+   * The plugin's watch just said an instance of the group changed or went: the look should not
+   * wait out the window (a coalescer sends it once no call is in flight, at most one such early
+   * call per window).
+   */
+  urgent?: boolean;
 }
 
 export interface DescribeCoalescerStats {
@@ -50,16 +64,28 @@ export interface DescribeCoalescerOptions {
    * the same millisecond, which may fire a turn or a few milliseconds apart.
    */
   gatherMs?: number;
+  /**
+   * The window grows to `COST_FACTOR` times what the last call took (the call and its split),
+   * up to this much: a fleet-wide answer of 100,000 instances is not fetched and copied five
+   * times a second. Default 500 ms, half a default round, so every group still looks each round.
+   */
+  maxWindowMs?: number;
   random?: Random;
   /** Told of every plugin call, with how many requests it answers (metrics). */
   onCall?: (requests: number) => void;
 }
+
+const RESCHEDULED = new Error('an urgent describe moved the call earlier');
+
+/** Merged calls take at most about 1/COST_FACTOR of the time: the window is ≥ this × their cost. */
+const COST_FACTOR = 4;
 
 interface Request {
   /** Any one of these tag sets. */
   tags: readonly Tags[];
   signal: AbortSignal;
   epoch: number | undefined;
+  urgent: boolean;
   resolve: (found: InstanceDescription[]) => void;
   reject: (error: unknown) => void;
   done: boolean;
@@ -76,28 +102,56 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
   const clock = options.clock ?? systemClock;
   const windowMs = options.windowMs ?? 200;
   const gatherMs = options.gatherMs ?? 0;
+  const maxWindowMs = Math.max(windowMs, options.maxWindowMs ?? 500);
+  /** How long the last call took, from its start to its answer split. */
+  let lastCostMs = 0;
   const random = options.random ?? Math.random;
   let pending: Request[] = [];
   let inFlight = false;
-  let scheduled = false;
   let lastStart = Number.NEGATIVE_INFINITY;
   const stats: DescribeCoalescerStats = { calls: 0, requests: 0, failures: 0 };
 
+  /** The flush waiting for its time: urgent or not, and how to call it off for an earlier one. */
+  let scheduled: { urgent: boolean; cancel: AbortController } | undefined;
+  /** Some request waiting now came from a watch event. */
+  let urgentWaiting = false;
+  /** Start of the last call that went before its window was over (an urgent one). */
+  let lastEarlyStart = Number.NEGATIVE_INFINITY;
+
   const schedule = (): void => {
-    if (inFlight || scheduled || pending.length === 0) return;
-    scheduled = true;
-    const wait = Math.max(lastStart + windowMs - clock.now(), gatherMs);
+    if (inFlight || pending.length === 0) return;
+    if (scheduled !== undefined && (scheduled.urgent || !urgentWaiting)) return;
+    scheduled?.cancel.abort(RESCHEDULED);
+    const cancel = new AbortController();
+    const mine = { urgent: urgentWaiting, cancel };
+    scheduled = mine;
+    const now = clock.now();
+    const full = Math.min(maxWindowMs, Math.max(windowMs, COST_FACTOR * lastCostMs));
+    // A look the watch asked for (a heal) goes as soon as no call is in flight, so heal time is
+    // that of an idle plugin however many groups keep it busy (#17: 1,000 groups vs 10) — but
+    // one such early call per window at most, so a storm of watch events costs at most twice
+    // the describes (a plugin's describes share its limiter's tokens with the heals' provisions).
+    const early = urgentWaiting && now - lastEarlyStart >= full && lastStart + full > now;
+    // Groups with aligned ticks wake on timers a few milliseconds apart: gather them (gatherMs).
+    const wait = early ? 0 : Math.max(lastStart + full - now, gatherMs);
     // Even when due now, wait for the end of this turn: groups woken together ask together.
-    const due = wait > 0 ? clock.sleep(wait) : new Promise<void>((resolve) => setImmediate(resolve));
-    void due.then(() => {
-      scheduled = false;
-      void flush();
-    });
+    const due =
+      wait > 0 ? clock.sleep(wait, cancel.signal) : new Promise<void>((resolve) => setImmediate(resolve));
+    due.then(
+      () => {
+        if (scheduled !== mine) return;
+        scheduled = undefined;
+        if (early) lastEarlyStart = clock.now();
+        void flush();
+      },
+      () => {}, // called off for an earlier, urgent one
+    );
   };
 
   const flush = async (): Promise<void> => {
     const batch = pending.filter((r) => !r.done);
     pending = [];
+    urgentWaiting = false;
     if (batch.length === 0) return;
     inFlight = true;
     lastStart = clock.now();
@@ -131,16 +185,18 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
       for (const r of batch) settle(r, () => r.reject(error));
     } finally {
       for (const r of batch) r.signal.removeEventListener('abort', giveUp);
+      lastCostMs = clock.now() - lastStart;
       inFlight = false;
       schedule();
     }
   };
 
   return {
-    describe(tags, signal, epoch) {
+    describe(tags, signal, epoch, describeOptions = {}) {
       signal.throwIfAborted();
       return new Promise<InstanceDescription[]>((resolve, reject) => {
-        const request: Request = { tags: anyOf(tags), signal, epoch, resolve, reject, done: false };
+        const urgent = describeOptions.urgent === true;
+        const request: Request = { tags: anyOf(tags), signal, epoch, urgent, resolve, reject, done: false };
         const onAbort = () => settle(request, () => reject(signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         request.resolve = (found) => {
@@ -152,6 +208,7 @@ export function createDescribeCoalescer(options: DescribeCoalescerOptions): Desc
           reject(error);
         };
         pending.push(request);
+        if (urgent) urgentWaiting = true;
         schedule();
       });
     },

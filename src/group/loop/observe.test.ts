@@ -175,3 +175,21 @@ test("the platform's unhealthy verdict wins without asking the flavor", async ()
   assert.deepEqual(health, ['healthy', 'unhealthy']);
   assert.deepEqual(asked, ['up']);
 });
+
+test('an instance whose health and tags did not change is the same object as in the last look', () => {
+  const tracker = createHealthTracker();
+  const tags = { 'tend.config': 'c1', 'tend.op': 'g:c1:0:0' };
+  const look = (health: 'healthy' | 'unhealthy', at: number, config = 'c1') =>
+    tracker.observe([d('a', { ...tags, 'tend.config': config })], [health], at, rule).observed[0];
+  const first = look('healthy', 100);
+  const second = look('healthy', 1_100);
+  assert.equal(second, first, 'nothing changed: no copy');
+  const sick = look('unhealthy', 2_100);
+  assert.notEqual(sick, first);
+  assert.equal(sick?.health, 'unhealthy');
+  assert.equal(sick?.unhealthySince, 2_100);
+  const relabelled = look('unhealthy', 3_100, 'c2');
+  assert.notEqual(relabelled, sick);
+  assert.equal(relabelled?.config, 'c2');
+  assert.equal(look('unhealthy', 4_100, 'c2'), relabelled);
+});

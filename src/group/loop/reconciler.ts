@@ -37,6 +37,7 @@ import type { ControllerJournal, RollbackNotice } from './controller-api.js';
 import {
   buildStatus,
   buildSummary,
+  createInstanceIndex,
   holdProgress,
   type RolloutProgress,
   type StatusInput,
@@ -94,6 +95,9 @@ export interface TickResult {
 
 export type { Emit } from './emit.js';
 
+/** Ends a finished describe's timeout; one object, not a DOMException with a stack per tick. */
+const DESCRIBE_OVER = new Error('describe over');
+
 /** One group's reconcile state and its tick: observe → plan → act. The loop lives in controller.ts. */
 export function createReconciler(o: ReconcilerOptions) {
   let userSpec = o.spec;
@@ -110,6 +114,7 @@ export function createReconciler(o: ReconcilerOptions) {
   // Also look for InfraKit's tag: at the start of each term, and while a look finds members of
   // InfraKit's that still lack Tend's tags (labelling them ends it).
   let lookForInfraKit = true;
+  const instanceIndex = createInstanceIndex(() => ({ observed, described }));
   const errors = createCallErrorLog();
   let lastTickAt: number | undefined;
   let rolloutProgress: RolloutProgress | undefined;
@@ -138,7 +143,8 @@ export function createReconciler(o: ReconcilerOptions) {
   /** Hands the breaker its verdicts, in order, and says what its transitions were. */
   const judge = (verdicts: readonly BreakerVerdict[], now: number) => {
     const step = reduceBreakerAll(state.breaker, verdicts, now);
-    state = { ...state, breaker: step.state };
+    // An unchanged breaker leaves the state as it was, so `persist` has nothing to compare.
+    if (step.state !== state.breaker) state = { ...state, breaker: step.state };
     emitAll(step.events);
   };
   /** Verdicts that count failures, then the pacing their new failures call for. */
@@ -158,11 +164,16 @@ export function createReconciler(o: ReconcilerOptions) {
     onCall: (call) => o.observer.call({ group, plugin: spec.instance.plugin, ...call }),
   });
 
+  /** The state last saved or found saved (states are replaced, never changed in place). */
+  let savedState: PlannerState | undefined;
   async function persist(): Promise<void> {
-    const json = JSON.stringify(state);
-    if (json === savedJson) return;
-    await o.journal.saveState(plannerStateToJson(state));
+    // Most ticks change nothing: no serialization of the group's state to find that out.
+    if (state === savedState) return;
+    const saving = state;
+    const json = JSON.stringify(saving);
+    if (json !== savedJson) await o.journal.saveState(plannerStateToJson(saving));
     savedJson = json;
+    savedState = saving;
   }
 
   /** Reads the journal once; callers that come while it is read wait for the same read. */
@@ -226,7 +237,7 @@ export function createReconciler(o: ReconcilerOptions) {
   }
 
   /** The group's instances, or the error that kept Tend from seeing them. */
-  async function describe(signal: AbortSignal): Promise<InstanceDescription[] | TendError> {
+  async function describe(signal: AbortSignal, urgent: boolean): Promise<InstanceDescription[] | TendError> {
     const timeout = new AbortController();
     const both = AbortSignal.any([signal, timeout.signal]);
     const timer = o.clock.sleep(o.describeTimeoutMs, both).then(
@@ -238,7 +249,7 @@ export function createReconciler(o: ReconcilerOptions) {
       const own = { [TAG_GROUP]: o.spec.id };
       // One request either way: merged with other groups' looks, it costs no extra call.
       const tags = lookForInfraKit ? [own, infraKitLookTags(o.spec.id)] : own;
-      const answer = await o.describer.describe(tags, both, o.epoch);
+      const answer = await o.describer.describe(tags, both, o.epoch, { urgent });
       lookForInfraKit = answer.some(needsAdoption);
       errors.succeeded('describe');
       return answer;
@@ -247,18 +258,19 @@ export function createReconciler(o: ReconcilerOptions) {
       errors.failed('describe', { plugin: spec.instance.plugin, operation: 'describe' }, failure);
       return failure;
     } finally {
-      timeout.abort();
+      timeout.abort(DESCRIBE_OVER);
       await timer;
     }
   }
 
   /** One tick, reported to the observer from start to end. */
-  async function tick(signal: AbortSignal): Promise<TickResult> {
+  /** `urgent`: the plugin's watch woke this tick (its look need not wait for other groups'). */
+  async function tick(signal: AbortSignal, options: { urgent?: boolean } = {}): Promise<TickResult> {
     const started = performance.now();
     o.observer.tickStarted({ group });
     let result: TickResult = { acted: false, failed: true };
     try {
-      result = await observeAndAct(signal);
+      result = await observeAndAct(signal, options.urgent === true);
       return result;
     } finally {
       o.observer.tickEnded({
@@ -270,14 +282,14 @@ export function createReconciler(o: ReconcilerOptions) {
     }
   }
 
-  async function observeAndAct(signal: AbortSignal): Promise<TickResult> {
+  async function observeAndAct(signal: AbortSignal, urgent: boolean): Promise<TickResult> {
     await load();
     const now = o.clock.now();
     const spec = effectiveSpec();
     const targetConfig = configHash(spec);
     lastTickAt = now;
     const looking = performance.now();
-    const answer = await describe(signal);
+    const answer = await describe(signal, urgent);
     if (answer instanceof TendError) {
       o.observer.observed({ group, ms: performance.now() - looking });
       // Never act on a partial view: a failed describe means "I do not know", not "none".
@@ -424,6 +436,9 @@ export function createReconciler(o: ReconcilerOptions) {
       rolloutProgress = holdProgress(status.rollout, rolloutProgress);
       return status;
     },
+    /** The instances in ID order (the pages of `GET /v1/groups/:id/instances`). */
+    instancesById: () => instanceIndex.sorted(),
+    instance: (id: string) => instanceIndex.find(id),
     summary: (): GroupSummary => {
       const summary = buildSummary(statusInput());
       rolloutProgress = holdProgress(summary.rollout, rolloutProgress);

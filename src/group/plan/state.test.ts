@@ -101,6 +101,19 @@ test("the listed instances are stored sorted, without this tick's victims, and r
   const state = recordListed(initialPlannerState, ids('c', 'a', 'b'), destroyB);
   assert.deepEqual(state.listed, ['a', 'c']);
   assert.equal(recordListed(state, ids('a', 'c'), []), state, 'same set, same state: no journal write');
+  assert.equal(recordListed(state, ids('c', 'b', 'a'), destroyB), state, "the same less this tick's victim");
+  assert.deepEqual(
+    recordListed(state, ids('a', 'b', 'c'), []).listed,
+    ['a', 'b', 'c'],
+    'one more: rewritten',
+  );
+  assert.deepEqual(recordListed(state, ids('a', 'd'), []).listed, ['a', 'd'], 'same size, another set');
+  const destroyD = [{ type: 'destroy' as const, instanceId: inst('d').id, reason: 'heal' as const }];
+  assert.deepEqual(
+    recordListed(state, ids('a'), destroyD).listed,
+    ['a'],
+    'a victim not listed counts for nothing',
+  );
   assert.deepEqual(missingSince(state, ids('c', 'd')), ['a']);
   assert.deepEqual(missingSince(initialPlannerState, ids('c')), [], 'no list stored: nothing to report');
   assert.deepEqual(parsePlannerState(plannerStateToJson(state)).listed, ['a', 'c']);

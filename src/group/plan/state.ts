@@ -156,9 +156,12 @@ export function recordListed(
   actions: readonly Action[],
 ): PlannerState {
   const leaving = new Set(actions.flatMap((a) => (a.type === 'destroy' ? [a.instanceId] : [])));
-  const ids = [...listed].filter((id) => !leaving.has(id)).sort();
-  const same = state.listed?.length === ids.length && state.listed.every((id, i) => id === ids[i]);
-  return same ? state : { ...state, listed: ids };
+  let staying = listed.size;
+  for (const id of leaving) if (listed.has(id)) staying -= 1;
+  // The same set as stored (the usual tick): nothing copied or sorted. Same size, every stored ID kept.
+  const stored = state.listed;
+  if (stored?.length === staying && stored.every((id) => listed.has(id) && !leaving.has(id))) return state;
+  return { ...state, listed: [...listed].filter((id) => !leaving.has(id)).sort() };
 }
 
 /** The instances the stored list names and `listed` lacks: gone since the last complete look. */

@@ -53,6 +53,8 @@ export function fakeControllers(): {
       },
       status: () => fakeStatus(controller.spec, paused),
       summary: () => summaryOf(fakeStatus(controller.spec, paused)),
+      instances: () => fakeStatus(controller.spec, paused).instances,
+      instance: (id) => fakeStatus(controller.spec, paused).instances.find((i) => i.id === id),
       tick: async () => {},
       destroyAll: async () => {
         calls.push('destroyAll');

@@ -47,6 +47,16 @@ export function describeError(what, error) {
 
 const MAX_BACKOFF_MS = 10_000;
 
+/** The status after a `status-delta`: changed summaries replaced or added, removed ones gone. */
+export function applyStatusDelta(status, delta) {
+  const { changed, removed, ...rest } = delta;
+  const groups = new Map(status.groups.map((g) => [g.id, g]));
+  for (const id of removed) groups.delete(id);
+  for (const group of changed) groups.set(group.id, group);
+  const sorted = [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ...rest, groups: sorted };
+}
+
 /**
  * Server-sent events from /v1/events/stream. EventSource cannot send headers, so the token rides
  * in the query. EventSource stops for good after a non-200 answer and retries at a fixed pace
@@ -65,15 +75,30 @@ export function openStream(token, handlers) {
       // A malformed message is dropped; the next status message corrects the view.
     }
   };
+  // The status as the last `status` message and the `status-delta`s after it make it.
+  let status;
   const connect = () => {
-    source = new EventSource(`/v1/events/stream?token=${encodeURIComponent(token)}`);
+    status = undefined;
+    source = new EventSource(`/v1/events/stream?token=${encodeURIComponent(token)}&status=delta`);
     source.addEventListener('open', () => {
       attempt = 0;
       handlers.onState('live');
       handlers.onOpen();
     });
     source.addEventListener('group-event', (event) => parse(event, handlers.onEvent));
-    source.addEventListener('status', (event) => parse(event, handlers.onStatus));
+    source.addEventListener('status', (event) =>
+      parse(event, (whole) => {
+        status = whole;
+        handlers.onStatus(status);
+      }),
+    );
+    source.addEventListener('status-delta', (event) =>
+      parse(event, (delta) => {
+        if (status === undefined) return; // never before a whole status; dropped, not guessed at
+        status = applyStatusDelta(status, delta);
+        handlers.onStatus(status);
+      }),
+    );
     source.addEventListener('error', () => {
       source.close();
       if (closed) return;

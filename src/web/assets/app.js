@@ -18,13 +18,17 @@ const MAX_EVENTS = 1000;
 /** The status lists groups without instances; the selected group's come from its first page. */
 const INSTANCE_PAGE = 500;
 
+function emptyDetail(id) {
+  return { id, instances: [], total: 0, cursor: undefined, next: undefined, back: [] };
+}
+
 /** Every element the script drives, looked up once; a missing one fails loudly at load. */
 const el = Object.fromEntries(
   (
     'login login-form token login-error app leader connection whoami whoami-name whoami-role logout ' +
     'banner-close groups-body groups-summary detail-title detail-phase actions scale-form scale-size ' +
     'scale pause resume destroy actions-note instances-body instances-empty filters timeline ' +
-    'timeline-empty'
+    'timeline-empty page-prev page-next'
   )
     .split(' ')
     .map((id) => [id, byId(id)]),
@@ -34,8 +38,12 @@ const state = {
   token: null,
   me: null,
   status: null,
-  /** The selected group's instances (GET /v1/groups/:id/instances): its first page, and how many it has. */
-  detail: { id: null, instances: [], total: 0 },
+  /**
+   * The selected group's instances (GET /v1/groups/:id/instances): the page shown, how many the
+   * group has, the cursor that page was read with (none: the first), the next page's, and the
+   * cursors of the pages before it (for Previous).
+   */
+  detail: emptyDetail(null),
   events: [],
   eventKeys: new Set(),
   selected: null,
@@ -119,7 +127,7 @@ function signOut(message) {
   state.stream?.close();
   panels.stop();
   Object.assign(state, { token: null, me: null, status: null, events: [], stream: null, selected: null });
-  state.detail = { id: null, instances: [], total: 0 };
+  state.detail = emptyDetail(null);
   state.eventKeys.clear();
   state.filter = { group: null, instance: null };
   sessionStorage.removeItem(TOKEN_KEY);
@@ -200,7 +208,7 @@ function addEvents(events) {
 function select(id) {
   if (state.selected !== id) {
     state.sizeEdited = false;
-    state.detail = { id, instances: [], total: 0 };
+    state.detail = emptyDetail(id);
   }
   state.selected = id;
   state.filter = { group: id, instance: null };
@@ -220,11 +228,14 @@ function loadInstances() {
     return;
   }
   const id = state.selected;
-  const path = `/v1/groups/${encodeURIComponent(id)}/instances?limit=${INSTANCE_PAGE}`;
+  const { cursor, back } = state.detail;
+  const from = cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+  const path = `/v1/groups/${encodeURIComponent(id)}/instances?limit=${INSTANCE_PAGE}${from}`;
   loadingInstances = request(state.token, 'GET', path)
     .then((page) => {
-      if (state.selected !== id || !Array.isArray(page?.instances)) return;
-      state.detail = { id, instances: page.instances, total: page.total ?? page.instances.length };
+      if (state.selected !== id || state.detail.cursor !== cursor || !Array.isArray(page?.instances)) return;
+      const total = page.total ?? page.instances.length;
+      state.detail = { id, instances: page.instances, total, cursor, next: page.next, back };
       state.health.fromStatus([state.detail], Date.now());
       renderDetail();
     })
@@ -264,10 +275,25 @@ function render() {
   renderEvents();
 }
 
+/** Moves the table one page on (a cursor) or back (the cursor the page before was read with). */
+function turnPage(forward) {
+  const { id, cursor, next, back } = state.detail;
+  if (forward && next === undefined) return;
+  if (!forward && back.length === 0) return;
+  state.detail = forward
+    ? { ...emptyDetail(id), cursor: next, back: [...back, cursor] }
+    : { ...emptyDetail(id), cursor: back.at(-1), back: back.slice(0, -1) };
+  loadInstances();
+}
+
 function renderDetail() {
   const group = selectedGroup();
   const shown = group?.instances?.length ?? 0;
-  const more = group && state.detail.total > shown ? ` (first ${shown} of ${state.detail.total})` : '';
+  const first = state.detail.back.length * INSTANCE_PAGE;
+  const more =
+    group && state.detail.total > shown ? ` (${first + 1}–${first + shown} of ${state.detail.total})` : '';
+  el['page-prev'].hidden = state.detail.back.length === 0;
+  el['page-next'].hidden = state.detail.next === undefined;
   el['detail-title'].textContent = group ? `Instances of ${group.id}${more}` : 'Instances';
   el['detail-phase'].replaceChildren(group ? badge(group.phase, PHASE_TONE[group.phase] ?? 'muted') : '');
   renderInstances(el['instances-body'], group, state.filter.instance, filterInstance, Date.now());
@@ -317,6 +343,8 @@ el['login-form'].addEventListener('submit', (event) => {
   });
 });
 el.logout.addEventListener('click', () => signOut());
+el['page-prev'].addEventListener('click', () => turnPage(false));
+el['page-next'].addEventListener('click', () => turnPage(true));
 el['banner-close'].addEventListener('click', hideBanner);
 
 // Ages move on even when nothing else does.
