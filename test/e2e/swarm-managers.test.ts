@@ -158,7 +158,10 @@ describe('a manager group of 3 on a real swarm', { skip: swarmSkipReason() }, ()
   it('kill -9 of a manager’s host: replaced for the same logical ID, and the swarm takes writes throughout', {
     timeout: 480_000,
   }, async () => {
-    const before = (await threeManagers()) ?? [];
+    // Right after the seeds left, Raft may still be settling its new membership: wait for it.
+    const before = await eventually('3 ready, reachable managers before the kill', threeManagers, {
+      intervalMs: 500,
+    });
     assert.equal(before.length, 3);
     const victim = before.find((n) => n.manager?.leader !== true);
     assert.ok(victim, 'no manager that is not the Raft leader');
