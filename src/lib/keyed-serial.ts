@@ -14,9 +14,7 @@ export class KeyedSerial {
 
   run<T>(keys: string | readonly string[], task: () => Promise<T>): Promise<T> {
     const held = typeof keys === 'string' ? [keys] : [...new Set(keys)];
-    const earlier =
-      held.length === 1 ? this.tails.get(held[0] ?? '') : Promise.all(held.map((k) => this.tails.get(k)));
-    const result = Promise.resolve(earlier).then(task);
+    const result = Promise.all(held.map((key) => this.tails.get(key))).then(task);
     const settled = result.then(
       () => undefined,
       () => undefined,

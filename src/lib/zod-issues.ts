@@ -10,7 +10,6 @@ import { TendError } from '../spi/index.js';
 export function formatIssues(error: z.ZodError, root: string, max = Number.POSITIVE_INFINITY): string {
   const lines = error.issues.flatMap((issue) => {
     const path = formatPath(root, issue.path);
-    const at = (where: string) => (where === '' ? '' : `${where}: `);
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((key) => `${at(formatPath(path, [key]))}unknown key`);
     // A bad record key is reported as "Invalid key in record"; the reason is one level down.
@@ -21,6 +20,11 @@ export function formatIssues(error: z.ZodError, root: string, max = Number.POSIT
   const shown = lines.slice(0, max);
   if (lines.length > shown.length) shown.push(`and ${lines.length - shown.length} more`);
   return shown.join('; ');
+}
+
+/** `where: ` before a message, nothing when there is no path. */
+function at(where: string): string {
+  return where === '' ? '' : `${where}: `;
 }
 
 function formatPath(root: string, path: readonly PropertyKey[]): string {
